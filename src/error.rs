@@ -36,6 +36,18 @@ pub enum Error {
     /// Some inputs were rejected; the summary says how many.
     #[error("{0}")]
     Rejected(String),
+    /// A model could not be found, loaded, run or saved.
+    #[error("model: {0}")]
+    Model(String),
+    /// Training was set up wrongly or stopped on a failure.
+    #[error("training: {0}")]
+    Train(String),
+}
+
+impl From<candle_core::Error> for Error {
+    fn from(e: candle_core::Error) -> Self {
+        Error::Model(e.to_string())
+    }
 }
 
 impl Error {

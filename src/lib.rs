@@ -16,6 +16,7 @@ pub mod judge;
 pub mod labels;
 pub mod mine;
 pub mod qrels;
+pub mod rng;
 pub mod run;
 pub mod stats;
 pub mod synth;

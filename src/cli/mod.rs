@@ -7,6 +7,7 @@ mod labels;
 mod mine;
 mod open;
 mod synth;
+mod train;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,11 @@ pub enum Command {
     Index(corpus::IndexArgs),
     /// BM25 search over an index built by `lrat index`.
     Search(corpus::SearchArgs),
+    /// Fine-tune a dense retriever on mined pairs with the intensity-weighted contrastive loss.
+    Train(train::TrainArgs),
+    /// Retrieval quality of a model (and BM25) on pairs or runs: Recall@k, MRR@10, nDCG@10,
+    /// evidence recall with qrels.
+    Eval(train::EvalArgs),
 }
 
 pub fn run(cli: Cli) -> color_eyre::Result<()> {
@@ -77,6 +83,8 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Synth(a)) => a.run(),
         Some(Command::Index(a)) => a.run(),
         Some(Command::Search(a)) => a.run(),
+        Some(Command::Train(a)) => a.run(),
+        Some(Command::Eval(a)) => a.run(),
     }
 }
 

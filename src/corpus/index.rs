@@ -28,7 +28,8 @@ impl std::fmt::Debug for DocIndex {
     }
 }
 
-/// An opened document index.
+/// An opened document index (cheap to clone: the index is shared).
+#[derive(Clone)]
 pub struct DocIndex {
     index: Index,
     reader: IndexReader,
@@ -161,6 +162,25 @@ impl DocIndex {
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// Every document, in index order (for ranking a whole small corpus).
+    pub fn documents(&self) -> Result<Vec<Document>, Error> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::with_capacity(searcher.num_docs() as usize);
+        for seg in searcher.segment_readers() {
+            let store = seg.get_store_reader(64).map_err(|e| Error::Index {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+            for d in store.iter::<TantivyDocument>(seg.alive_bitset()) {
+                out.push(self.document(&d.map_err(|e| Error::Index {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                })?));
+            }
+        }
+        Ok(out)
     }
 
     /// The document with this id, if the index has it.

@@ -63,7 +63,7 @@ pub fn mine_files(
             let mut lens = Vec::new();
             for run in &fl.runs {
                 let mut pairs = mine_run(run, spec.mode, spec.verdicts, spec.length, &mut counts);
-                drop_labelled_negatives(&mut pairs, spec, &mut counts);
+                drop_labelled_negatives(&mut pairs, spec.human, &mut counts);
                 for p in pairs {
                     lens.extend(p.reasoning_len);
                 }
@@ -131,7 +131,7 @@ fn second_pass(path: &Path, explicit: bool, spec: &MineSpec<'_>, stats: &WeightS
     for run in &fl.runs {
         let mut counts = MineCounts::default();
         let mut pairs = mine_run(run, spec.mode, spec.verdicts, spec.length, &mut counts);
-        drop_labelled_negatives(&mut pairs, spec, &mut counts);
+        drop_labelled_negatives(&mut pairs, spec.human, &mut counts);
         if pairs.is_empty() {
             continue;
         }
@@ -172,12 +172,12 @@ fn second_pass(path: &Path, explicit: bool, spec: &MineSpec<'_>, stats: &WeightS
 /// Leaves out negatives a human marked excluded or actually relevant: keyed by the pair's search
 /// in paper mode; in reference mode, where negatives span searches, a label on the document for
 /// any search of the run counts.
-fn drop_labelled_negatives(
+pub fn drop_labelled_negatives(
     pairs: &mut [super::Pair],
-    spec: &MineSpec<'_>,
+    human: Option<&crate::labels::Journal>,
     counts: &mut MineCounts,
 ) {
-    let Some(journal) = spec.human else { return };
+    let Some(journal) = human else { return };
     let eff = Effective {
         judge: None,
         human: Some(journal),

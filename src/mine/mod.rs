@@ -8,7 +8,7 @@ mod paper;
 mod reference;
 mod weight;
 
-pub use job::{MineReport, MineSpec, mine_files};
+pub use job::{MineReport, MineSpec, drop_labelled_negatives, mine_files};
 pub use length::Length;
 pub use pair::Pair;
 pub use weight::{WeightStats, assign_weights, median, weight_for};

@@ -5,10 +5,10 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::rng::Rng;
 use super::world::{Question, World};
 use crate::corpus::DocIndex;
 use crate::error::Error;
+use crate::rng::Rng;
 
 /// Every behaviour knob, with the defaults documented in README.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,7 +4,6 @@
 
 pub mod agent;
 pub mod report;
-pub mod rng;
 pub mod world;
 
 use std::io::Write;
@@ -13,8 +12,8 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde_json::json;
 
+use crate::rng::Rng;
 pub use agent::{Knobs, Truth};
-use rng::Rng;
 use world::World;
 
 use crate::corpus::{DocSource, Document, IndexBuilder};

@@ -2,7 +2,7 @@
 //! relations; one document about each, plus distractors that share their names and wording; and
 //! questions that need 2 to 4 hops through the relations, with their evidence documents.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 const SYL: &[&str] = &[
     "ka", "lo", "ve", "ra", "mi", "to", "sa", "ne", "bri", "dal", "ost", "vin", "mar", "el", "quo",

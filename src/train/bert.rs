@@ -190,9 +190,13 @@ pub fn mean_pool(states: &Tensor, mask: &Tensor) -> Result<Tensor> {
     let m = mask.to_dtype(states.dtype())?.unsqueeze(2)?;
     let summed = states.broadcast_mul(&m)?.sum(1)?;
     let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
-    let mean = summed.broadcast_div(&counts)?;
-    let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-    mean.broadcast_div(&norm)
+    l2_normalise(&summed.broadcast_div(&counts)?)
+}
+
+/// Rows scaled to unit length: [n, dim].
+pub fn l2_normalise(x: &Tensor) -> Result<Tensor> {
+    let norm = x.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+    x.broadcast_div(&norm)
 }
 
 /// The device named by `cpu` or `cuda:N` (the latter needs the `cuda` feature).

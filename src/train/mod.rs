@@ -1,3 +1,13 @@
-//! Training the retriever: a trainable BERT bi-encoder in candle.
+//! Training the retriever: a trainable BERT bi-encoder in candle, the weighted contrastive loss,
+//! AdamW, evaluation, checkpoints and a worker thread that reports by events.
 
 pub mod bert;
+pub mod data;
+pub mod encoder;
+pub mod eval;
+pub mod loss;
+pub mod optim;
+pub mod resolve;
+pub mod scratch;
+pub mod source;
+pub mod worker;

@@ -1,0 +1,489 @@
+//! `lrat train` and `lrat eval`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use clap::Args;
+use color_eyre::eyre::{bail, eyre};
+
+use super::{ReadArgs, finish, load, print_errors, read_qrels};
+use crate::corpus::DocIndex;
+use crate::labels::{self, Effective, Journal};
+use crate::mine::Mode;
+use crate::qrels::Qrels;
+use crate::train::bert::device;
+use crate::train::data::TrainSet;
+use crate::train::encoder::{Encoder, MaxLengths};
+use crate::train::eval::{EvalSet, Metrics};
+use crate::train::resolve::{self, ModelSource};
+use crate::train::scratch::ScratchShape;
+use crate::train::source::{self, FromRuns};
+use crate::train::worker::{self, MetricsLog, TrainConfig, TrainEvent, TrainJob};
+use crate::verdict::Verdicts;
+
+/// Where the pairs come from and what else is known (shared by `train` and `eval`).
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// A mined pairs file (`lrat mine` output, or FlagEmbedding rows), or run files, folders or
+    /// workspaces (mined here in `--mode`).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Mining rules when runs are given.
+    #[arg(long, value_enum, default_value = "paper")]
+    mode: Mode,
+    /// Verdicts for the browses (`lrat judge` output); without any, every browse is a positive.
+    #[arg(long)]
+    verdicts: Option<PathBuf>,
+    /// Human labels (default: `.lrat/` beside the data, when it exists).
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Corpus JSONL or index folder: document texts, and the pool ranked in evaluation (whole
+    /// when up to 200,000 documents, else BM25 top-100 ∪ the pair's documents).
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// TREC qrels of evidence documents: adds evidence retrieval for the held-out questions.
+    #[arg(long)]
+    qrels: Option<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+/// The data, the corpus index and the qrels.
+pub struct Data {
+    pub set: TrainSet,
+    pub corpus: Option<DocIndex>,
+    pub qrels: Option<Qrels>,
+}
+
+impl DataArgs {
+    pub fn load(&self) -> color_eyre::Result<Data> {
+        let pairs_file = match self.inputs.as_slice() {
+            [one] if one.is_file() && source::is_pairs_file(one) => Some(one.clone()),
+            _ => None,
+        };
+        let inputs = crate::workspace::resolve(&self.inputs);
+        let corpus = match self
+            .corpus
+            .as_ref()
+            .or(inputs.index.as_ref())
+            .or(inputs.corpus.as_ref())
+        {
+            Some(c) => {
+                let (ix, errors) = crate::corpus::open_or_build(c)?;
+                print_errors(&errors);
+                Some(ix)
+            }
+            None => None,
+        };
+        let qrels = match self.qrels.as_ref().or(inputs.qrels.as_ref()) {
+            Some(q) => Some(read_qrels(q)?),
+            None => None,
+        };
+        let set = match pairs_file {
+            Some(p) => {
+                let (set, errors) = TrainSet::read_pairs(&p)?;
+                print_errors(&errors);
+                eprintln!(
+                    "read {} pairs from {} ({} rejected, {} unsatisfied and {} without text left out)",
+                    set.examples.len(),
+                    p.display(),
+                    errors.len(),
+                    set.skipped.unsatisfied,
+                    set.skipped.no_text
+                );
+                if !errors.is_empty() && !self.read.keep_going {
+                    bail!(
+                        "{} line(s) of {} rejected (pass --keep-going to use the rest)",
+                        errors.len(),
+                        p.display()
+                    );
+                }
+                set
+            }
+            None => {
+                let (loaded, _) = load(&self.inputs, &self.read)?;
+                finish(&loaded, self.read.keep_going)?;
+                let judge = match &self.verdicts {
+                    Some(p) => {
+                        let (v, errors) = Verdicts::read(p)?;
+                        print_errors(&errors);
+                        Some(v)
+                    }
+                    None => None,
+                };
+                let journal = match self
+                    .labels
+                    .clone()
+                    .or_else(|| labels::existing_dir(&self.inputs))
+                {
+                    Some(d) => {
+                        let (j, report) = Journal::open(&d)?;
+                        print_errors(&report.problems);
+                        Some(j)
+                    }
+                    None => None,
+                };
+                let verdicts = (judge.is_some() || journal.is_some()).then(|| {
+                    Effective {
+                        judge: judge.as_ref(),
+                        human: journal.as_ref(),
+                    }
+                    .merged_verdicts()
+                });
+                let (set, counts) = source::from_runs(
+                    &loaded.runs,
+                    &FromRuns {
+                        mode: self.mode,
+                        verdicts: verdicts.as_ref(),
+                        human: journal.as_ref(),
+                        corpus: corpus.as_ref(),
+                    },
+                );
+                eprintln!(
+                    "mined {} pairs from {} runs ({} dropped by verdicts; {} without text left out)",
+                    counts.pairs, counts.runs, counts.dropped_by_verdict, set.skipped.no_text
+                );
+                set
+            }
+        };
+        if set.examples.is_empty() {
+            bail!("no training pairs in the input");
+        }
+        Ok(Data { set, corpus, qrels })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// A model folder, a Hugging Face name (local cache, else downloaded), or `scratch`.
+    /// Default: all-MiniLM-L6-v2 when a cache holds it, else a scratch model.
+    #[arg(long)]
+    model: Option<String>,
+    /// Output folder: the model (Hugging Face / sentence-transformers layout), the optimiser
+    /// state, and `metrics.jsonl`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue from the checkpoint in `--out` (optimiser state included).
+    #[arg(long)]
+    resume: bool,
+    /// Softmax temperature τ.
+    #[arg(long, default_value_t = 0.02)]
+    temperature: f64,
+    /// Group size G: the positive and G−1 sampled negatives.
+    #[arg(long, default_value_t = 10)]
+    group: usize,
+    /// Queries a batch (the other queries' passages are in-batch negatives).
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    #[arg(long, default_value_t = 64)]
+    query_max_len: usize,
+    #[arg(long, default_value_t = 256)]
+    passage_max_len: usize,
+    /// Peak learning rate [default: 1e-6 for a pretrained model (the paper), 3e-4 from scratch].
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long, default_value_t = 2)]
+    epochs: usize,
+    /// Share of the steps spent in linear warmup (then linear decay).
+    #[arg(long, default_value_t = 0.1)]
+    warmup: f64,
+    /// AdamW weight decay (not on biases and layer norms).
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f64,
+    /// Clip gradients to this global norm (0: off).
+    #[arg(long, default_value_t = 1.0)]
+    clip: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Share of runs held out for evaluation (split by run, never by pair).
+    #[arg(long, default_value_t = 0.1)]
+    holdout: f64,
+    /// Evaluate every N steps (0: ten times over the run).
+    #[arg(long, default_value_t = 0)]
+    eval_every: usize,
+    /// Checkpoint every N steps (0: each epoch).
+    #[arg(long, default_value_t = 0)]
+    save_every: usize,
+    /// Stop after N steps (the schedule still spans all epochs).
+    #[arg(long)]
+    max_steps: Option<usize>,
+    /// The naive loss: every pair weighs 1.
+    #[arg(long)]
+    no_weights: bool,
+    /// Prefix for queries (E5: `query: `).
+    #[arg(long, default_value = "")]
+    query_prefix: String,
+    /// Prefix for passages (E5: `passage: `).
+    #[arg(long, default_value = "")]
+    passage_prefix: String,
+    /// `cpu`, or `cuda:N` with the `cuda` feature.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Layers of a scratch model.
+    #[arg(long, default_value_t = 2)]
+    scratch_layers: usize,
+    /// Hidden size of a scratch model.
+    #[arg(long, default_value_t = 128)]
+    scratch_hidden: usize,
+}
+
+impl TrainArgs {
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            temperature: self.temperature,
+            group: self.group,
+            batch: self.batch,
+            query_max_len: self.query_max_len,
+            passage_max_len: self.passage_max_len,
+            lr: self.lr,
+            epochs: self.epochs,
+            warmup: self.warmup,
+            weight_decay: self.weight_decay,
+            clip: (self.clip > 0.0).then_some(self.clip),
+            seed: self.seed,
+            holdout: self.holdout,
+            eval_every: self.eval_every,
+            save_every: self.save_every,
+            weighted: !self.no_weights,
+            max_steps: self.max_steps,
+            eval_batch: 64,
+            query_prefix: self.query_prefix.clone(),
+            passage_prefix: self.passage_prefix.clone(),
+        }
+    }
+
+    pub fn run(self) -> color_eyre::Result<()> {
+        let data = self.data.load()?;
+        let resolved = resolve::resolve(self.model.as_deref())?;
+        if let Some(n) = &resolved.note {
+            eprintln!("{n}");
+        }
+        let job = TrainJob {
+            set: Arc::new(data.set),
+            model: resolved.source,
+            note: resolved.note,
+            config: self.config(),
+            out: self.out.clone(),
+            qrels: data.qrels,
+            corpus: data.corpus,
+            resume: self.resume,
+            device: device(&self.device)?,
+            scratch: ScratchShape {
+                layers: self.scratch_layers,
+                hidden: self.scratch_hidden,
+                heads: (self.scratch_hidden / 32).max(1),
+                ..ScratchShape::default()
+            },
+        };
+        let mut log = MetricsLog::open(&self.out, self.resume)?;
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} training [{bar:30}] {pos}/{len} steps {msg} eta {eta}",
+            )
+            .map_err(|e| eyre!("progress template: {e}"))?
+            .progress_chars("=> "),
+        );
+        let mut failure = None;
+        let mut rows: Vec<(String, Metrics)> = Vec::new();
+        let cancel = AtomicBool::new(false);
+        worker::run(job, &cancel, &mut |e| {
+            if let Err(err) = log.write(&e) {
+                failure = Some(err.to_string());
+                return false;
+            }
+            match &e {
+                TrainEvent::Started {
+                    model,
+                    examples,
+                    train_examples,
+                    held_out_runs,
+                    held_out_queries,
+                    eval_docs,
+                    total_steps,
+                    first_step,
+                    lr,
+                    ..
+                } => {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "model {model}; {examples} pairs: {train_examples} to train, \
+                             {held_out_queries} held-out queries from {held_out_runs} runs, \
+                             {eval_docs} documents ranked; peak lr {lr:e}"
+                        )
+                    });
+                    bar.set_length(*total_steps as u64);
+                    bar.set_position(*first_step as u64);
+                }
+                TrainEvent::Step {
+                    step,
+                    loss,
+                    lr,
+                    examples_per_s,
+                    ..
+                } => {
+                    bar.set_position(*step as u64);
+                    bar.set_message(format!(
+                        "loss {loss:.4} lr {lr:.2e} {examples_per_s:.1} ex/s"
+                    ));
+                }
+                TrainEvent::Eval {
+                    step,
+                    system,
+                    metrics,
+                } => {
+                    bar.suspend(|| eprintln!("{}", eval_line(*step, system, metrics)));
+                    if system != "model" {
+                        rows.push((system.clone(), *metrics));
+                    } else {
+                        rows.retain(|r| r.0 != "trained");
+                        rows.push(("trained".into(), *metrics));
+                    }
+                }
+                TrainEvent::Checkpoint { step, path } => {
+                    bar.suspend(|| eprintln!("step {step}: saved {}", path.display()));
+                }
+                TrainEvent::Done {
+                    step, cancelled, ..
+                } => {
+                    bar.finish_and_clear();
+                    eprintln!(
+                        "{} after {step} steps; metrics in {}",
+                        if *cancelled { "stopped" } else { "done" },
+                        self.out.join("metrics.jsonl").display()
+                    );
+                }
+                TrainEvent::Failed { message } => {
+                    bar.abandon();
+                    failure = Some(message.clone());
+                }
+            }
+            true
+        });
+        if let Some(f) = failure {
+            bail!("{f}");
+        }
+        if !rows.is_empty() {
+            println!("{}", table(&rows));
+        }
+        Ok(())
+    }
+}
+
+fn eval_line(step: usize, system: &str, m: &Metrics) -> String {
+    let ev = m
+        .evidence
+        .map(|e| format!("  evidence R@10 {:.3}", e.recall_10))
+        .unwrap_or_default();
+    format!(
+        "step {step:>5} {system:<7} R@1 {:.3} R@10 {:.3} MRR@10 {:.3} nDCG@10 {:.3}{ev}",
+        m.recall_1, m.recall_10, m.mrr_10, m.ndcg_10
+    )
+}
+
+/// The comparison table: one row a system.
+pub fn table(rows: &[(String, Metrics)]) -> String {
+    let with_ev = rows.iter().any(|r| r.1.evidence.is_some());
+    let mut s = format!(
+        "{:<10} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8}",
+        "system", "queries", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"
+    );
+    if with_ev {
+        s += &format!(
+            " {:>9} {:>8} {:>8} {:>8}",
+            "questions", "ev R@10", "ev R@100", "ev nDCG"
+        );
+    }
+    for (name, m) in rows {
+        s += &format!(
+            "\n{:<10} {:>7} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>8.3}",
+            name, m.queries, m.recall_1, m.recall_5, m.recall_10, m.mrr_10, m.ndcg_10
+        );
+        if let Some(e) = m.evidence {
+            s += &format!(
+                " {:>9} {:>8.3} {:>8.3} {:>8.3}",
+                e.questions, e.recall_10, e.recall_100, e.ndcg_10
+            );
+        }
+    }
+    s
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The model folder (or a Hugging Face name, or `scratch` for an untrained one).
+    #[arg(long)]
+    model: String,
+    /// Measure only the runs training held out with this share and `--seed` (default: every
+    /// run in the input).
+    #[arg(long)]
+    holdout: Option<f64>,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 64)]
+    query_max_len: usize,
+    #[arg(long, default_value_t = 256)]
+    passage_max_len: usize,
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl EvalArgs {
+    pub fn run(self) -> color_eyre::Result<()> {
+        let data = self.data.load()?;
+        let held: BTreeSet<String> = match self.holdout {
+            Some(share) => data.set.split(share, self.seed).1,
+            None => data.set.examples.iter().map(|e| e.run_id.clone()).collect(),
+        };
+        let evalset = EvalSet::build(&data.set, &held, data.qrels.as_ref(), data.corpus.as_ref())?;
+        if evalset.is_empty() {
+            bail!("nothing to evaluate: no held-out queries");
+        }
+        let max = MaxLengths {
+            query: self.query_max_len,
+            passage: self.passage_max_len,
+        };
+        let dev = device(&self.device)?;
+        let resolved = resolve::resolve(Some(&self.model))?;
+        let enc = match &resolved.source {
+            ModelSource::Folder(p) => Encoder::load(p, max, &dev)?,
+            ModelSource::Scratch => {
+                let texts = data
+                    .set
+                    .examples
+                    .iter()
+                    .map(|e| e.query.as_str())
+                    .chain(data.set.docs.values().map(String::as_str));
+                crate::train::scratch::build(texts, ScratchShape::default(), max, 42, &dev)?
+            }
+        };
+        eprintln!(
+            "{} queries, {} questions, {} documents",
+            evalset.pairs.len(),
+            evalset.questions.len(),
+            evalset.docs.len()
+        );
+        let rows = vec![
+            ("bm25".to_string(), evalset.bm25()?),
+            (self.model.clone(), evalset.dense(&enc, 64)?),
+        ];
+        if self.json {
+            let v: serde_json::Map<String, serde_json::Value> = rows
+                .iter()
+                .map(|(k, m)| Ok((k.clone(), serde_json::to_value(m)?)))
+                .collect::<Result<_, serde_json::Error>>()?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            println!("{}", table(&rows));
+        }
+        Ok(())
+    }
+}

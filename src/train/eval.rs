@@ -1,0 +1,332 @@
+//! Evaluation: rank a candidate pool for each held-out query and report Recall@1/5/10, MRR@10
+//! and nDCG@10 (the pair's positive is the relevant document); with qrels, evidence retrieval for
+//! the held-out runs' questions (share of a question's evidence documents in the top 10 and top
+//! 100, MRR@10, nDCG@10). The same measures for BM25 over the same pool.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::data::TrainSet;
+use super::encoder::{Encoder, Side};
+use crate::corpus::{DocIndex, Document, IndexBuilder};
+use crate::error::Result;
+use crate::qrels::Qrels;
+
+/// Corpora up to this size are ranked whole; larger ones through BM25 top-100 ∪ the pair's
+/// documents.
+pub const FULL_POOL_LIMIT: usize = 200_000;
+
+/// Retrieval quality for one system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    pub recall_1: f64,
+    pub recall_5: f64,
+    pub recall_10: f64,
+    pub mrr_10: f64,
+    pub ndcg_10: f64,
+    /// Queries measured.
+    pub queries: usize,
+    /// Evidence retrieval for the questions (with qrels).
+    pub evidence: Option<Evidence>,
+}
+
+/// Evidence retrieval as BrowseComp-Plus measures it: the question is the query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    pub recall_10: f64,
+    pub recall_100: f64,
+    pub mrr_10: f64,
+    pub ndcg_10: f64,
+    pub questions: usize,
+}
+
+/// One query to measure: its text and relevant documents.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub text: String,
+    pub relevant: HashSet<String>,
+}
+
+/// The held-out queries and questions, and the documents to rank.
+pub struct EvalSet {
+    pub pairs: Vec<Probe>,
+    pub questions: Vec<Probe>,
+    pub docs: Vec<(String, String)>,
+    /// BM25 over `docs` (or the whole corpus index when the pool is a BM25 shortlist).
+    pub bm25: DocIndex,
+    /// Rank BM25's top 100 ∪ the relevant documents rather than every document.
+    pub shortlist: bool,
+}
+
+fn passage(d: &Document) -> String {
+    crate::export::DocText {
+        title: d.title.clone(),
+        text: d.text.clone(),
+    }
+    .passage()
+}
+
+impl EvalSet {
+    /// The held-out runs' examples and questions; documents from `corpus` when given (whole if
+    /// small), else every document the training data names.
+    pub fn build(
+        set: &TrainSet,
+        held: &BTreeSet<String>,
+        qrels: Option<&Qrels>,
+        corpus: Option<&DocIndex>,
+    ) -> Result<EvalSet> {
+        let mut pairs = Vec::new();
+        let mut seen = HashSet::new();
+        for e in set.examples.iter().filter(|e| held.contains(&e.run_id)) {
+            if seen.insert((e.query.clone(), e.pos.clone())) {
+                pairs.push(Probe {
+                    text: e.query.clone(),
+                    relevant: HashSet::from([e.pos.clone()]),
+                });
+            }
+        }
+        let questions = match qrels {
+            Some(q) => set
+                .questions
+                .iter()
+                .filter(|x| held.contains(&x.run_id))
+                .filter_map(|x| {
+                    q.evidence(&x.run_id).map(|ev| Probe {
+                        text: x.text.clone(),
+                        relevant: ev.clone(),
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let from_set = || {
+            let mut d: Vec<(String, String)> = set
+                .docs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            d.sort();
+            d
+        };
+        match corpus {
+            Some(ix) if ix.num_docs() as usize > FULL_POOL_LIMIT => Ok(EvalSet {
+                pairs,
+                questions,
+                docs: from_set(),
+                bm25: ix.clone(),
+                shortlist: true,
+            }),
+            Some(ix) => {
+                let mut docs: Vec<(String, String)> = ix
+                    .documents()?
+                    .iter()
+                    .map(|d| (d.docid.clone(), passage(d)))
+                    .collect();
+                let have: HashSet<String> = docs.iter().map(|d| d.0.clone()).collect();
+                let mut extra: Vec<(String, String)> = set
+                    .docs
+                    .iter()
+                    .filter(|(k, _)| !have.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                extra.sort();
+                docs.extend(extra);
+                docs.sort();
+                let bm25 = index_of(&docs)?;
+                Ok(EvalSet {
+                    pairs,
+                    questions,
+                    docs,
+                    bm25,
+                    shortlist: false,
+                })
+            }
+            None => {
+                let docs = from_set();
+                let bm25 = index_of(&docs)?;
+                Ok(EvalSet {
+                    pairs,
+                    questions,
+                    docs,
+                    bm25,
+                    shortlist: false,
+                })
+            }
+        }
+    }
+
+    /// True when there is nothing to measure.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty() && self.questions.is_empty()
+    }
+
+    /// BM25's ranking for every probe.
+    pub fn bm25(&self) -> Result<Metrics> {
+        let rank = |p: &Probe| -> Result<Vec<String>> {
+            Ok(self
+                .bm25
+                .search(&p.text, 100)?
+                .into_iter()
+                .map(|(_, d)| d.docid)
+                .collect())
+        };
+        let pairs = self.pairs.iter().map(rank).collect::<Result<Vec<_>>>()?;
+        let questions = self
+            .questions
+            .iter()
+            .map(rank)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.measure(&pairs, &questions))
+    }
+
+    /// The encoder's ranking for every probe.
+    pub fn dense(&self, enc: &Encoder, batch: usize) -> Result<Metrics> {
+        let dim = enc.dim();
+        let probes: Vec<&Probe> = self.pairs.iter().chain(&self.questions).collect();
+        let texts: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
+        let q = enc.encode(&texts, Side::Query, batch)?;
+        let rankings: Vec<Vec<String>> = if self.shortlist {
+            let mut out = Vec::with_capacity(probes.len());
+            for (i, p) in probes.iter().enumerate() {
+                let mut cand: Vec<(String, String)> = self
+                    .bm25
+                    .search(&p.text, 100)?
+                    .into_iter()
+                    .map(|(_, d)| (d.docid.clone(), passage(&d)))
+                    .collect();
+                let have: HashSet<String> = cand.iter().map(|c| c.0.clone()).collect();
+                let lookup: HashMap<&str, &str> = self
+                    .docs
+                    .iter()
+                    .map(|(a, b)| (a.as_str(), b.as_str()))
+                    .collect();
+                for r in &p.relevant {
+                    if !have.contains(r)
+                        && let Some(t) = lookup.get(r.as_str())
+                    {
+                        cand.push((r.clone(), t.to_string()));
+                    }
+                }
+                let ct: Vec<&str> = cand.iter().map(|c| c.1.as_str()).collect();
+                let d = enc.encode(&ct, Side::Passage, batch)?;
+                let ids: Vec<&String> = cand.iter().map(|c| &c.0).collect();
+                out.push(rank(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100));
+            }
+            out
+        } else {
+            let texts: Vec<&str> = self.docs.iter().map(|d| d.1.as_str()).collect();
+            let d = enc.encode(&texts, Side::Passage, batch)?;
+            let ids: Vec<&String> = self.docs.iter().map(|d| &d.0).collect();
+            (0..probes.len())
+                .into_par_iter()
+                .map(|i| rank(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100))
+                .collect()
+        };
+        let (pairs, questions) = rankings.split_at(self.pairs.len());
+        Ok(self.measure(pairs, questions))
+    }
+
+    fn measure(&self, pairs: &[Vec<String>], questions: &[Vec<String>]) -> Metrics {
+        let mut m = Metrics {
+            queries: pairs.len(),
+            ..Metrics::default()
+        };
+        for (p, r) in self.pairs.iter().zip(pairs) {
+            m.recall_1 += recall_at(r, &p.relevant, 1);
+            m.recall_5 += recall_at(r, &p.relevant, 5);
+            m.recall_10 += recall_at(r, &p.relevant, 10);
+            m.mrr_10 += mrr_at(r, &p.relevant, 10);
+            m.ndcg_10 += ndcg_at(r, &p.relevant, 10);
+        }
+        let n = pairs.len().max(1) as f64;
+        m.recall_1 /= n;
+        m.recall_5 /= n;
+        m.recall_10 /= n;
+        m.mrr_10 /= n;
+        m.ndcg_10 /= n;
+        if !self.questions.is_empty() {
+            let mut e = Evidence {
+                questions: questions.len(),
+                ..Evidence::default()
+            };
+            for (p, r) in self.questions.iter().zip(questions) {
+                e.recall_10 += recall_at(r, &p.relevant, 10);
+                e.recall_100 += recall_at(r, &p.relevant, 100);
+                e.mrr_10 += mrr_at(r, &p.relevant, 10);
+                e.ndcg_10 += ndcg_at(r, &p.relevant, 10);
+            }
+            let n = questions.len().max(1) as f64;
+            e.recall_10 /= n;
+            e.recall_100 /= n;
+            e.mrr_10 /= n;
+            e.ndcg_10 /= n;
+            m.evidence = Some(e);
+        }
+        m
+    }
+}
+
+fn index_of(docs: &[(String, String)]) -> Result<DocIndex> {
+    let mut b = IndexBuilder::in_memory()?;
+    for (id, text) in docs {
+        b.add(&Document {
+            docid: id.clone(),
+            title: None,
+            text: text.clone(),
+            source: crate::corpus::DocSource::Corpus,
+        })?;
+    }
+    b.commit()
+}
+
+/// The top `k` ids by dot product (ties by id), for one query against row-major passages.
+pub fn rank(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Vec<String> {
+    let mut scored: Vec<(f32, &String)> = d
+        .chunks_exact(dim)
+        .zip(ids)
+        .map(|(row, id)| (row.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(), *id))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.truncate(k);
+    scored.into_iter().map(|(_, id)| id.clone()).collect()
+}
+
+/// Share of the relevant documents in the top `k`.
+pub fn recall_at(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
+    if relevant.is_empty() {
+        return 0.0;
+    }
+    let hit = ranked
+        .iter()
+        .take(k)
+        .filter(|d| relevant.contains(*d))
+        .count();
+    hit as f64 / relevant.len() as f64
+}
+
+/// Reciprocal rank of the first relevant document within the top `k` (0 when none).
+pub fn mrr_at(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
+    ranked
+        .iter()
+        .take(k)
+        .position(|d| relevant.contains(d))
+        .map(|p| 1.0 / (p + 1) as f64)
+        .unwrap_or(0.0)
+}
+
+/// Binary-gain nDCG at `k`.
+pub fn ndcg_at(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
+    let dcg: f64 = ranked
+        .iter()
+        .take(k)
+        .enumerate()
+        .filter(|(_, d)| relevant.contains(*d))
+        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
+        .sum();
+    let ideal: f64 = (0..relevant.len().min(k))
+        .map(|i| 1.0 / ((i + 2) as f64).log2())
+        .sum();
+    if ideal == 0.0 { 0.0 } else { dcg / ideal }
+}

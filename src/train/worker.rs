@@ -1,0 +1,471 @@
+//! The training loop: a plain candle loop over an immutable snapshot of the data, reporting by
+//! events to a sink (the TUI's channel, the CLI's progress bar, `metrics.jsonl`), checking a
+//! cancel flag between batches. Checkpoints are model folders with the optimiser state beside.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use candle_core::Device;
+use serde::{Deserialize, Serialize};
+
+use super::data::{Sampler, TrainSet, batches_per_epoch, epoch_order};
+use super::encoder::{Encoder, MaxLengths, Side};
+use super::eval::{EvalSet, Metrics};
+use super::loss::weighted_infonce;
+use super::optim::{AdamW, AdamWConfig, schedule};
+use super::resolve::ModelSource;
+use super::scratch::{self, ScratchShape};
+use crate::corpus::DocIndex;
+use crate::error::{Error, Result};
+use crate::qrels::Qrels;
+
+/// Every setting of a training run (the defaults are the paper's, §5.2, where it gives one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Softmax temperature τ.
+    pub temperature: f64,
+    /// Group size G: the positive and G−1 sampled negatives.
+    pub group: usize,
+    /// Queries a batch.
+    pub batch: usize,
+    pub query_max_len: usize,
+    pub passage_max_len: usize,
+    /// Peak learning rate; `None`: 1e-6 for a pretrained model (the paper), 3e-4 from scratch.
+    pub lr: Option<f64>,
+    pub epochs: usize,
+    /// Share of the steps spent warming up.
+    pub warmup: f64,
+    pub weight_decay: f64,
+    /// Gradient clipping by global norm (`None`: off).
+    pub clip: Option<f64>,
+    pub seed: u64,
+    /// Share of runs held out for evaluation.
+    pub holdout: f64,
+    /// Evaluate every this many steps (0: ten times over the run).
+    pub eval_every: usize,
+    /// Save a checkpoint every this many steps (0: at the end of each epoch).
+    pub save_every: usize,
+    /// Intensity weights on (`false`: the naive loss).
+    pub weighted: bool,
+    /// Stop after this many steps (the schedule still spans every epoch); for short trials.
+    pub max_steps: Option<usize>,
+    /// Texts a forward pass when encoding for evaluation.
+    pub eval_batch: usize,
+    /// Query and passage prefixes (E5's `query: ` / `passage: `); empty keeps the model's own.
+    pub query_prefix: String,
+    pub passage_prefix: String,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            temperature: 0.02,
+            group: 10,
+            batch: 32,
+            query_max_len: 64,
+            passage_max_len: 256,
+            lr: None,
+            epochs: 2,
+            warmup: 0.1,
+            weight_decay: 0.01,
+            clip: Some(1.0),
+            seed: 42,
+            holdout: 0.1,
+            eval_every: 0,
+            save_every: 0,
+            weighted: true,
+            max_steps: None,
+            eval_batch: 64,
+            query_prefix: String::new(),
+            passage_prefix: String::new(),
+        }
+    }
+}
+
+/// What the trainer reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TrainEvent {
+    /// The model is loaded and the data split.
+    Started {
+        model: String,
+        note: Option<String>,
+        examples: usize,
+        train_examples: usize,
+        held_out_runs: usize,
+        held_out_queries: usize,
+        eval_docs: usize,
+        total_steps: usize,
+        first_step: usize,
+        lr: f64,
+    },
+    /// One optimiser step (1-based `step`).
+    Step {
+        step: usize,
+        epoch: usize,
+        loss: f64,
+        lr: f64,
+        grad_norm: f64,
+        examples_per_s: f64,
+        elapsed_s: f64,
+    },
+    /// Retrieval quality of `system` (`bm25`, `base`, `model`) after `step` steps.
+    Eval {
+        step: usize,
+        system: String,
+        metrics: Metrics,
+    },
+    Checkpoint {
+        step: usize,
+        path: PathBuf,
+    },
+    /// Training finished or stopped; the model in `path` is the last one.
+    Done {
+        step: usize,
+        cancelled: bool,
+        path: PathBuf,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// Everything a run needs.
+pub struct TrainJob {
+    pub set: Arc<TrainSet>,
+    pub model: ModelSource,
+    /// Shown in the `started` event (how the model was chosen).
+    pub note: Option<String>,
+    pub config: TrainConfig,
+    pub out: PathBuf,
+    pub qrels: Option<Qrels>,
+    pub corpus: Option<DocIndex>,
+    /// Continue from the checkpoint in `out`.
+    pub resume: bool,
+    pub device: Device,
+    pub scratch: ScratchShape,
+}
+
+/// What `trainer_state.json` holds beside a checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TrainerState {
+    step: usize,
+    config: TrainConfig,
+}
+
+const STATE: &str = "trainer_state.json";
+const OPTIMISER: &str = "optimizer.safetensors";
+
+/// Runs a job on the calling thread; every event goes to `sink`, which returns `false` when
+/// nobody listens any more. Failures are reported as a `failed` event and returned.
+pub fn run(job: TrainJob, cancel: &AtomicBool, sink: &mut dyn FnMut(TrainEvent) -> bool) {
+    if let Err(e) = train(&job, cancel, sink) {
+        sink(TrainEvent::Failed {
+            message: e.to_string(),
+        });
+    }
+}
+
+/// Runs a job on its own thread.
+pub fn spawn(
+    job: TrainJob,
+    cancel: Arc<AtomicBool>,
+    mut sink: impl FnMut(TrainEvent) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || run(job, &cancel, &mut sink))
+}
+
+/// Appends events to `DIR/metrics.jsonl`.
+pub struct MetricsLog(std::fs::File, PathBuf);
+
+impl MetricsLog {
+    pub fn open(out: &Path, append: bool) -> Result<MetricsLog> {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let path = out.join("metrics.jsonl");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(true)
+            .truncate(!append)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(MetricsLog(f, path))
+    }
+
+    pub fn write(&mut self, e: &TrainEvent) -> Result<()> {
+        let line = serde_json::to_string(e)?;
+        writeln!(self.0, "{line}").map_err(|err| Error::io(&self.1, err))
+    }
+}
+
+/// The learning rate a run uses.
+pub fn peak_lr(config: &TrainConfig, scratch: bool) -> f64 {
+    config.lr.unwrap_or(if scratch { 3e-4 } else { 1e-6 })
+}
+
+fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {
+    if job.resume {
+        return Encoder::load(&job.out, max, &job.device);
+    }
+    match &job.model {
+        ModelSource::Folder(p) => Encoder::load(p, max, &job.device),
+        ModelSource::Scratch => {
+            let texts = job
+                .set
+                .examples
+                .iter()
+                .map(|e| e.query.as_str())
+                .chain(job.set.docs.values().map(String::as_str));
+            scratch::build(texts, job.scratch, max, job.config.seed, &job.device)
+        }
+    }
+}
+
+fn save(enc: &Encoder, opt: &AdamW, job: &TrainJob, step: usize) -> Result<()> {
+    let tmp = job.out.join(".partial");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    enc.save(&tmp)?;
+    opt.save(&tmp.join(OPTIMISER))?;
+    let state = TrainerState {
+        step,
+        config: job.config.clone(),
+    };
+    std::fs::write(tmp.join(STATE), serde_json::to_string_pretty(&state)?)
+        .map_err(|e| Error::io(&tmp, e))?;
+    move_into(&tmp, &job.out)?;
+    std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))
+}
+
+/// Moves every file under `from` to the same place under `to`, replacing what is there.
+fn move_into(from: &Path, to: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
+            move_into(&entry.path(), &target)?;
+        } else {
+            std::fs::rename(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn train(
+    job: &TrainJob,
+    cancel: &AtomicBool,
+    sink: &mut dyn FnMut(TrainEvent) -> bool,
+) -> Result<()> {
+    let c = &job.config;
+    if c.group == 0 || c.batch == 0 || c.epochs == 0 || c.temperature <= 0.0 {
+        return Err(Error::Train(
+            "group, batch and epochs must be at least 1 and the temperature above 0".into(),
+        ));
+    }
+    let set = &job.set;
+    if set.examples.is_empty() {
+        return Err(Error::Train("no training pairs".into()));
+    }
+    let (train_ids, held): (Vec<usize>, BTreeSet<String>) = set.split(c.holdout, c.seed);
+    if train_ids.is_empty() {
+        return Err(Error::Train(
+            "every pair is held out; lower --holdout".into(),
+        ));
+    }
+    let max = MaxLengths {
+        query: c.query_max_len,
+        passage: c.passage_max_len,
+    };
+    let state: Option<TrainerState> = if job.resume {
+        let p = job.out.join(STATE);
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            Error::Train(format!(
+                "cannot resume: {} ({e}); train without --resume first",
+                p.display()
+            ))
+        })?;
+        let s: TrainerState = serde_json::from_str(&text)
+            .map_err(|e| Error::Train(format!("{}: {e}", p.display())))?;
+        Some(s)
+    } else {
+        None
+    };
+    let mut enc = load_model(job, max)?;
+    if !c.query_prefix.is_empty() {
+        enc.prefixes.query = c.query_prefix.clone();
+    }
+    if !c.passage_prefix.is_empty() {
+        enc.prefixes.passage = c.passage_prefix.clone();
+    }
+    let scratch = job.model == ModelSource::Scratch;
+    let peak = peak_lr(c, scratch);
+    let mut opt = AdamW::new(
+        enc.named_vars()?,
+        AdamWConfig {
+            lr: peak,
+            weight_decay: c.weight_decay,
+            ..AdamWConfig::default()
+        },
+    )?;
+    let first_step = match &state {
+        Some(s) => {
+            opt.load(&job.out.join(OPTIMISER), s.step, &job.device)?;
+            s.step
+        }
+        None => 0,
+    };
+    let per_epoch = batches_per_epoch(train_ids.len(), c.batch);
+    let total = per_epoch * c.epochs;
+    let last = c.max_steps.map_or(total, |m| m.min(total));
+    let warmup = (c.warmup * total as f64).round() as usize;
+    let eval_every = match c.eval_every {
+        0 => total.div_ceil(10).max(1),
+        n => n,
+    };
+    let save_every = match c.save_every {
+        0 => per_epoch,
+        n => n,
+    };
+    let evalset = EvalSet::build(set, &held, job.qrels.as_ref(), job.corpus.as_ref())?;
+    let send = |sink: &mut dyn FnMut(TrainEvent) -> bool, e: TrainEvent| -> Result<()> {
+        if sink(e) {
+            Ok(())
+        } else {
+            Err(Error::Train("nobody is listening any more".into()))
+        }
+    };
+    send(
+        sink,
+        TrainEvent::Started {
+            model: enc.origin.clone(),
+            note: job.note.clone(),
+            examples: set.examples.len(),
+            train_examples: train_ids.len(),
+            held_out_runs: held.len(),
+            held_out_queries: evalset.pairs.len(),
+            eval_docs: evalset.docs.len(),
+            total_steps: last,
+            first_step,
+            lr: peak,
+        },
+    )?;
+    let evaluate = |enc: &Encoder, step: usize, system: &str| -> Result<Option<TrainEvent>> {
+        if evalset.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(TrainEvent::Eval {
+            step,
+            system: system.into(),
+            metrics: evalset.dense(enc, c.eval_batch)?,
+        }))
+    };
+    if first_step == 0 && !evalset.is_empty() {
+        send(
+            sink,
+            TrainEvent::Eval {
+                step: 0,
+                system: "bm25".into(),
+                metrics: evalset.bm25()?,
+            },
+        )?;
+        if let Some(e) = evaluate(&enc, 0, "base")? {
+            send(sink, e)?;
+        }
+    }
+    let sampler = Sampler::new(set, c.batch, c.group, c.seed, c.weighted);
+    let started = Instant::now();
+    let mut seen = 0usize;
+    let mut step = first_step;
+    let mut cancelled = false;
+    let mut last_eval = first_step;
+    let mut last_save = first_step;
+    while step < last {
+        if cancel.load(Ordering::Relaxed) {
+            cancelled = true;
+            break;
+        }
+        let epoch = step / per_epoch;
+        let order = epoch_order(&train_ids, c.seed, epoch);
+        let b = sampler.batch(&order, step % per_epoch, epoch);
+        let queries: Vec<&str> = b.queries.iter().map(String::as_str).collect();
+        let passages: Vec<&str> = b
+            .passages
+            .iter()
+            .map(|id| set.docs.get(id).map(String::as_str).unwrap_or_default())
+            .collect();
+        let q = enc.embed(&queries, Side::Query)?;
+        let p = enc.embed(&passages, Side::Passage)?;
+        let loss = weighted_infonce(&q, &p, c.group, c.temperature, &b.weights)?;
+        let value = f64::from(loss.to_scalar::<f32>()?);
+        if !value.is_finite() {
+            return Err(Error::Train(format!(
+                "loss is {value} at step {}",
+                step + 1
+            )));
+        }
+        let grads = loss.backward()?;
+        let lr = schedule(peak, step, warmup, total);
+        let grad_norm = opt.update(&grads, lr, c.clip)?;
+        step += 1;
+        seen += b.queries.len();
+        let elapsed = started.elapsed().as_secs_f64();
+        send(
+            sink,
+            TrainEvent::Step {
+                step,
+                epoch: epoch + 1,
+                loss: value,
+                lr,
+                grad_norm,
+                examples_per_s: seen as f64 / elapsed.max(1e-9),
+                elapsed_s: elapsed,
+            },
+        )?;
+        if step % eval_every == 0 || step == last {
+            if let Some(e) = evaluate(&enc, step, "model")? {
+                send(sink, e)?;
+            }
+            last_eval = step;
+        }
+        if step % save_every == 0 && step != last {
+            save(&enc, &opt, job, step)?;
+            last_save = step;
+            send(
+                sink,
+                TrainEvent::Checkpoint {
+                    step,
+                    path: job.out.clone(),
+                },
+            )?;
+        }
+    }
+    if step != last_eval
+        && let Some(e) = evaluate(&enc, step, "model")?
+    {
+        send(sink, e)?;
+    }
+    if step != last_save || first_step == step {
+        save(&enc, &opt, job, step)?;
+        send(
+            sink,
+            TrainEvent::Checkpoint {
+                step,
+                path: job.out.clone(),
+            },
+        )?;
+    }
+    send(
+        sink,
+        TrainEvent::Done {
+            step,
+            cancelled,
+            path: job.out.clone(),
+        },
+    )
+}
