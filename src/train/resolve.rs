@@ -55,8 +55,36 @@ fn is_model_folder(p: &Path) -> bool {
     p.join("config.json").is_file() && p.join("model.safetensors").is_file()
 }
 
-/// A snapshot of `repo` in a hub cache (`models--owner--name/snapshots/REV`), `refs/main` first.
-pub fn find_cached(repo: &str, caches: &[PathBuf]) -> Option<PathBuf> {
+/// Where models are looked for and fetched from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Places {
+    /// Hugging Face hub caches, in order.
+    pub caches: Vec<PathBuf>,
+    /// lrat's own model cache (downloads land here).
+    pub own: PathBuf,
+    /// The hub address.
+    pub endpoint: String,
+}
+
+impl Places {
+    /// From the environment: `HF_HUB_CACHE`, `HF_HOME`, `~/.cache/huggingface/hub`,
+    /// `LRAT_CACHE_DIR`, `HF_ENDPOINT`.
+    pub fn from_env() -> Places {
+        Places {
+            caches: hf_caches(),
+            own: crate::config::cache_dir().join("models"),
+            endpoint: std::env::var("HF_ENDPOINT")
+                .unwrap_or_else(|_| "https://huggingface.co".into())
+                .trim_end_matches('/')
+                .to_string(),
+        }
+    }
+}
+
+/// A snapshot of `repo` in a hub cache (`models--owner--name/snapshots/REV`), `refs/main` first,
+/// else lrat's own download of it.
+pub fn find_cached(repo: &str, places: &Places) -> Option<PathBuf> {
+    let caches = &places.caches;
     let dir_name = format!("models--{}", repo.replace('/', "--"));
     for c in caches {
         let base = c.join(&dir_name);
@@ -74,15 +102,17 @@ pub fn find_cached(repo: &str, caches: &[PathBuf]) -> Option<PathBuf> {
             }
         }
     }
-    let own = crate::config::cache_dir()
-        .join("models")
-        .join(repo.replace('/', "--"));
+    let own = places.own.join(repo.replace('/', "--"));
     is_model_folder(&own).then_some(own)
 }
 
-/// Resolves `--model` (None when not given).
+/// Resolves `--model` (None when not given) in the places the environment names.
 pub fn resolve(spec: Option<&str>) -> Result<Resolved> {
-    let caches = hf_caches();
+    resolve_in(spec, &Places::from_env())
+}
+
+/// Resolves `--model` in the given places.
+pub fn resolve_in(spec: Option<&str>, places: &Places) -> Result<Resolved> {
     match spec {
         Some("scratch") => Ok(Resolved {
             source: ModelSource::Scratch,
@@ -103,7 +133,7 @@ pub fn resolve(spec: Option<&str>) -> Result<Resolved> {
         }
         Some(name) => {
             for repo in repo_names(name) {
-                if let Some(p) = find_cached(&repo, &caches) {
+                if let Some(p) = find_cached(&repo, places) {
                     return Ok(Resolved {
                         note: Some(format!("{name}: from the cache at {}", p.display())),
                         source: ModelSource::Folder(p),
@@ -111,13 +141,13 @@ pub fn resolve(spec: Option<&str>) -> Result<Resolved> {
                 }
             }
             let repo = repo_names(name).pop().unwrap_or_default();
-            let dir = download(&repo)?;
+            let dir = download(&repo, places)?;
             Ok(Resolved {
                 note: Some(format!("{repo}: downloaded to {}", dir.display())),
                 source: ModelSource::Folder(dir),
             })
         }
-        None => match find_cached(DEFAULT_MODEL, &caches) {
+        None => match find_cached(DEFAULT_MODEL, places) {
             Some(p) => Ok(Resolved {
                 note: Some(format!("model: {DEFAULT_MODEL} from {}", p.display())),
                 source: ModelSource::Folder(p),
@@ -134,20 +164,10 @@ pub fn resolve(spec: Option<&str>) -> Result<Resolved> {
     }
 }
 
-/// The hub address (`HF_ENDPOINT`, else huggingface.co).
-fn endpoint() -> String {
-    std::env::var("HF_ENDPOINT")
-        .unwrap_or_else(|_| "https://huggingface.co".into())
-        .trim_end_matches('/')
-        .to_string()
-}
-
 /// Downloads the files a model folder needs into lrat's cache; a clear error when offline.
-pub fn download(repo: &str) -> Result<PathBuf> {
-    let dir = crate::config::cache_dir()
-        .join("models")
-        .join(repo.replace('/', "--"));
-    let base = endpoint();
+pub fn download(repo: &str, places: &Places) -> Result<PathBuf> {
+    let dir = places.own.join(repo.replace('/', "--"));
+    let base = &places.endpoint;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(600)))
         .build()
@@ -185,6 +205,7 @@ pub fn download(repo: &str) -> Result<PathBuf> {
                 std::fs::write(&p, body).map_err(|e| Error::io(&p, e))?;
             }
             Err(e) if needed => {
+                let _ = std::fs::remove_dir_all(&partial);
                 return Err(Error::Model(format!(
                     "`{repo}` is not in a local Hugging Face cache and could not be downloaded \
                      ({url}: {e}). Offline, pass a local model folder: --model DIR (config.json, \

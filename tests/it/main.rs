@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpus;
+mod evaluation;
 mod export;
 mod hostile;
 mod judge;
@@ -13,6 +14,7 @@ mod server;
 mod stats;
 mod synth;
 mod train;
+mod training;
 mod tui;
 
 use std::path::{Path, PathBuf};

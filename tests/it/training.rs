@@ -1,0 +1,372 @@
+//! The loss, the trainer, checkpoints and resuming, on tiny models built in the test.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use candle_core::{Device, Tensor};
+use lrat::train::data::{Example, TrainSet};
+use lrat::train::encoder::{Encoder, MaxLengths, Side};
+use lrat::train::loss::weighted_infonce;
+use lrat::train::resolve::ModelSource;
+use lrat::train::scratch::{self, ScratchShape};
+use lrat::train::worker::{self, TrainConfig, TrainEvent, TrainJob};
+
+const TOPICS: [(&str, &str); 10] = [
+    ("apple", "orchard fruit red crisp"),
+    ("river", "water flows bridge valley"),
+    ("piano", "keys music concert melody"),
+    ("rocket", "launch orbit engine fuel"),
+    ("garden", "flowers soil seeds bloom"),
+    ("castle", "tower king walls moat"),
+    ("coffee", "beans roast brew morning"),
+    ("glacier", "ice mountain cold melt"),
+    ("violin", "strings bow orchestra tune"),
+    ("desert", "sand dunes heat camel"),
+];
+
+fn max() -> MaxLengths {
+    MaxLengths {
+        query: 16,
+        passage: 32,
+    }
+}
+
+fn shape() -> ScratchShape {
+    ScratchShape {
+        layers: 1,
+        hidden: 16,
+        heads: 2,
+        vocab: 120,
+    }
+}
+
+/// Ten runs, one topic each: the query names the topic, the positive describes it, the
+/// negatives are the other topics' documents.
+fn toy_set() -> TrainSet {
+    let mut set = TrainSet::default();
+    for (i, (name, words)) in TOPICS.iter().enumerate() {
+        set.docs
+            .insert(format!("d{i}"), format!("{name} {words} {name} {words}"));
+    }
+    for (i, (name, words)) in TOPICS.iter().enumerate() {
+        let first = words.split(' ').next().unwrap_or_default();
+        set.examples.push(Example {
+            run_id: format!("r{i}"),
+            query: format!("{name} {first}"),
+            pos: format!("d{i}"),
+            negs: (0..TOPICS.len())
+                .filter(|&j| j != i)
+                .map(|j| format!("d{j}"))
+                .collect(),
+            weight: 1.0 + i as f32 / 10.0,
+        });
+    }
+    set
+}
+
+fn toy_encoder(seed: u64) -> Encoder {
+    let set = toy_set();
+    let texts: Vec<&str> = set
+        .examples
+        .iter()
+        .map(|e| e.query.as_str())
+        .chain(set.docs.values().map(String::as_str))
+        .collect();
+    scratch::build(texts.into_iter(), shape(), max(), seed, &Device::Cpu).unwrap()
+}
+
+fn config(max_steps: Option<usize>) -> TrainConfig {
+    TrainConfig {
+        temperature: 0.1,
+        group: 3,
+        batch: 4,
+        query_max_len: 16,
+        passage_max_len: 32,
+        lr: Some(5e-3),
+        epochs: 6,
+        warmup: 0.1,
+        holdout: 0.2,
+        eval_every: 5,
+        max_steps,
+        eval_batch: 8,
+        ..TrainConfig::default()
+    }
+}
+
+fn job(out: &Path, model: ModelSource, config: TrainConfig, resume: bool) -> TrainJob {
+    TrainJob {
+        set: Arc::new(toy_set()),
+        model,
+        note: None,
+        config,
+        out: out.to_path_buf(),
+        qrels: None,
+        corpus: None,
+        resume,
+        device: Device::Cpu,
+        scratch: shape(),
+    }
+}
+
+fn run(job: TrainJob) -> Vec<TrainEvent> {
+    let mut events = Vec::new();
+    worker::run(job, &AtomicBool::new(false), &mut |e| {
+        events.push(e);
+        true
+    });
+    if let Some(TrainEvent::Failed { message }) = events.last() {
+        panic!("training failed: {message}");
+    }
+    events
+}
+
+fn losses(events: &[TrainEvent]) -> Vec<f64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Step { loss, .. } => Some(*loss),
+            _ => None,
+        })
+        .collect()
+}
+
+fn row(v: &[f64]) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    v.iter().map(|x| (x / n) as f32).collect()
+}
+
+/// Two queries, G = 2: query 0's candidates are rows 0 (its positive), 1 (its negative), 2 and 3
+/// (query 1's passages); query 1's positive is row 2.
+#[test]
+fn weighted_loss_equals_a_hand_computation() {
+    let dev = Device::Cpu;
+    let q = [row(&[1.0, 0.0]), row(&[0.6, 0.8])];
+    let p = [
+        row(&[1.0, 0.2]),
+        row(&[0.0, 1.0]),
+        row(&[-1.0, 2.0]),
+        row(&[1.0, -1.0]),
+    ];
+    let tau = 0.5;
+    // By hand: s_ij = (q_i · p_j) / τ; ℓ_i = log Σ_j exp(s_ij) − s_i,pos.
+    let dot = |a: &[f32], b: &[f32]| f64::from(a[0] * b[0] + a[1] * b[1]);
+    let ell = |i: usize, pos: usize| {
+        let s: Vec<f64> = p.iter().map(|pj| dot(&q[i], pj) / tau).collect();
+        s.iter().map(|x| x.exp()).sum::<f64>().ln() - s[pos]
+    };
+    let (l0, l1) = (ell(0, 0), ell(1, 2));
+    let qt = Tensor::from_iter(q.concat(), &dev)
+        .unwrap()
+        .reshape((2, 2))
+        .unwrap();
+    let pt = Tensor::from_iter(p.concat(), &dev)
+        .unwrap()
+        .reshape((4, 2))
+        .unwrap();
+    let naive = weighted_infonce(&qt, &pt, 2, tau, &[1.0, 1.0])
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    let weighted = weighted_infonce(&qt, &pt, 2, tau, &[0.5, 1.5])
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!((f64::from(naive) - (l0 + l1) / 2.0).abs() < 1e-5, "{naive}");
+    let want = (0.5 * l0 + 1.5 * l1) / 2.0;
+    assert!(
+        (f64::from(weighted) - want).abs() < 1e-5,
+        "{weighted} vs {want}"
+    );
+    assert!(
+        (l0 - 0.5749).abs() < 1e-3 && (l1 - 1.6386).abs() < 1e-3,
+        "{l0} {l1}"
+    );
+    assert!(weighted_infonce(&qt, &pt, 3, tau, &[1.0, 1.0]).is_err());
+}
+
+#[test]
+fn gradients_of_the_loss_reach_the_embeddings() {
+    let enc = toy_encoder(1);
+    let q = enc
+        .embed(&["apple orchard", "river water"], Side::Query)
+        .unwrap();
+    let p = enc
+        .embed(
+            &[
+                "apple orchard fruit",
+                "desert sand",
+                "river water",
+                "piano keys",
+            ],
+            Side::Passage,
+        )
+        .unwrap();
+    let loss = weighted_infonce(&q, &p, 2, 0.05, &[1.0, 2.0]).unwrap();
+    let grads = loss.backward().unwrap();
+    let vars: HashMap<String, candle_core::Var> = enc.named_vars().unwrap().into_iter().collect();
+    let word = &vars["embeddings.word_embeddings.weight"];
+    let g = grads.get(word).expect("word embeddings get a gradient");
+    let norm = g
+        .sqr()
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(norm > 0.0);
+    let without: Vec<&String> = vars
+        .iter()
+        .filter(|(_, v)| grads.get(v).is_none())
+        .map(|(k, _)| k)
+        .collect();
+    assert!(without.is_empty(), "no gradient: {without:?}");
+}
+
+#[test]
+fn the_loss_falls_on_a_toy_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = run(job(dir.path(), ModelSource::Scratch, config(None), false));
+    let l = losses(&events);
+    assert!(l.len() >= 12, "{} steps", l.len());
+    let head: f64 = l[..3].iter().sum::<f64>() / 3.0;
+    let tail: f64 = l[l.len() - 3..].iter().sum::<f64>() / 3.0;
+    assert!(tail < head * 0.8, "loss {head:.4} → {tail:.4}");
+    // Evaluation ran before the first step (BM25 and the base model) and after the last.
+    let evals: Vec<(usize, &str)> = events
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Eval { step, system, .. } => Some((*step, system.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(evals[..2], [(0, "bm25"), (0, "base")]);
+    assert_eq!(evals.last().map(|e| e.1), Some("model"));
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Done {
+            cancelled: false,
+            ..
+        })
+    ));
+    let log = std::fs::read_to_string(dir.path().join("metrics.jsonl"));
+    assert!(log.is_err(), "the library writes no log; the CLI does");
+}
+
+#[test]
+fn a_checkpoint_loads_back_to_identical_embeddings() {
+    let dir = tempfile::tempdir().unwrap();
+    let enc = toy_encoder(3);
+    enc.save(dir.path()).unwrap();
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "modules.json",
+        "1_Pooling/config.json",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f}");
+    }
+    let back = Encoder::load(dir.path(), max(), &Device::Cpu).unwrap();
+    let texts = ["apple orchard fruit", "a sentence the vocabulary never saw"];
+    for side in [Side::Query, Side::Passage] {
+        let a = enc.encode(&texts, side, 8).unwrap();
+        let b = back.encode(&texts, side, 8).unwrap();
+        assert_eq!(a, b);
+    }
+    let names: Vec<String> = back
+        .named_vars()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(names.contains(&"encoder.layer.0.attention.self.query.weight".to_string()));
+}
+
+fn weights(dir: &Path) -> HashMap<String, Vec<f32>> {
+    candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k, v.flatten_all().unwrap().to_vec1::<f32>().unwrap()))
+        .collect()
+}
+
+#[test]
+fn two_steps_resume_two_steps_equals_four_steps() {
+    let start = tempfile::tempdir().unwrap();
+    toy_encoder(9).save(start.path()).unwrap();
+    let model = ModelSource::Folder(start.path().to_path_buf());
+    let straight = tempfile::tempdir().unwrap();
+    let four = run(job(straight.path(), model.clone(), config(Some(4)), false));
+    let split = tempfile::tempdir().unwrap();
+    let first = run(job(split.path(), model.clone(), config(Some(2)), false));
+    let second = run(job(split.path(), model, config(Some(4)), true));
+    assert!(matches!(
+        second.first(),
+        Some(TrainEvent::Started { first_step: 2, .. })
+    ));
+    let mut resumed = losses(&first);
+    resumed.extend(losses(&second));
+    assert_eq!(losses(&four), resumed);
+    let (a, b) = (weights(straight.path()), weights(split.path()));
+    assert_eq!(a.len(), b.len());
+    for (k, v) in &a {
+        assert_eq!(v, &b[k], "{k}");
+    }
+}
+
+#[test]
+fn cancelling_stops_between_batches_and_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = AtomicBool::new(false);
+    let mut events = Vec::new();
+    worker::run(
+        job(dir.path(), ModelSource::Scratch, config(None), false),
+        &cancel,
+        &mut |e| {
+            if matches!(e, TrainEvent::Step { step: 3, .. }) {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            events.push(e);
+            true
+        },
+    );
+    assert_eq!(losses(&events).len(), 3);
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Done {
+            step: 3,
+            cancelled: true,
+            ..
+        })
+    ));
+    assert!(dir.path().join("trainer_state.json").is_file());
+}
+
+#[test]
+fn bad_settings_and_empty_data_fail_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = job(dir.path(), ModelSource::Scratch, config(None), false);
+    j.config.group = 0;
+    let mut events = Vec::new();
+    worker::run(j, &AtomicBool::new(false), &mut |e| {
+        events.push(e);
+        true
+    });
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Failed { message }) if message.contains("group")),
+        "{events:?}"
+    );
+    let mut j = job(dir.path(), ModelSource::Scratch, config(None), true);
+    j.out = dir.path().join("nothing-here");
+    let mut events = Vec::new();
+    worker::run(j, &AtomicBool::new(false), &mut |e| {
+        events.push(e);
+        true
+    });
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Failed { message }) if message.contains("cannot resume")),
+        "{events:?}"
+    );
+}
