@@ -9,6 +9,7 @@ mod hostile;
 mod judge;
 mod labels;
 mod mine;
+mod minilm;
 mod readers;
 mod server;
 mod stats;
