@@ -30,6 +30,8 @@ pub enum Msg {
     /// The corpus index, once open (document texts come from it).
     Corpus(Box<crate::corpus::DocIndex>),
     CorpusFailed(String),
+    /// What the training worker reports.
+    Train(crate::train::worker::TrainEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,7 @@ pub enum Screen {
     Run,
     Pairs,
     Stats,
+    Train,
     Help,
 }
 
@@ -127,10 +130,12 @@ pub struct App {
     pub tx: Option<std::sync::mpsc::Sender<Msg>>,
     pub qrels: Option<crate::qrels::Qrels>,
     pub corpus: Option<Box<crate::corpus::DocIndex>>,
+    pub train: super::training::TrainView,
 }
 
 impl App {
     pub fn new(journal: Option<Journal>, judge: Option<Verdicts>, status: String) -> App {
+        let model_dir = super::training::default_model_dir(journal.as_ref());
         App {
             runs: Vec::new(),
             derived: Derived::default(),
@@ -167,6 +172,7 @@ impl App {
             tx: None,
             qrels: None,
             corpus: None,
+            train: super::training::TrainView::new(&model_dir.display().to_string()),
         }
     }
 
@@ -300,6 +306,7 @@ impl App {
             Msg::CorpusFailed(e) => {
                 self.status = format!("corpus not available, showing what the runs showed: {e}")
             }
+            Msg::Train(e) => self.train.apply(&e),
         }
     }
 }

@@ -27,6 +27,10 @@ impl App {
             }
             return;
         }
+        if self.screen == Screen::Train && self.train.editing.is_some() {
+            self.train_edit_key(k.code);
+            return;
+        }
         if let Some(a) = keymap::action(k) {
             self.act(a);
         }
@@ -83,6 +87,20 @@ impl App {
                     );
                 }
             }
+            (Action::ScreenTrain, _) => self.screen = Screen::Train,
+            (Action::StartTraining, Screen::Train) => self.start_training(),
+            (Action::StartTraining, _) => {
+                self.status = "S starts training on the Train screen (t)".into()
+            }
+            (Action::StopTraining, _) => self.stop_training(),
+            (Action::Up, Screen::Train) => self.train.field = self.train.field.saturating_sub(1),
+            (Action::Down, Screen::Train) => {
+                self.train.field = (self.train.field + 1).min(super::training::FIELDS.len() - 1)
+            }
+            (Action::Top, Screen::Train) => self.train.field = 0,
+            (Action::Bottom, Screen::Train) => self.train.field = super::training::FIELDS.len() - 1,
+            (Action::Enter, Screen::Train) => self.train_enter(),
+            (Action::Back, Screen::Train) => self.screen = Screen::Runs,
             (Action::Judge, _) => self.start_judge(),
             (Action::Export, _) => self.export(),
             (a, Screen::Pairs) => self.pairs_action(a),

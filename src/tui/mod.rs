@@ -10,6 +10,7 @@ mod labelling;
 pub mod pairs;
 pub mod rows;
 pub mod theme;
+pub mod training;
 pub mod views;
 
 use std::path::PathBuf;

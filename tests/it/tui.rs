@@ -299,3 +299,160 @@ fn data_in_a_read_only_place_still_opens() {
     keys(&mut a, "\njjjr");
     assert!(a.status.contains("nothing was written"), "{}", a.status);
 }
+
+fn metrics(r10: f64, mrr: f64, evidence: bool) -> lrat::train::eval::Metrics {
+    lrat::train::eval::Metrics {
+        recall_1: mrr * 0.8,
+        recall_5: (r10 * 0.9).min(1.0),
+        recall_10: r10,
+        mrr_10: mrr,
+        ndcg_10: (mrr + r10) / 2.0,
+        queries: 14,
+        evidence: evidence.then_some(lrat::train::eval::Evidence {
+            recall_10: r10 / 2.0,
+            recall_100: r10 / 1.5,
+            mrr_10: mrr,
+            ndcg_10: mrr / 2.0,
+            questions: 3,
+        }),
+    }
+}
+
+#[test]
+fn train_screen_draws_a_scripted_run() {
+    use lrat::train::worker::TrainEvent;
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "t");
+    assert_eq!(a.screen, Screen::Train);
+    let last = a.train.form.values.len() - 1;
+    a.train.form.values[last] = "runs/.lrat/model".into();
+    let mut script = vec![
+        TrainEvent::Started {
+            model: "scratch".into(),
+            note: Some("no pretrained model found: training a small BERT from scratch".into()),
+            examples: 120,
+            train_examples: 106,
+            held_out_runs: 3,
+            held_out_queries: 14,
+            eval_docs: 1500,
+            total_steps: 40,
+            first_step: 0,
+            lr: 3e-4,
+        },
+        TrainEvent::Eval {
+            step: 0,
+            system: "bm25".into(),
+            metrics: metrics(0.9, 0.55, true),
+        },
+        TrainEvent::Eval {
+            step: 0,
+            system: "base".into(),
+            metrics: metrics(0.3, 0.2, true),
+        },
+    ];
+    for step in 1..=24usize {
+        let s = step as f64;
+        script.push(TrainEvent::Step {
+            step,
+            epoch: 1,
+            loss: 3.0 / (1.0 + s / 6.0) + if step % 3 == 0 { 0.2 } else { 0.0 },
+            lr: 3e-4 * s.min(4.0) / 4.0,
+            grad_norm: 1.0,
+            examples_per_s: 20.0,
+            elapsed_s: s * 0.8,
+        });
+        if step % 8 == 0 {
+            script.push(TrainEvent::Eval {
+                step,
+                system: "model".into(),
+                metrics: metrics(0.3 + s / 60.0, 0.2 + s / 80.0, true),
+            });
+        }
+    }
+    for e in script {
+        a.update(Msg::Train(e));
+    }
+    assert_eq!(a.train.step, 24);
+    assert_eq!(a.train.eta_s().map(|s| s.round()), Some(13.0));
+    insta::assert_snapshot!("train_running", screen(&a, 120, 40));
+    a.update(Msg::Train(TrainEvent::Done {
+        step: 24,
+        cancelled: true,
+        path: "runs/.lrat/model".into(),
+    }));
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("stopped after 24 steps"), "{s}");
+    insta::assert_snapshot!("train_stopped_small", s);
+}
+
+#[test]
+fn train_screen_edits_settings_and_trains() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "t");
+    let set = |a: &mut App, field: lrat::tui::training::Field, value: &str| {
+        let i = lrat::tui::training::FIELDS
+            .iter()
+            .position(|f| *f == field)
+            .unwrap();
+        keys(a, "g");
+        for _ in 0..i {
+            keys(a, "j");
+        }
+        keys(a, "\n");
+        for _ in 0..40 {
+            a.update(Msg::Key(KeyEvent::new(
+                KeyCode::Backspace,
+                KeyModifiers::NONE,
+            )));
+        }
+        keys(a, value);
+        keys(a, "\n");
+    };
+    use lrat::tui::training::Field;
+    set(&mut a, Field::Epochs, "x");
+    assert!(
+        a.train.state.contains("epochs: `x` is not a number"),
+        "{}",
+        a.train.state
+    );
+    keys(&mut a, "S");
+    assert!(a.train.loss.is_empty(), "a bad form does not start");
+    for (f, v) in [
+        (Field::Model, "scratch"),
+        (Field::Epochs, "1"),
+        (Field::Batch, "4"),
+        (Field::Group, "2"),
+        (Field::QueryLen, "16"),
+        (Field::PassageLen, "32"),
+        (Field::Holdout, "0.25"),
+    ] {
+        set(&mut a, f, v);
+    }
+    keys(&mut a, "G\n");
+    assert_eq!(a.train.form.get(Field::Out), a.train.form.values[12]);
+    keys(&mut a, "\u{1b}");
+    keys(&mut a, "t");
+    // Weights toggle with Enter.
+    let wi = lrat::tui::training::FIELDS
+        .iter()
+        .position(|f| *f == Field::Weights)
+        .unwrap();
+    keys(&mut a, "g");
+    for _ in 0..wi {
+        keys(&mut a, "j");
+    }
+    keys(&mut a, "\n");
+    assert_eq!(a.train.form.get(Field::Weights), "off");
+    keys(&mut a, "\n");
+    assert_eq!(a.train.form.get(Field::Weights), "on");
+    // No channel in tests: the job runs inline and its events are applied in order.
+    keys(&mut a, "S");
+    assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
+    assert!(!a.train.loss.is_empty());
+    assert!(a.train.bm25.is_some() && a.train.base.is_some() && a.train.trained().is_some());
+    let out = std::path::PathBuf::from(a.train.form.get(Field::Out));
+    assert!(out.join("model.safetensors").is_file());
+    assert!(out.join("metrics.jsonl").is_file());
+}

@@ -5,6 +5,7 @@ mod pairs;
 mod run;
 mod runs;
 mod stats;
+mod train;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -27,6 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Run => run::draw(frame, body, app, theme),
         Screen::Pairs => pairs::draw(frame, body, app, theme),
         Screen::Stats => stats::draw(frame, body, app, theme),
+        Screen::Train => train::draw(frame, body, app, theme),
         Screen::Help => help::draw(frame, body, theme),
     }
     draw_status(frame, status, app, theme);
@@ -43,6 +45,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Screen::Run => "Run",
                 Screen::Pairs => "2 Pairs",
                 Screen::Stats => "3 Stats",
+                Screen::Train => "4 Train",
                 Screen::Help => "Help",
             },
             theme.bold(),

@@ -1,0 +1,449 @@
+//! The Train screen's state: the settings form, the running job (cancel flag), and what its
+//! events said (loss, evaluations, progress), which the view draws.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::app::{App, Msg};
+use crate::train::eval::Metrics;
+use crate::train::resolve;
+use crate::train::scratch::ScratchShape;
+use crate::train::source::{FromRuns, from_runs};
+use crate::train::worker::{self, MetricsLog, TrainConfig, TrainEvent, TrainJob};
+
+/// One setting on the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Model,
+    Epochs,
+    Batch,
+    Group,
+    Temperature,
+    Lr,
+    Warmup,
+    Holdout,
+    QueryLen,
+    PassageLen,
+    MaxSteps,
+    Weights,
+    Out,
+}
+
+pub const FIELDS: [Field; 13] = [
+    Field::Model,
+    Field::Epochs,
+    Field::Batch,
+    Field::Group,
+    Field::Temperature,
+    Field::Lr,
+    Field::Warmup,
+    Field::Holdout,
+    Field::QueryLen,
+    Field::PassageLen,
+    Field::MaxSteps,
+    Field::Weights,
+    Field::Out,
+];
+
+impl Field {
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Model => "model",
+            Field::Epochs => "epochs",
+            Field::Batch => "batch",
+            Field::Group => "group G",
+            Field::Temperature => "temperature τ",
+            Field::Lr => "learning rate",
+            Field::Warmup => "warmup share",
+            Field::Holdout => "held-out runs",
+            Field::QueryLen => "query tokens",
+            Field::PassageLen => "passage tokens",
+            Field::MaxSteps => "stop after steps",
+            Field::Weights => "intensity weights",
+            Field::Out => "save to",
+        }
+    }
+}
+
+/// The form's values as typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub values: Vec<String>,
+}
+
+impl Form {
+    fn new(out: &str) -> Form {
+        let values = FIELDS
+            .iter()
+            .map(|f| {
+                match f {
+                    Field::Model => "auto",
+                    Field::Epochs => "2",
+                    Field::Batch => "16",
+                    Field::Group => "4",
+                    Field::Temperature => "0.02",
+                    Field::Lr => "auto",
+                    Field::Warmup => "0.1",
+                    Field::Holdout => "0.1",
+                    Field::QueryLen => "32",
+                    Field::PassageLen => "128",
+                    Field::MaxSteps => "all",
+                    Field::Weights => "on",
+                    Field::Out => out,
+                }
+                .to_string()
+            })
+            .collect();
+        Form { values }
+    }
+
+    pub fn get(&self, f: Field) -> &str {
+        FIELDS
+            .iter()
+            .position(|x| *x == f)
+            .and_then(|i| self.values.get(i))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The settings, or which field is wrong.
+    pub fn config(&self) -> Result<TrainConfig, String> {
+        fn num<T: std::str::FromStr>(form: &Form, f: Field) -> Result<T, String> {
+            form.get(f)
+                .trim()
+                .parse()
+                .map_err(|_| format!("{}: `{}` is not a number", f.label(), form.get(f)))
+        }
+        let auto = |f: Field| matches!(self.get(f).trim(), "auto" | "all" | "");
+        Ok(TrainConfig {
+            epochs: num(self, Field::Epochs)?,
+            batch: num(self, Field::Batch)?,
+            group: num(self, Field::Group)?,
+            temperature: num(self, Field::Temperature)?,
+            lr: if auto(Field::Lr) {
+                None
+            } else {
+                Some(num(self, Field::Lr)?)
+            },
+            warmup: num(self, Field::Warmup)?,
+            holdout: num(self, Field::Holdout)?,
+            query_max_len: num(self, Field::QueryLen)?,
+            passage_max_len: num(self, Field::PassageLen)?,
+            max_steps: if auto(Field::MaxSteps) {
+                None
+            } else {
+                Some(num(self, Field::MaxSteps)?)
+            },
+            weighted: !matches!(self.get(Field::Weights).trim(), "off" | "no" | "false"),
+            ..TrainConfig::default()
+        })
+    }
+}
+
+/// Everything the Train screen shows.
+pub struct TrainView {
+    pub form: Form,
+    pub field: usize,
+    /// The value being typed into the selected field.
+    pub editing: Option<String>,
+    cancel: Option<Arc<AtomicBool>>,
+    pub running: bool,
+    pub model: Option<String>,
+    pub note: Option<String>,
+    /// (step, loss) as reported, and the smoothed curve.
+    pub loss: Vec<(f64, f64)>,
+    pub smooth: Vec<(f64, f64)>,
+    /// (step, metrics) of the model being trained (step 0: the base model).
+    pub evals: Vec<(f64, Metrics)>,
+    pub bm25: Option<Metrics>,
+    pub base: Option<Metrics>,
+    pub step: usize,
+    pub total: usize,
+    pub first: usize,
+    pub examples_per_s: f64,
+    pub elapsed_s: f64,
+    pub lr: f64,
+    /// The summary line: set up, done, stopped, failed.
+    pub state: String,
+    pub log: Option<MetricsLog>,
+}
+
+impl TrainView {
+    pub fn new(out: &str) -> TrainView {
+        TrainView {
+            form: Form::new(out),
+            field: 0,
+            editing: None,
+            cancel: None,
+            running: false,
+            model: None,
+            note: None,
+            loss: Vec::new(),
+            smooth: Vec::new(),
+            evals: Vec::new(),
+            bm25: None,
+            base: None,
+            step: 0,
+            total: 0,
+            first: 0,
+            examples_per_s: 0.0,
+            elapsed_s: 0.0,
+            lr: 0.0,
+            state: "S starts training on the mined pairs; Enter edits a setting".into(),
+            log: None,
+        }
+    }
+
+    /// The trained model's latest evaluation.
+    pub fn trained(&self) -> Option<&Metrics> {
+        self.evals
+            .iter()
+            .rev()
+            .find(|(s, _)| *s > 0.0)
+            .map(|e| &e.1)
+    }
+
+    /// Seconds left at the current pace.
+    pub fn eta_s(&self) -> Option<f64> {
+        let done = self.step.saturating_sub(self.first);
+        (done > 0 && self.total > self.step)
+            .then(|| self.elapsed_s / done as f64 * (self.total - self.step) as f64)
+    }
+
+    /// Takes one event from the trainer.
+    pub fn apply(&mut self, e: &TrainEvent) {
+        if let Some(log) = &mut self.log {
+            let _ = log.write(e);
+        }
+        match e {
+            TrainEvent::Started {
+                model,
+                note,
+                total_steps,
+                first_step,
+                lr,
+                train_examples,
+                held_out_queries,
+                eval_docs,
+                ..
+            } => {
+                self.model = Some(model.clone());
+                self.note = note.clone();
+                self.total = *total_steps;
+                self.first = *first_step;
+                self.step = *first_step;
+                self.lr = *lr;
+                self.state = format!(
+                    "training on {train_examples} pairs; {held_out_queries} held-out queries \
+                     ranked against {eval_docs} documents"
+                );
+            }
+            TrainEvent::Step {
+                step,
+                loss,
+                lr,
+                examples_per_s,
+                elapsed_s,
+                ..
+            } => {
+                let x = *step as f64;
+                self.loss.push((x, *loss));
+                let prev = self.smooth.last().map_or(*loss, |p| p.1);
+                self.smooth.push((x, 0.9 * prev + 0.1 * loss));
+                self.step = *step;
+                self.lr = *lr;
+                self.examples_per_s = *examples_per_s;
+                self.elapsed_s = *elapsed_s;
+            }
+            TrainEvent::Eval {
+                step,
+                system,
+                metrics,
+            } => match system.as_str() {
+                "bm25" => self.bm25 = Some(*metrics),
+                "base" => {
+                    self.base = Some(*metrics);
+                    self.evals.push((*step as f64, *metrics));
+                }
+                _ => self.evals.push((*step as f64, *metrics)),
+            },
+            TrainEvent::Checkpoint { step, path } => {
+                self.state = format!("step {step}: saved {}", path.display());
+            }
+            TrainEvent::Done {
+                step,
+                cancelled,
+                path,
+            } => {
+                self.running = false;
+                self.cancel = None;
+                self.state = format!(
+                    "{} after {step} steps; model in {}",
+                    if *cancelled { "stopped" } else { "done" },
+                    path.display()
+                );
+            }
+            TrainEvent::Failed { message } => {
+                self.running = false;
+                self.cancel = None;
+                self.state = format!("failed: {message}");
+            }
+        }
+    }
+
+    fn reset_curves(&mut self) {
+        self.loss.clear();
+        self.smooth.clear();
+        self.evals.clear();
+        self.bm25 = None;
+        self.base = None;
+        self.step = 0;
+        self.total = 0;
+        self.first = 0;
+        self.model = None;
+        self.note = None;
+    }
+}
+
+/// Where the Train screen saves by default: `model/` beside the labels, else lrat's cache.
+pub fn default_model_dir(journal: Option<&crate::labels::Journal>) -> PathBuf {
+    journal
+        .and_then(|j| j.path().parent().map(|d| d.join("model")))
+        .unwrap_or_else(|| crate::config::cache_dir().join("trained"))
+}
+
+impl App {
+    /// Starts training on the pairs mined now (effective verdicts, human labels, this mode).
+    pub(super) fn start_training(&mut self) {
+        if self.train.running {
+            self.status = "training is already running (X stops it)".into();
+            return;
+        }
+        let config = match self.train.form.config() {
+            Ok(c) => c,
+            Err(e) => {
+                self.train.state = e;
+                return;
+            }
+        };
+        let verdicts = (self.judge.is_some() || self.journal.is_some()).then(|| {
+            crate::labels::Effective {
+                judge: self.judge.as_ref(),
+                human: self.journal.as_ref(),
+            }
+            .merged_verdicts()
+        });
+        let (set, _) = from_runs(
+            &self.runs,
+            &FromRuns {
+                mode: self.mode,
+                verdicts: verdicts.as_ref(),
+                human: self.journal.as_ref(),
+                corpus: self.corpus.as_deref(),
+            },
+        );
+        if set.examples.is_empty() {
+            self.train.state = "no pairs to train on".into();
+            return;
+        }
+        let model = match self.train.form.get(super::training::Field::Model).trim() {
+            "auto" | "" => None,
+            m => Some(m.to_string()),
+        };
+        let resolved = match resolve::resolve(model.as_deref()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.train.state = e.to_string();
+                return;
+            }
+        };
+        let out = PathBuf::from(self.train.form.get(Field::Out).trim());
+        self.train.log = MetricsLog::open(&out, false).ok();
+        self.train.reset_curves();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = TrainJob {
+            set: Arc::new(set),
+            model: resolved.source,
+            note: resolved.note,
+            config,
+            out,
+            qrels: self.qrels.clone(),
+            corpus: self.corpus.as_deref().cloned(),
+            resume: false,
+            device: candle_core::Device::Cpu,
+            scratch: ScratchShape::default(),
+        };
+        self.train.running = true;
+        self.train.state = "loading the model…".into();
+        self.train.cancel = Some(cancel.clone());
+        match self.tx.clone() {
+            Some(tx) => {
+                worker::spawn(job, cancel, move |e| tx.send(Msg::Train(e)).is_ok());
+            }
+            None => {
+                let mut events = Vec::new();
+                worker::run(job, &cancel, &mut |e| {
+                    events.push(e);
+                    true
+                });
+                for e in &events {
+                    self.train.apply(e);
+                }
+            }
+        }
+    }
+
+    /// Asks the running job to stop after its current batch.
+    pub(super) fn stop_training(&mut self) {
+        match &self.train.cancel {
+            Some(c) => {
+                c.store(true, Ordering::Relaxed);
+                self.train.state = "stopping after this batch…".into();
+            }
+            None => self.status = "no training is running".into(),
+        }
+    }
+
+    /// A key on the Train screen while a value is typed.
+    pub(super) fn train_edit_key(&mut self, code: crossterm::event::KeyCode) {
+        use crossterm::event::KeyCode;
+        let Some(buf) = self.train.editing.as_mut() else {
+            return;
+        };
+        match code {
+            KeyCode::Enter => {
+                let v = std::mem::take(buf);
+                self.train.editing = None;
+                if let Some(slot) = self.train.form.values.get_mut(self.train.field) {
+                    *slot = v;
+                }
+                if let Err(e) = self.train.form.config() {
+                    self.train.state = e;
+                }
+            }
+            KeyCode::Esc => self.train.editing = None,
+            KeyCode::Backspace => {
+                buf.pop();
+            }
+            KeyCode::Char(c) => buf.push(c),
+            _ => {}
+        }
+    }
+
+    /// Enter on a field: toggles weights, else starts typing a new value.
+    pub(super) fn train_enter(&mut self) {
+        if self.train.running {
+            self.status = "settings are fixed while training runs".into();
+            return;
+        }
+        match FIELDS.get(self.train.field) {
+            Some(Field::Weights) => {
+                let v = &mut self.train.form.values[self.train.field];
+                *v = if v == "on" { "off" } else { "on" }.into();
+            }
+            Some(_) => self.train.editing = Some(self.train.form.values[self.train.field].clone()),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The Train screen: the settings form with Start/Stop, live charts of the loss (raw and
+//! smoothed) and of Recall@10 / MRR@10 against steps, a progress gauge with examples/s and ETA,
+//! and the table base vs trained vs BM25.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Cell, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, Wrap,
+};
+
+use crate::train::eval::Metrics;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use crate::tui::training::{FIELDS, TrainView};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let t = &app.train;
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area);
+    draw_form(frame, left, t, theme);
+    let [loss_area, eval_area, gauge_area, table_area] = Layout::vertical([
+        Constraint::Percentage(38),
+        Constraint::Percentage(32),
+        Constraint::Length(3),
+        Constraint::Min(6),
+    ])
+    .areas(right);
+    draw_loss(frame, loss_area, t, theme);
+    draw_evals(frame, eval_area, t, theme);
+    draw_gauge(frame, gauge_area, t, theme);
+    draw_table(frame, table_area, t, theme);
+}
+
+fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let [form_area, note_area] = Layout::vertical([
+        Constraint::Length(FIELDS.len() as u16 + 2),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let rows: Vec<Row> = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let value = match (&t.editing, i == t.field) {
+                (Some(buf), true) => format!("{buf}▏"),
+                _ => t.form.values[i].clone(),
+            };
+            let row = Row::new(vec![
+                Cell::from(f.label()),
+                Cell::from(crate::text::inert(&value).into_owned()),
+            ]);
+            if i == t.field {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let title = if t.running {
+        " Settings · X stop "
+    } else {
+        " Settings · S start "
+    };
+    frame.render_widget(
+        Table::new(rows, [Constraint::Length(17), Constraint::Min(8)])
+            .block(Block::bordered().title(title)),
+        form_area,
+    );
+    let mut lines = vec![Line::from(crate::text::inert(&t.state).into_owned())];
+    if let Some(m) = &t.model {
+        lines.push(Line::styled(
+            format!("model: {}", crate::text::inert(m)),
+            theme.dim(),
+        ));
+    }
+    if let Some(n) = &t.note {
+        lines.push(Line::styled(
+            crate::text::inert(n).into_owned(),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" Status ")),
+        note_area,
+    );
+}
+
+fn bounds(points: &[(f64, f64)]) -> ([f64; 2], [f64; 2]) {
+    let x_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
+    let (lo, hi) = points
+        .iter()
+        .map(|p| p.1)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(y), b.max(y))
+        });
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    ([0.0, x_max], [(lo - pad).max(0.0), hi + pad])
+}
+
+fn labels(r: [f64; 2], digits: usize) -> Vec<Line<'static>> {
+    vec![
+        Line::from(format!("{:.digits$}", r[0])),
+        Line::from(format!("{:.digits$}", (r[0] + r[1]) / 2.0)),
+        Line::from(format!("{:.digits$}", r[1])),
+    ]
+}
+
+fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let (x, y) = bounds(&t.loss);
+    let last = t
+        .smooth
+        .last()
+        .map(|p| format!(" · smoothed {:.4}", p.1))
+        .unwrap_or_default();
+    let chart = Chart::new(vec![
+        Dataset::default()
+            .name("loss")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Scatter)
+            .style(theme.fg(Color::DarkGray))
+            .data(&t.loss),
+        Dataset::default()
+            .name("smoothed")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.fg(Color::Cyan))
+            .data(&t.smooth),
+    ])
+    .block(Block::bordered().title(format!(" Loss{last} ")))
+    .x_axis(Axis::default().title("step").bounds(x).labels(labels(x, 0)))
+    .y_axis(Axis::default().bounds(y).labels(labels(y, 3)));
+    frame.render_widget(chart, area);
+}
+
+fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let recall: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.recall_10)).collect();
+    let mrr: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.mrr_10)).collect();
+    let x_max = recall
+        .iter()
+        .map(|p| p.0)
+        .fold(t.total.max(1) as f64, f64::max);
+    let chart = Chart::new(vec![
+        Dataset::default()
+            .name("Recall@10")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.fg(Color::Green))
+            .data(&recall),
+        Dataset::default()
+            .name("MRR@10")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.fg(Color::Yellow))
+            .data(&mrr),
+    ])
+    .block(Block::bordered().title(" Held-out retrieval "))
+    .x_axis(
+        Axis::default()
+            .title("step")
+            .bounds([0.0, x_max])
+            .labels(labels([0.0, x_max], 0)),
+    )
+    .y_axis(
+        Axis::default()
+            .bounds([0.0, 1.0])
+            .labels(labels([0.0, 1.0], 1)),
+    );
+    frame.render_widget(chart, area);
+}
+
+fn clock(s: f64) -> String {
+    let s = s.round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let ratio = if t.total == 0 {
+        0.0
+    } else {
+        (t.step as f64 / t.total as f64).clamp(0.0, 1.0)
+    };
+    let eta = t
+        .eta_s()
+        .map(|s| format!(" · ETA {}", clock(s)))
+        .unwrap_or_default();
+    let label = format!(
+        "step {}/{} · {:.1} examples/s · lr {:.2e}{eta}",
+        t.step, t.total, t.examples_per_s, t.lr
+    );
+    frame.render_widget(
+        Gauge::default()
+            .block(Block::bordered().title(" Progress "))
+            .gauge_style(theme.fg(Color::Blue))
+            .ratio(ratio)
+            .label(Span::raw(label)),
+        area,
+    );
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let rows_in: Vec<(&str, Option<&Metrics>)> = vec![
+        ("BM25", t.bm25.as_ref()),
+        ("base", t.base.as_ref()),
+        ("trained", t.trained()),
+    ];
+    let with_ev = rows_in
+        .iter()
+        .any(|(_, m)| m.is_some_and(|m| m.evidence.is_some()));
+    let mut header = vec!["system", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
+    if with_ev {
+        header.extend(["ev R@10", "ev R@100"]);
+    }
+    let rows: Vec<Row> = rows_in
+        .iter()
+        .map(|(name, m)| {
+            let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+            let mut cells = vec![
+                name.to_string(),
+                f(m.map(|m| m.recall_1)),
+                f(m.map(|m| m.recall_5)),
+                f(m.map(|m| m.recall_10)),
+                f(m.map(|m| m.mrr_10)),
+                f(m.map(|m| m.ndcg_10)),
+            ];
+            if with_ev {
+                let e = m.and_then(|m| m.evidence);
+                cells.push(f(e.map(|e| e.recall_10)));
+                cells.push(f(e.map(|e| e.recall_100)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let widths: Vec<Constraint> = header
+        .iter()
+        .map(|h| Constraint::Length(h.chars().count().max(7) as u16))
+        .collect();
+    let queries = t
+        .bm25
+        .map(|m| format!(" · {} held-out queries", m.queries))
+        .unwrap_or_default();
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(Block::bordered().title(format!(" Base vs trained vs BM25{queries} "))),
+        area,
+    );
+}
