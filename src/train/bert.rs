@@ -3,7 +3,7 @@
 //! BERT untrainable). Parameter names follow Hugging Face checkpoints.
 
 use candle_core::{D, DType, Device, Module, Result, Tensor};
-use candle_nn::{Embedding, Linear, VarBuilder};
+use candle_nn::{Embedding, VarBuilder};
 use serde::Deserialize;
 
 /// The fields of a Hugging Face BERT `config.json` the encoder needs.
@@ -55,6 +55,42 @@ impl LayerNorm {
     }
 }
 
+/// A dense layer that multiplies the flattened [batch·tokens, in] input once. candle-nn's
+/// `Linear` broadcasts the weight over the batch instead, so its backward pass makes one small
+/// matmul per sequence and sums a [batch, in, out] gradient: several times slower.
+struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Linear {
+    fn load(inp: usize, out: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            weight: vb.get_with_hints(
+                (out, inp),
+                "weight",
+                candle_nn::init::DEFAULT_KAIMING_NORMAL,
+            )?,
+            bias: vb.get_with_hints(out, "bias", candle_nn::Init::Const(0.0))?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let dims = x.dims().to_vec();
+        let inp = dims.last().copied().unwrap_or(0);
+        let rows = x.elem_count() / inp.max(1);
+        let y = x
+            .reshape((rows, inp))?
+            .matmul(&self.weight.t()?)?
+            .broadcast_add(&self.bias)?;
+        let mut out = dims;
+        if let Some(l) = out.last_mut() {
+            *l = self.bias.dim(0)?;
+        }
+        y.reshape(out)
+    }
+}
+
 struct Layer {
     query: Linear,
     key: Linear,
@@ -72,17 +108,13 @@ impl Layer {
         let h = c.hidden_size;
         let att = vb.pp("attention");
         Ok(Self {
-            query: candle_nn::linear(h, h, att.pp("self").pp("query"))?,
-            key: candle_nn::linear(h, h, att.pp("self").pp("key"))?,
-            value: candle_nn::linear(h, h, att.pp("self").pp("value"))?,
-            attn_out: candle_nn::linear(h, h, att.pp("output").pp("dense"))?,
+            query: Linear::load(h, h, att.pp("self").pp("query"))?,
+            key: Linear::load(h, h, att.pp("self").pp("key"))?,
+            value: Linear::load(h, h, att.pp("self").pp("value"))?,
+            attn_out: Linear::load(h, h, att.pp("output").pp("dense"))?,
             attn_norm: LayerNorm::load(h, c.layer_norm_eps, att.pp("output").pp("LayerNorm"))?,
-            intermediate: candle_nn::linear(
-                h,
-                c.intermediate_size,
-                vb.pp("intermediate").pp("dense"),
-            )?,
-            output: candle_nn::linear(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
+            intermediate: Linear::load(h, c.intermediate_size, vb.pp("intermediate").pp("dense"))?,
+            output: Linear::load(c.intermediate_size, h, vb.pp("output").pp("dense"))?,
             out_norm: LayerNorm::load(h, c.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
             heads: c.num_attention_heads,
         })

@@ -1,6 +1,7 @@
 //! Training the retriever: a trainable BERT bi-encoder in candle, the weighted contrastive loss,
 //! AdamW, evaluation, checkpoints and a worker thread that reports by events.
 
+pub mod alloc;
 pub mod bert;
 pub mod data;
 pub mod encoder;
