@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod corpus;
 pub mod error;
+pub mod experiment;
 pub mod export;
 pub mod inspect;
 pub mod judge;

@@ -2,6 +2,7 @@
 
 mod analyse;
 mod corpus;
+mod experiment;
 mod judge;
 mod labels;
 mod mine;
@@ -56,6 +57,8 @@ pub enum Command {
     /// Retrieval quality of a model (and BM25) on pairs or runs: Recall@k, MRR@10, nDCG@10,
     /// evidence recall with qrels.
     Eval(train::EvalArgs),
+    /// Controlled experiments on simulated runs (the paper's ablation in miniature).
+    Experiment(experiment::ExperimentArgs),
 }
 
 pub fn run(cli: Cli) -> color_eyre::Result<()> {
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Search(a)) => a.run(),
         Some(Command::Train(a)) => a.run(),
         Some(Command::Eval(a)) => a.run(),
+        Some(Command::Experiment(a)) => a.run(),
     }
 }
 

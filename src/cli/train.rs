@@ -272,6 +272,7 @@ impl TrainArgs {
             corpus: data.corpus,
             resume: self.resume,
             device: device(&self.device)?,
+            held_out: None,
             scratch: ScratchShape {
                 layers: self.scratch_layers,
                 hidden: self.scratch_hidden,
@@ -456,13 +457,14 @@ impl EvalArgs {
         let enc = match &resolved.source {
             ModelSource::Folder(p) => Encoder::load(p, max, &dev)?,
             ModelSource::Scratch => {
-                let texts = data
-                    .set
-                    .examples
-                    .iter()
-                    .map(|e| e.query.as_str())
-                    .chain(data.set.docs.values().map(String::as_str));
-                crate::train::scratch::build(texts, ScratchShape::default(), max, 42, &dev)?
+                let texts = data.set.texts();
+                crate::train::scratch::build(
+                    texts.into_iter(),
+                    ScratchShape::default(),
+                    max,
+                    42,
+                    &dev,
+                )?
             }
         };
         eprintln!(

@@ -218,6 +218,18 @@ impl TrainSet {
         set
     }
 
+    /// Every query and document text in a fixed order (the scratch vocabulary is learned from
+    /// them, and its merges depend on the order).
+    pub fn texts(&self) -> Vec<&str> {
+        let mut docs: Vec<(&String, &String)> = self.docs.iter().collect();
+        docs.sort();
+        self.examples
+            .iter()
+            .map(|e| e.query.as_str())
+            .chain(docs.into_iter().map(|(_, t)| t.as_str()))
+            .collect()
+    }
+
     /// Splits example indices by run: a deterministic `share` of the runs (at least one when
     /// there are two or more and `share` > 0) is held out. Returns (train, held-out run ids).
     pub fn split(&self, share: f64, seed: u64) -> (Vec<usize>, BTreeSet<String>) {

@@ -6,13 +6,17 @@ use std::path::PathBuf;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
 use tokenizers::decoders::wordpiece::WordPiece as WordPieceDecoder;
-use tokenizers::models::TrainerWrapper;
-use tokenizers::models::wordpiece::{WordPiece, WordPieceTrainer};
+
+use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::{
+    NormalizedString, Normalizer, OffsetReferential, OffsetType, PreTokenizedString, PreTokenizer,
+};
 
 use super::bert::{Bert, BertConfig};
 use super::encoder::{AssembleParts, Encoder, MaxLengths, Pooling, Prefixes};
@@ -48,34 +52,56 @@ fn err(e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// A BERT-style WordPiece tokenizer trained on `texts`.
+/// A BERT-style WordPiece tokenizer whose vocabulary is learned from `texts`: the special
+/// tokens, every character seen (alone and as a `##` continuation), then the most frequent words
+/// (seen at least twice; ties by the word) up to `vocab`. Unlike the tokenizers crate's trainer,
+/// whose merges break ties in hash-map order, the result depends only on the texts.
 pub fn train_tokenizer<'a>(
     texts: impl Iterator<Item = &'a str> + Send,
     vocab: usize,
 ) -> Result<Tokenizer> {
+    let normalizer = BertNormalizer::default();
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for t in texts {
+        let mut n = NormalizedString::from(t);
+        normalizer.normalize(&mut n).map_err(err)?;
+        let mut pre = PreTokenizedString::from(n.get());
+        BertPreTokenizer.pre_tokenize(&mut pre).map_err(err)?;
+        for (word, _, _) in pre.get_splits(OffsetReferential::Original, OffsetType::Char) {
+            *counts.entry(word.to_string()).or_default() += 1;
+        }
+    }
+    let chars: BTreeSet<char> = counts.keys().flat_map(|w| w.chars()).collect();
+    let mut tokens: Vec<String> = SPECIALS.iter().map(|s| s.to_string()).collect();
+    tokens.extend(chars.iter().map(|c| c.to_string()));
+    tokens.extend(chars.iter().map(|c| format!("##{c}")));
+    let mut words: Vec<(&String, &u64)> = counts
+        .iter()
+        .filter(|(w, n)| **n >= 2 && w.chars().count() > 1)
+        .collect();
+    words.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let room = vocab.saturating_sub(tokens.len());
+    tokens.extend(words.into_iter().take(room).map(|(w, _)| w.clone()));
     let model = WordPiece::builder()
+        .vocab(
+            tokens
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (t, i as u32))
+                .collect::<ahash::AHashMap<String, u32>>(),
+        )
         .unk_token("[UNK]".into())
         .build()
         .map_err(err)?;
     let mut tok = Tokenizer::new(model);
-    tok.with_normalizer(Some(BertNormalizer::default()))
-        .map_err(err)?;
+    tok.with_normalizer(Some(normalizer)).map_err(err)?;
     tok.with_pre_tokenizer(Some(BertPreTokenizer));
     tok.with_decoder(Some(WordPieceDecoder::default()));
-    let mut trainer = TrainerWrapper::from(
-        WordPieceTrainer::builder()
-            .vocab_size(vocab)
-            .min_frequency(2)
-            .show_progress(false)
-            .special_tokens(
-                SPECIALS
-                    .iter()
-                    .map(|s| AddedToken::from(*s, true))
-                    .collect(),
-            )
-            .build(),
-    );
-    tok.train(&mut trainer, texts).map_err(err)?;
+    let specials: Vec<AddedToken> = SPECIALS
+        .iter()
+        .map(|s| AddedToken::from(*s, true))
+        .collect();
+    tok.add_special_tokens(specials).map_err(err)?;
     let id = |t: &str| {
         tok.token_to_id(t)
             .ok_or_else(|| err(format!("{t} missing")))

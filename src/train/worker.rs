@@ -148,6 +148,9 @@ pub struct TrainJob {
     pub resume: bool,
     pub device: Device,
     pub scratch: ScratchShape,
+    /// Runs to hold out instead of the `holdout` share (experiments that compare training sets
+    /// evaluate on the same runs).
+    pub held_out: Option<BTreeSet<String>>,
 }
 
 /// What `trainer_state.json` holds beside a checkpoint.
@@ -214,13 +217,14 @@ fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {
     match &job.model {
         ModelSource::Folder(p) => Encoder::load(p, max, &job.device),
         ModelSource::Scratch => {
-            let texts = job
-                .set
-                .examples
-                .iter()
-                .map(|e| e.query.as_str())
-                .chain(job.set.docs.values().map(String::as_str));
-            scratch::build(texts, job.scratch, max, job.config.seed, &job.device)
+            let texts = job.set.texts();
+            scratch::build(
+                texts.into_iter(),
+                job.scratch,
+                max,
+                job.config.seed,
+                &job.device,
+            )
         }
     }
 }
@@ -272,7 +276,15 @@ fn train(
     if set.examples.is_empty() {
         return Err(Error::Train("no training pairs".into()));
     }
-    let (train_ids, held): (Vec<usize>, BTreeSet<String>) = set.split(c.holdout, c.seed);
+    let (train_ids, held): (Vec<usize>, BTreeSet<String>) = match &job.held_out {
+        Some(h) => (
+            (0..set.examples.len())
+                .filter(|&i| !h.contains(&set.examples[i].run_id))
+                .collect(),
+            h.clone(),
+        ),
+        None => set.split(c.holdout, c.seed),
+    };
     if train_ids.is_empty() {
         return Err(Error::Train(
             "every pair is held out; lower --holdout".into(),

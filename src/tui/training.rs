@@ -373,6 +373,7 @@ impl App {
             resume: false,
             device: candle_core::Device::Cpu,
             scratch: ScratchShape::default(),
+            held_out: None,
         };
         self.train.running = true;
         self.train.state = "loading the model…".into();

@@ -107,6 +107,7 @@ fn job(out: &Path, model: ModelSource, config: TrainConfig, resume: bool) -> Tra
         resume,
         device: Device::Cpu,
         scratch: shape(),
+        held_out: None,
     }
 }
 
@@ -369,4 +370,79 @@ fn bad_settings_and_empty_data_fail_with_a_message() {
         matches!(events.last(), Some(TrainEvent::Failed { message }) if message.contains("cannot resume")),
         "{events:?}"
     );
+}
+
+#[test]
+fn the_scratch_vocabulary_depends_only_on_the_texts() {
+    let texts = [
+        "The harbour guild",
+        "guild of the harbour",
+        "a storm; the harbour!",
+    ];
+    let a = scratch::train_tokenizer(texts.iter().copied(), 100).unwrap();
+    let b = scratch::train_tokenizer(texts.iter().copied(), 100).unwrap();
+    assert_eq!(a.get_vocab(true), b.get_vocab(true));
+    let enc = a.encode("the harbour guild", true).unwrap();
+    assert_eq!(
+        enc.get_tokens(),
+        ["[CLS]", "the", "harbour", "guild", "[SEP]"],
+        "frequent words are whole tokens"
+    );
+    let rare = a.encode("storm", true).unwrap();
+    assert_eq!(
+        rare.get_tokens(),
+        ["[CLS]", "s", "##t", "##o", "##r", "##m", "[SEP]"]
+    );
+}
+
+#[test]
+fn the_ablation_trains_three_arms_on_the_same_held_out_runs() {
+    use lrat::experiment::{Ablation, Arm, held_out_runs};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    lrat::synth::generate(&data, 24, 300, 5, &lrat::synth::Knobs::default()).unwrap();
+    let ablation = Ablation {
+        data,
+        out: dir.path().join("out"),
+        seeds: vec![1],
+        model: None,
+        config: TrainConfig {
+            epochs: 1,
+            batch: 8,
+            group: 2,
+            lr: Some(1e-3),
+            holdout: 0.25,
+            query_max_len: 16,
+            passage_max_len: 32,
+            ..TrainConfig::default()
+        },
+        scratch: shape(),
+    };
+    let mut lines = Vec::new();
+    let report = lrat::experiment::run(&ablation, &mut |l| lines.push(l.to_string())).unwrap();
+    assert_eq!(report.arms.len(), 3);
+    assert_eq!(lines.len(), 3);
+    let arms: Vec<Arm> = report.arms.iter().map(|r| r.arm).collect();
+    assert_eq!(arms, Arm::ALL);
+    assert!(report.held_out_questions > 0);
+    assert!(
+        report
+            .arms
+            .iter()
+            .all(|r| r.metrics.evidence.is_some() && r.steps > 0)
+    );
+    assert!(
+        report.arms[0].pairs >= report.arms[1].pairs,
+        "the filter only removes pairs"
+    );
+    assert_eq!(report.arms[1].pairs, report.arms[2].pairs);
+    let text = report.render();
+    assert!(
+        text.contains("+ filter + weights") && text.contains("BM25"),
+        "{text}"
+    );
+    let runs: std::collections::BTreeSet<String> = (0..10).map(|i| format!("q{i}")).collect();
+    assert_eq!(held_out_runs(&runs, 0.2, 3), held_out_runs(&runs, 0.2, 3));
+    assert_eq!(held_out_runs(&runs, 0.2, 3).len(), 2);
+    assert_eq!(held_out_runs(&runs, 0.0, 3).len(), 1, "at least one");
 }

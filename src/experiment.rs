@@ -1,0 +1,297 @@
+//! The controlled experiment (Fig. 7 of the paper in miniature): on simulated runs with known
+//! evidence, train the retriever three ways from the same start — every browse a positive
+//! (naive), browses the judge rejected left out (+ filter), and the filter with intensity weights
+//! (+ weights) — and compare held-out evidence retrieval against the qrels over several seeds.
+//! The held-out runs are the same for every arm of a seed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use candle_core::Device;
+use serde::Serialize;
+
+use crate::corpus::DocIndex;
+use crate::error::{Error, Result};
+use crate::judge::{self, heuristic};
+use crate::mine::Mode;
+use crate::qrels::Qrels;
+use crate::run::{self, ReadOptions};
+use crate::train::encoder::{Encoder, MaxLengths};
+use crate::train::eval::{EvalSet, Metrics};
+use crate::train::resolve::ModelSource;
+use crate::train::scratch::{self, ScratchShape};
+use crate::train::source::{FromRuns, from_runs};
+use crate::train::worker::{self, TrainConfig, TrainEvent, TrainJob};
+use crate::verdict::Verdicts;
+
+/// The three ways of building the training data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arm {
+    Naive,
+    Filter,
+    FilterWeights,
+}
+
+impl Arm {
+    pub const ALL: [Arm; 3] = [Arm::Naive, Arm::Filter, Arm::FilterWeights];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Arm::Naive => "naive",
+            Arm::Filter => "+ filter",
+            Arm::FilterWeights => "+ filter + weights",
+        }
+    }
+}
+
+/// The experiment's settings.
+#[derive(Debug, Clone)]
+pub struct Ablation {
+    /// A workspace (`runs/`, `corpus.jsonl`, `qrels.txt`), e.g. written by `lrat synth`.
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub seeds: Vec<u64>,
+    /// `None`: a scratch model (built per seed, shared by the arms of that seed).
+    pub model: Option<PathBuf>,
+    pub config: TrainConfig,
+    pub scratch: ScratchShape,
+}
+
+/// One trained arm.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmResult {
+    pub arm: Arm,
+    pub seed: u64,
+    pub pairs: usize,
+    pub steps: usize,
+    pub metrics: Metrics,
+}
+
+/// Everything measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct AblationReport {
+    pub bm25: Metrics,
+    /// The untrained start, per seed.
+    pub base: Vec<Metrics>,
+    pub arms: Vec<ArmResult>,
+    pub held_out_questions: usize,
+}
+
+fn data_err(path: &Path, what: &str) -> Error {
+    Error::Train(format!("{}: {what}", path.display()))
+}
+
+/// Runs every arm for every seed; `progress` hears a line per finished training.
+pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationReport> {
+    let loaded = run::load(&[a.data.join("runs")], &ReadOptions::default())?;
+    if loaded.runs.is_empty() {
+        return Err(data_err(&a.data, "no runs under runs/"));
+    }
+    let corpus_path = a.data.join("corpus.jsonl");
+    let qrels_path = a.data.join("qrels.txt");
+    if !corpus_path.is_file() || !qrels_path.is_file() {
+        return Err(data_err(
+            &a.data,
+            "needs corpus.jsonl and qrels.txt (lrat synth writes both)",
+        ));
+    }
+    let (corpus, _) = crate::corpus::open_or_build(&corpus_path)?;
+    let (qrels, _) = Qrels::read(&qrels_path)?;
+    let rules = heuristic::Rules::default_rules();
+    let mut verdicts = Verdicts::default();
+    for b in judge::browse_inputs(&loaded.runs) {
+        let j = heuristic::judge(&rules, &b);
+        verdicts.insert(&j.run_id, j.step, j.verdict);
+    }
+    let sets: Vec<(Arm, Arc<crate::train::data::TrainSet>)> = Arm::ALL
+        .iter()
+        .map(|&arm| {
+            let v = (arm != Arm::Naive).then_some(&verdicts);
+            let (set, _) = from_runs(
+                &loaded.runs,
+                &FromRuns {
+                    mode: Mode::Paper,
+                    verdicts: v,
+                    human: None,
+                    corpus: Some(&corpus),
+                },
+            );
+            (arm, Arc::new(set))
+        })
+        .collect();
+    let all_runs: BTreeSet<String> = loaded.runs.iter().map(|r| r.id.clone()).collect();
+    let mut report = AblationReport {
+        bm25: Metrics::default(),
+        base: Vec::new(),
+        arms: Vec::new(),
+        held_out_questions: 0,
+    };
+    for &seed in &a.seeds {
+        let held = held_out_runs(&all_runs, a.config.holdout, seed);
+        let start = a.out.join(format!("start-{seed}"));
+        let model_dir = match &a.model {
+            Some(m) => m.clone(),
+            None => {
+                let texts = sets[0].1.texts();
+                let max = MaxLengths {
+                    query: a.config.query_max_len,
+                    passage: a.config.passage_max_len,
+                };
+                scratch::build(texts.into_iter(), a.scratch, max, seed, &Device::Cpu)?
+                    .save(&start)?;
+                start.clone()
+            }
+        };
+        let evalset = EvalSet::build(&sets[0].1, &held, Some(&qrels), Some(&corpus))?;
+        report.held_out_questions = evalset.questions.len();
+        if report.base.is_empty() {
+            report.bm25 = evalset.bm25()?;
+        }
+        let max = MaxLengths {
+            query: a.config.query_max_len,
+            passage: a.config.passage_max_len,
+        };
+        let base = Encoder::load(&model_dir, max, &Device::Cpu)?;
+        report.base.push(evalset.dense(&base, a.config.eval_batch)?);
+        for (arm, set) in &sets {
+            let result = train_arm(a, *arm, set, seed, &model_dir, &held, &qrels, &corpus)?;
+            progress(&format!(
+                "seed {seed} {:<18} {} pairs, {} steps: evidence R@10 {:.3}, MRR@10 {:.3}",
+                arm.name(),
+                result.pairs,
+                result.steps,
+                result.metrics.evidence.map_or(0.0, |e| e.recall_10),
+                result.metrics.evidence.map_or(0.0, |e| e.mrr_10),
+            ));
+            report.arms.push(result);
+        }
+    }
+    Ok(report)
+}
+
+/// The same share of runs for every arm: the first `share` of the runs ordered by a hash of the
+/// seed and the run id (at least one).
+pub fn held_out_runs(runs: &BTreeSet<String>, share: f64, seed: u64) -> BTreeSet<String> {
+    let mut ranked: Vec<(String, &String)> = runs
+        .iter()
+        .map(|r| (crate::judge::stable_hash(&[&seed.to_string(), r]), r))
+        .collect();
+    ranked.sort();
+    let n = ((share * runs.len() as f64).round() as usize).clamp(1, runs.len().max(1));
+    ranked.into_iter().take(n).map(|(_, r)| r.clone()).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train_arm(
+    a: &Ablation,
+    arm: Arm,
+    set: &Arc<crate::train::data::TrainSet>,
+    seed: u64,
+    model: &Path,
+    held: &BTreeSet<String>,
+    qrels: &Qrels,
+    corpus: &DocIndex,
+) -> Result<ArmResult> {
+    let out = a
+        .out
+        .join(format!("{}-{seed}", arm.name().replace(['+', ' '], "")));
+    let config = TrainConfig {
+        seed,
+        weighted: arm == Arm::FilterWeights,
+        // Evaluate once, at the end: the arms are compared there.
+        eval_every: usize::MAX,
+        ..a.config.clone()
+    };
+    let job = TrainJob {
+        set: set.clone(),
+        model: ModelSource::Folder(model.to_path_buf()),
+        note: None,
+        config,
+        out: out.clone(),
+        qrels: Some(qrels.clone()),
+        corpus: Some(corpus.clone()),
+        resume: false,
+        device: Device::Cpu,
+        scratch: a.scratch,
+        held_out: Some(held.clone()),
+    };
+    let mut last: Option<Metrics> = None;
+    let mut steps = 0;
+    let mut failed = None;
+    worker::run(job, &AtomicBool::new(false), &mut |e| {
+        match e {
+            TrainEvent::Eval {
+                system, metrics, ..
+            } if system == "model" => last = Some(metrics),
+            TrainEvent::Step { step, .. } => steps = step,
+            TrainEvent::Failed { message } => failed = Some(message),
+            _ => {}
+        }
+        true
+    });
+    if let Some(m) = failed {
+        return Err(Error::Train(format!("{} seed {seed}: {m}", arm.name())));
+    }
+    let metrics = last.ok_or_else(|| Error::Train("no evaluation".into()))?;
+    let pairs = set
+        .examples
+        .iter()
+        .filter(|e| !held.contains(&e.run_id))
+        .count();
+    Ok(ArmResult {
+        arm,
+        seed,
+        pairs,
+        steps,
+        metrics,
+    })
+}
+
+fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = if xs.len() > 1 {
+        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+impl AblationReport {
+    /// Mean ± sd over seeds of evidence Recall@10 and MRR@10 (and the pairs' own Recall@10).
+    pub fn render(&self) -> String {
+        let ev = |m: &Metrics, f: fn(&crate::train::eval::Evidence) -> f64| {
+            m.evidence.as_ref().map_or(0.0, f)
+        };
+        let row = |name: &str, ms: &[&Metrics], pairs: String| {
+            let r: Vec<f64> = ms.iter().map(|m| ev(m, |e| e.recall_10)).collect();
+            let mrr: Vec<f64> = ms.iter().map(|m| ev(m, |e| e.mrr_10)).collect();
+            let pr: Vec<f64> = ms.iter().map(|m| m.recall_10).collect();
+            let ((a, b), (c, d), (e, f)) = (mean_sd(&r), mean_sd(&mrr), mean_sd(&pr));
+            format!("{name:<20} {pairs:>7}  {a:.3} ± {b:.3}   {c:.3} ± {d:.3}   {e:.3} ± {f:.3}\n")
+        };
+        let mut s = format!(
+            "{:<20} {:>7}  {:<13}   {:<13}   {:<13}\n",
+            "training data", "pairs", "evidence R@10", "evidence MRR", "pair R@10"
+        );
+        s += &row("BM25", &[&self.bm25], "-".into());
+        let base: Vec<&Metrics> = self.base.iter().collect();
+        s += &row("untrained start", &base, "-".into());
+        for arm in Arm::ALL {
+            let rs: Vec<&ArmResult> = self.arms.iter().filter(|r| r.arm == arm).collect();
+            let ms: Vec<&Metrics> = rs.iter().map(|r| &r.metrics).collect();
+            let pairs = rs.first().map_or(0, |r| r.pairs);
+            s += &row(arm.name(), &ms, pairs.to_string());
+        }
+        s += &format!(
+            "{} seeds; {} held-out questions a seed (the same runs for every arm)",
+            self.base.len(),
+            self.held_out_questions
+        );
+        s
+    }
+}
