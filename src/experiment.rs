@@ -73,7 +73,8 @@ pub struct ArmResult {
 /// Everything measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct AblationReport {
-    pub bm25: Metrics,
+    /// BM25 on each seed's held-out runs.
+    pub bm25: Vec<Metrics>,
     /// The untrained start, per seed.
     pub base: Vec<Metrics>,
     pub arms: Vec<ArmResult>,
@@ -124,7 +125,7 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         .collect();
     let all_runs: BTreeSet<String> = loaded.runs.iter().map(|r| r.id.clone()).collect();
     let mut report = AblationReport {
-        bm25: Metrics::default(),
+        bm25: Vec::new(),
         base: Vec::new(),
         arms: Vec::new(),
         held_out_questions: 0,
@@ -147,9 +148,7 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         };
         let evalset = EvalSet::build(&sets[0].1, &held, Some(&qrels), Some(&corpus))?;
         report.held_out_questions = evalset.questions.len();
-        if report.base.is_empty() {
-            report.bm25 = evalset.bm25()?;
-        }
+        report.bm25.push(evalset.bm25()?);
         let max = MaxLengths {
             query: a.config.query_max_len,
             passage: a.config.passage_max_len,
@@ -278,7 +277,8 @@ impl AblationReport {
             "{:<20} {:>7}  {:<13}   {:<13}   {:<13}\n",
             "training data", "pairs", "evidence R@10", "evidence MRR", "pair R@10"
         );
-        s += &row("BM25", &[&self.bm25], "-".into());
+        let bm25: Vec<&Metrics> = self.bm25.iter().collect();
+        s += &row("BM25", &bm25, "-".into());
         let base: Vec<&Metrics> = self.base.iter().collect();
         s += &row("untrained start", &base, "-".into());
         for arm in Arm::ALL {
