@@ -5,12 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::bail;
 
-use super::{ReadArgs, print_errors};
+use super::{ReadArgs, open_corpus, print_errors, read_judgements};
 use crate::export::{ExportFormat, TextSource};
-use crate::labels::{self, Effective, Journal};
 use crate::mine::{self, Length, MineSpec, Mode};
 use crate::run;
-use crate::verdict::Verdicts;
 use crate::workspace;
 
 /// How post-browse reasoning length is counted.
@@ -73,51 +71,10 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
             bail!("--length tokens needs --tokenizer (a tokenizer.json or a model folder)")
         }
     };
-    let mut rejected = 0usize;
-    let judge = match &a.verdicts {
-        Some(p) => {
-            let (v, errors) = Verdicts::read(p)?;
-            print_errors(&errors);
-            rejected += errors.len();
-            eprintln!("read {} verdicts from {}", v.len(), p.display());
-            Some(v)
-        }
-        None => None,
-    };
-    let labels_dir = a.labels.clone().or_else(|| labels::existing_dir(&a.runs));
-    let journal = match &labels_dir {
-        Some(d) => {
-            let (j, report) = Journal::open(d)?;
-            print_errors(&report.problems);
-            eprintln!("{} human labels from {}", j.len(), j.path().display());
-            Some(j)
-        }
-        None => None,
-    };
-    let effective = Effective {
-        judge: judge.as_ref(),
-        human: journal.as_ref(),
-    };
-    let verdicts = (judge.is_some() || journal.is_some()).then(|| effective.merged_verdicts());
-    let index = match a
-        .corpus
-        .as_ref()
-        .or(inputs.index.as_ref())
-        .or(inputs.corpus.as_ref())
-    {
-        Some(c) => {
-            let (ix, errors) = crate::corpus::open_or_build(c)?;
-            print_errors(&errors);
-            rejected += errors.len();
-            eprintln!(
-                "documents from {} ({} in index)",
-                c.display(),
-                ix.num_docs()
-            );
-            Some(ix)
-        }
-        None => None,
-    };
+    let j = read_judgements(a.verdicts.as_deref(), a.labels.clone(), &a.runs)?;
+    let (journal, verdicts) = (j.journal, j.verdicts);
+    let (index, corpus_rejected) = open_corpus(a.corpus.as_ref(), &inputs)?;
+    let mut rejected = j.rejected + corpus_rejected;
     let texts = match &index {
         Some(ix) => TextSource::Index(ix),
         None => TextSource::Runs,

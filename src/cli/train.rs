@@ -8,9 +8,8 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 use color_eyre::eyre::{bail, eyre};
 
-use super::{ReadArgs, finish, load, print_errors, read_qrels};
+use super::{ReadArgs, finish, load, open_corpus, print_errors, read_judgements, read_qrels};
 use crate::corpus::DocIndex;
-use crate::labels::{self, Effective, Journal};
 use crate::mine::Mode;
 use crate::qrels::Qrels;
 use crate::train::bert::device;
@@ -21,7 +20,6 @@ use crate::train::resolve::{self, ModelSource};
 use crate::train::scratch::ScratchShape;
 use crate::train::source::{self, FromRuns};
 use crate::train::worker::{self, MetricsLog, TrainConfig, TrainEvent, TrainJob};
-use crate::verdict::Verdicts;
 
 /// Where the pairs come from and what else is known (shared by `train` and `eval`).
 #[derive(Debug, Args)]
@@ -64,19 +62,7 @@ impl DataArgs {
             _ => None,
         };
         let inputs = crate::workspace::resolve(&self.inputs);
-        let corpus = match self
-            .corpus
-            .as_ref()
-            .or(inputs.index.as_ref())
-            .or(inputs.corpus.as_ref())
-        {
-            Some(c) => {
-                let (ix, errors) = crate::corpus::open_or_build(c)?;
-                print_errors(&errors);
-                Some(ix)
-            }
-            None => None,
-        };
+        let (corpus, _) = open_corpus(self.corpus.as_ref(), &inputs)?;
         let qrels = match self.qrels.as_ref().or(inputs.qrels.as_ref()) {
             Some(q) => Some(read_qrels(q)?),
             None => None,
@@ -105,39 +91,14 @@ impl DataArgs {
             None => {
                 let (loaded, _) = load(&self.inputs, &self.read)?;
                 finish(&loaded, self.read.keep_going)?;
-                let judge = match &self.verdicts {
-                    Some(p) => {
-                        let (v, errors) = Verdicts::read(p)?;
-                        print_errors(&errors);
-                        Some(v)
-                    }
-                    None => None,
-                };
-                let journal = match self
-                    .labels
-                    .clone()
-                    .or_else(|| labels::existing_dir(&self.inputs))
-                {
-                    Some(d) => {
-                        let (j, report) = Journal::open(&d)?;
-                        print_errors(&report.problems);
-                        Some(j)
-                    }
-                    None => None,
-                };
-                let verdicts = (judge.is_some() || journal.is_some()).then(|| {
-                    Effective {
-                        judge: judge.as_ref(),
-                        human: journal.as_ref(),
-                    }
-                    .merged_verdicts()
-                });
+                let j =
+                    read_judgements(self.verdicts.as_deref(), self.labels.clone(), &self.inputs)?;
                 let (set, counts) = source::from_runs(
                     &loaded.runs,
                     &FromRuns {
                         mode: self.mode,
-                        verdicts: verdicts.as_ref(),
-                        human: journal.as_ref(),
+                        verdicts: j.verdicts.as_ref(),
+                        human: j.journal.as_ref(),
                         corpus: corpus.as_ref(),
                     },
                 );

@@ -47,6 +47,12 @@ impl Effective<'_> {
         }
     }
 
+    /// [`Effective::merged_verdicts`], or `None` when there is neither a judge nor labels (every
+    /// browse then counts as relevant).
+    pub fn merged_if_any(&self) -> Option<Verdicts> {
+        (self.judge.is_some() || self.human.is_some()).then(|| self.merged_verdicts())
+    }
+
     /// The judge's verdicts with every human browse verdict laid over them: what mining reads.
     pub fn merged_verdicts(&self) -> Verdicts {
         let mut v = self.judge.cloned().unwrap_or_default();

@@ -229,43 +229,37 @@ impl EvalSet {
     }
 
     fn measure(&self, pairs: &[Vec<String>], questions: &[Vec<String>]) -> Metrics {
-        let mut m = Metrics {
+        let p = |f: Measure| mean(&self.pairs, pairs, f);
+        let q = |f: Measure| mean(&self.questions, questions, f);
+        Metrics {
+            recall_1: p(&|r, rel| recall_at(r, rel, 1)),
+            recall_5: p(&|r, rel| recall_at(r, rel, 5)),
+            recall_10: p(&|r, rel| recall_at(r, rel, 10)),
+            mrr_10: p(&|r, rel| mrr_at(r, rel, 10)),
+            ndcg_10: p(&|r, rel| ndcg_at(r, rel, 10)),
             queries: pairs.len(),
-            ..Metrics::default()
-        };
-        for (p, r) in self.pairs.iter().zip(pairs) {
-            m.recall_1 += recall_at(r, &p.relevant, 1);
-            m.recall_5 += recall_at(r, &p.relevant, 5);
-            m.recall_10 += recall_at(r, &p.relevant, 10);
-            m.mrr_10 += mrr_at(r, &p.relevant, 10);
-            m.ndcg_10 += ndcg_at(r, &p.relevant, 10);
-        }
-        let n = pairs.len().max(1) as f64;
-        m.recall_1 /= n;
-        m.recall_5 /= n;
-        m.recall_10 /= n;
-        m.mrr_10 /= n;
-        m.ndcg_10 /= n;
-        if !self.questions.is_empty() {
-            let mut e = Evidence {
+            evidence: (!self.questions.is_empty()).then(|| Evidence {
+                recall_10: q(&|r, rel| recall_at(r, rel, 10)),
+                recall_100: q(&|r, rel| recall_at(r, rel, 100)),
+                mrr_10: q(&|r, rel| mrr_at(r, rel, 10)),
+                ndcg_10: q(&|r, rel| ndcg_at(r, rel, 10)),
                 questions: questions.len(),
-                ..Evidence::default()
-            };
-            for (p, r) in self.questions.iter().zip(questions) {
-                e.recall_10 += recall_at(r, &p.relevant, 10);
-                e.recall_100 += recall_at(r, &p.relevant, 100);
-                e.mrr_10 += mrr_at(r, &p.relevant, 10);
-                e.ndcg_10 += ndcg_at(r, &p.relevant, 10);
-            }
-            let n = questions.len().max(1) as f64;
-            e.recall_10 /= n;
-            e.recall_100 /= n;
-            e.mrr_10 /= n;
-            e.ndcg_10 /= n;
-            m.evidence = Some(e);
+            }),
         }
-        m
     }
+}
+
+/// One ranking measure: (ranked ids, relevant ids) → value.
+type Measure<'a> = &'a dyn Fn(&[String], &HashSet<String>) -> f64;
+
+/// The mean of `f` over probes and their rankings (0 when there are none).
+fn mean(probes: &[Probe], rankings: &[Vec<String>], f: Measure<'_>) -> f64 {
+    let sum: f64 = probes
+        .iter()
+        .zip(rankings)
+        .map(|(p, r)| f(r, &p.relevant))
+        .sum();
+    sum / rankings.len().max(1) as f64
 }
 
 fn index_of(docs: &[(String, String)]) -> Result<DocIndex> {

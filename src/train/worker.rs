@@ -246,6 +246,33 @@ fn save(enc: &Encoder, opt: &AdamW, job: &TrainJob, step: usize) -> Result<()> {
     std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))
 }
 
+/// Hands an event to the sink; an error when nobody listens any more.
+fn send(sink: &mut dyn FnMut(TrainEvent) -> bool, e: TrainEvent) -> Result<()> {
+    if sink(e) {
+        Ok(())
+    } else {
+        Err(Error::Train("nobody is listening any more".into()))
+    }
+}
+
+/// Saves a checkpoint into the output folder and says so.
+fn checkpoint(
+    enc: &Encoder,
+    opt: &AdamW,
+    job: &TrainJob,
+    step: usize,
+    sink: &mut dyn FnMut(TrainEvent) -> bool,
+) -> Result<()> {
+    save(enc, opt, job, step)?;
+    send(
+        sink,
+        TrainEvent::Checkpoint {
+            step,
+            path: job.out.clone(),
+        },
+    )
+}
+
 /// Moves every file under `from` to the same place under `to`, replacing what is there.
 fn move_into(from: &Path, to: &Path) -> Result<()> {
     for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
@@ -345,13 +372,6 @@ fn train(
         n => n,
     };
     let evalset = EvalSet::build(set, &held, job.qrels.as_ref(), job.corpus.as_ref())?;
-    let send = |sink: &mut dyn FnMut(TrainEvent) -> bool, e: TrainEvent| -> Result<()> {
-        if sink(e) {
-            Ok(())
-        } else {
-            Err(Error::Train("nobody is listening any more".into()))
-        }
-    };
     send(
         sink,
         TrainEvent::Started {
@@ -446,15 +466,8 @@ fn train(
             last_eval = step;
         }
         if step % save_every == 0 && step != last {
-            save(&enc, &opt, job, step)?;
+            checkpoint(&enc, &opt, job, step, sink)?;
             last_save = step;
-            send(
-                sink,
-                TrainEvent::Checkpoint {
-                    step,
-                    path: job.out.clone(),
-                },
-            )?;
         }
     }
     if step != last_eval
@@ -463,14 +476,7 @@ fn train(
         send(sink, e)?;
     }
     if step != last_save || first_step == step {
-        save(&enc, &opt, job, step)?;
-        send(
-            sink,
-            TrainEvent::Checkpoint {
-                step,
-                path: job.out.clone(),
-            },
-        )?;
+        checkpoint(&enc, &opt, job, step, sink)?;
     }
     send(
         sink,

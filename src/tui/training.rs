@@ -327,13 +327,11 @@ impl App {
                 return;
             }
         };
-        let verdicts = (self.judge.is_some() || self.journal.is_some()).then(|| {
-            crate::labels::Effective {
-                judge: self.judge.as_ref(),
-                human: self.journal.as_ref(),
-            }
-            .merged_verdicts()
-        });
+        let verdicts = crate::labels::Effective {
+            judge: self.judge.as_ref(),
+            human: self.journal.as_ref(),
+        }
+        .merged_if_any();
         let (set, _) = from_runs(
             &self.runs,
             &FromRuns {

@@ -1,19 +1,9 @@
 //! The binary as a user runs it: exit codes, summaries, and errors that name the input.
 
-use std::process::Command;
-
 use crate::fixture;
 
 fn lrat(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lrat"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::lrat_env(args, &[])
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! `lrat eval` as a user runs them.
 
 use std::collections::HashSet;
-use std::process::Command;
 
 use lrat::train::data::TrainSet;
 use lrat::train::eval::{mrr_at, ndcg_at, rank, recall_at};
@@ -164,19 +163,16 @@ impl TapMkdir for std::path::PathBuf {
     }
 }
 
+/// The binary with no model cache and an unreachable hub.
 fn lrat(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lrat"))
-        .args(args)
-        .env("HF_HUB_CACHE", "/nonexistent")
-        .env("HF_HOME", "/nonexistent")
-        .env("HF_ENDPOINT", "http://127.0.0.1:9")
-        .env("LRAT_CACHE_DIR", "/nonexistent")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    crate::lrat_env(
+        args,
+        &[
+            ("HF_HUB_CACHE", "/nonexistent"),
+            ("HF_HOME", "/nonexistent"),
+            ("HF_ENDPOINT", "http://127.0.0.1:9"),
+            ("LRAT_CACHE_DIR", "/nonexistent"),
+        ],
     )
 }
 

@@ -52,3 +52,17 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs the `lrat` binary with extra environment: (exit code, stdout, stderr).
+pub fn lrat_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
