@@ -125,36 +125,32 @@ impl EvalSet {
                     .map(|d| (d.docid.clone(), passage(d)))
                     .collect();
                 let have: HashSet<String> = docs.iter().map(|d| d.0.clone()).collect();
-                let mut extra: Vec<(String, String)> = set
-                    .docs
-                    .iter()
-                    .filter(|(k, _)| !have.contains(*k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                extra.sort();
-                docs.extend(extra);
+                docs.extend(
+                    set.docs
+                        .iter()
+                        .filter(|(k, _)| !have.contains(*k))
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
                 docs.sort();
-                let bm25 = index_of(&docs)?;
-                Ok(EvalSet {
-                    pairs,
-                    questions,
-                    docs,
-                    bm25,
-                    shortlist: false,
-                })
+                EvalSet::whole(pairs, questions, docs)
             }
-            None => {
-                let docs = from_set();
-                let bm25 = index_of(&docs)?;
-                Ok(EvalSet {
-                    pairs,
-                    questions,
-                    docs,
-                    bm25,
-                    shortlist: false,
-                })
-            }
+            None => EvalSet::whole(pairs, questions, from_set()),
         }
+    }
+
+    /// Every document in `docs` is ranked, BM25 over an index of them.
+    fn whole(
+        pairs: Vec<Probe>,
+        questions: Vec<Probe>,
+        docs: Vec<(String, String)>,
+    ) -> Result<Self> {
+        Ok(EvalSet {
+            bm25: index_of(&docs)?,
+            pairs,
+            questions,
+            docs,
+            shortlist: false,
+        })
     }
 
     /// True when there is nothing to measure.
@@ -188,6 +184,11 @@ impl EvalSet {
         let texts: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
         let q = enc.encode(&texts, Side::Query, batch)?;
         let rankings: Vec<Vec<String>> = if self.shortlist {
+            let lookup: HashMap<&str, &str> = self
+                .docs
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
             let mut out = Vec::with_capacity(probes.len());
             for (i, p) in probes.iter().enumerate() {
                 let mut cand: Vec<(String, String)> = self
@@ -197,11 +198,6 @@ impl EvalSet {
                     .map(|(_, d)| (d.docid.clone(), passage(&d)))
                     .collect();
                 let have: HashSet<String> = cand.iter().map(|c| c.0.clone()).collect();
-                let lookup: HashMap<&str, &str> = self
-                    .docs
-                    .iter()
-                    .map(|(a, b)| (a.as_str(), b.as_str()))
-                    .collect();
                 for r in &p.relevant {
                     if !have.contains(r)
                         && let Some(t) = lookup.get(r.as_str())
