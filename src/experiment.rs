@@ -2,9 +2,11 @@
 //! evidence, train the retriever three ways from the same start — every browse a positive
 //! (naive), browses the judge rejected left out (+ filter), and the filter with intensity weights
 //! (+ weights) — and compare held-out evidence retrieval against the qrels over several seeds.
-//! The held-out runs are the same for every arm of a seed.
+//! The held-out runs are the same for every arm of a seed. With the simulator's truth, a fourth
+//! arm keeps only the browses that really helped — what a perfect judge would give — and every
+//! arm is measured for the share of its positives (and of its loss weight) that did not help.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -24,7 +26,7 @@ use crate::train::resolve::ModelSource;
 use crate::train::scratch::{self, ScratchShape};
 use crate::train::source::{FromRuns, from_runs};
 use crate::train::worker::{self, TrainConfig, TrainEvent, TrainJob};
-use crate::verdict::Verdicts;
+use crate::verdict::{Verdict, Verdicts};
 
 /// The three ways of building the training data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,16 +35,21 @@ pub enum Arm {
     Naive,
     Filter,
     FilterWeights,
+    /// The simulator's truth as the filter: only browses that really helped (an upper bound on
+    /// what any judge could give; only when the data has `truth.jsonl`).
+    Truth,
 }
 
 impl Arm {
     pub const ALL: [Arm; 3] = [Arm::Naive, Arm::Filter, Arm::FilterWeights];
+    pub const WITH_TRUTH: [Arm; 4] = [Arm::Naive, Arm::Filter, Arm::FilterWeights, Arm::Truth];
 
     pub fn name(self) -> &'static str {
         match self {
             Arm::Naive => "naive",
             Arm::Filter => "+ filter",
             Arm::FilterWeights => "+ filter + weights",
+            Arm::Truth => "truth filter",
         }
     }
 }
@@ -68,6 +75,55 @@ pub struct ArmResult {
     pub pairs: usize,
     pub steps: usize,
     pub metrics: Metrics,
+    /// What the arm learned from, against the simulator's truth (when the data has it).
+    pub noise: Option<Noise>,
+}
+
+/// How much of an arm's training data is wrong: positives whose browse did not really help.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Noise {
+    /// Training pairs whose browse is in the truth.
+    pub known: usize,
+    /// Of those, the pairs whose positive did not help.
+    pub useless: usize,
+    /// The share of the loss weight those pairs carry (their count share when unweighted).
+    pub useless_weight_share: f64,
+}
+
+impl Noise {
+    /// The training examples of `set` outside `held`, against `truth`.
+    pub fn measure(
+        set: &crate::train::data::TrainSet,
+        held: &BTreeSet<String>,
+        truth: &HashMap<(String, usize), bool>,
+        weighted: bool,
+    ) -> Option<Noise> {
+        let (mut known, mut useless, mut w_all, mut w_useless) = (0usize, 0usize, 0.0f64, 0.0f64);
+        for e in set.examples.iter().filter(|e| !held.contains(&e.run_id)) {
+            let Some(&useful) = e
+                .browse_step
+                .and_then(|s| truth.get(&(e.run_id.clone(), s)))
+            else {
+                continue;
+            };
+            let w = if weighted { f64::from(e.weight) } else { 1.0 };
+            known += 1;
+            w_all += w;
+            if !useful {
+                useless += 1;
+                w_useless += w;
+            }
+        }
+        (known > 0 && w_all > 0.0).then(|| Noise {
+            known,
+            useless,
+            useless_weight_share: w_useless / w_all,
+        })
+    }
+
+    pub fn useless_share(&self) -> f64 {
+        self.useless as f64 / self.known.max(1) as f64
+    }
 }
 
 /// Everything measured.
@@ -101,16 +157,40 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
     }
     let (corpus, _) = crate::corpus::open_or_build(&corpus_path)?;
     let (qrels, _) = Qrels::read(&qrels_path)?;
+    let truth_path = a.data.join("truth.jsonl");
+    let truth = if truth_path.is_file() {
+        Some(crate::synth::report::read_truth(&truth_path)?)
+    } else {
+        None
+    };
     let rules = heuristic::Rules::default_rules();
     let mut verdicts = Verdicts::default();
     for b in judge::browse_inputs(&loaded.runs) {
         let j = heuristic::judge(&rules, &b);
         verdicts.insert(&j.run_id, j.step, j.verdict);
     }
-    let sets: Vec<(Arm, Arc<crate::train::data::TrainSet>)> = Arm::ALL
+    let mut true_verdicts = Verdicts::default();
+    for ((run, step), useful) in truth.iter().flatten() {
+        let v = if *useful {
+            Verdict::Relevant
+        } else {
+            Verdict::NotRelevant
+        };
+        true_verdicts.insert(run, *step, v);
+    }
+    let arms: &[Arm] = if truth.is_some() {
+        &Arm::WITH_TRUTH
+    } else {
+        &Arm::ALL
+    };
+    let sets: Vec<(Arm, Arc<crate::train::data::TrainSet>)> = arms
         .iter()
         .map(|&arm| {
-            let v = (arm != Arm::Naive).then_some(&verdicts);
+            let v = match arm {
+                Arm::Naive => None,
+                Arm::Filter | Arm::FilterWeights => Some(&verdicts),
+                Arm::Truth => Some(&true_verdicts),
+            };
             let (set, _) = from_runs(
                 &loaded.runs,
                 &FromRuns {
@@ -156,7 +236,10 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         let base = Encoder::load(&model_dir, max, &Device::Cpu)?;
         report.base.push(evalset.dense(&base, a.config.eval_batch)?);
         for (arm, set) in &sets {
-            let result = train_arm(a, *arm, set, seed, &model_dir, &held, &qrels, &corpus)?;
+            let mut result = train_arm(a, *arm, set, seed, &model_dir, &held, &qrels, &corpus)?;
+            result.noise = truth
+                .as_ref()
+                .and_then(|t| Noise::measure(set, &held, t, *arm == Arm::FilterWeights));
             progress(&format!(
                 "seed {seed} {:<18} {} pairs, {} steps: evidence R@10 {:.3}, MRR@10 {:.3}",
                 arm.name(),
@@ -246,6 +329,7 @@ fn train_arm(
         pairs,
         steps,
         metrics,
+        noise: None,
     })
 }
 
@@ -261,37 +345,104 @@ fn mean_sd(xs: &[f64]) -> (f64, f64) {
 }
 
 impl AblationReport {
-    /// Mean ± sd over seeds of evidence Recall@10 and MRR@10 (and the pairs' own Recall@10).
+    fn arm(&self, arm: Arm) -> Vec<&ArmResult> {
+        self.arms.iter().filter(|r| r.arm == arm).collect()
+    }
+
+    /// Mean ± sd over seeds of evidence Recall@10 and MRR@10 (and the pairs' own Recall@10), the
+    /// share of each arm's loss weight on positives that did not really help (with the truth),
+    /// and the arms' differences paired by seed.
     pub fn render(&self) -> String {
-        let ev = |m: &Metrics, f: fn(&crate::train::eval::Evidence) -> f64| {
-            m.evidence.as_ref().map_or(0.0, f)
-        };
-        let row = |name: &str, ms: &[&Metrics], pairs: String| {
-            let r: Vec<f64> = ms.iter().map(|m| ev(m, |e| e.recall_10)).collect();
-            let mrr: Vec<f64> = ms.iter().map(|m| ev(m, |e| e.mrr_10)).collect();
+        let row = |name: &str, ms: &[&Metrics], pairs: String, noise: String| {
+            let r: Vec<f64> = ms.iter().map(|m| evidence(m).0).collect();
+            let mrr: Vec<f64> = ms.iter().map(|m| evidence(m).1).collect();
             let pr: Vec<f64> = ms.iter().map(|m| m.recall_10).collect();
             let ((a, b), (c, d), (e, f)) = (mean_sd(&r), mean_sd(&mrr), mean_sd(&pr));
-            format!("{name:<20} {pairs:>7}  {a:.3} ± {b:.3}   {c:.3} ± {d:.3}   {e:.3} ± {f:.3}\n")
+            format!(
+                "{name:<20} {pairs:>6} {noise:>16}  {a:.3} ± {b:.3}   {c:.3} ± {d:.3}   {e:.3} ± {f:.3}\n"
+            )
         };
         let mut s = format!(
-            "{:<20} {:>7}  {:<13}   {:<13}   {:<13}\n",
-            "training data", "pairs", "evidence R@10", "evidence MRR", "pair R@10"
+            "{:<20} {:>6} {:>16}  {:<13}   {:<13}   {:<13}\n",
+            "training data",
+            "pairs",
+            "useless pos/loss",
+            "evidence R@10",
+            "evidence MRR",
+            "pair R@10"
         );
         let bm25: Vec<&Metrics> = self.bm25.iter().collect();
-        s += &row("BM25", &bm25, "-".into());
+        s += &row("BM25", &bm25, "-".into(), "-".into());
         let base: Vec<&Metrics> = self.base.iter().collect();
-        s += &row("untrained start", &base, "-".into());
-        for arm in Arm::ALL {
-            let rs: Vec<&ArmResult> = self.arms.iter().filter(|r| r.arm == arm).collect();
+        s += &row("untrained start", &base, "-".into(), "-".into());
+        for arm in Arm::WITH_TRUTH {
+            let rs = self.arm(arm);
+            if rs.is_empty() {
+                continue;
+            }
             let ms: Vec<&Metrics> = rs.iter().map(|r| &r.metrics).collect();
             let pairs = rs.first().map_or(0, |r| r.pairs);
-            s += &row(arm.name(), &ms, pairs.to_string());
+            let noise: Vec<&Noise> = rs.iter().filter_map(|r| r.noise.as_ref()).collect();
+            let noise = if noise.is_empty() {
+                "-".to_string()
+            } else {
+                let n = noise.len() as f64;
+                let share = noise.iter().map(|x| x.useless_share()).sum::<f64>() / n;
+                let loss = noise.iter().map(|x| x.useless_weight_share).sum::<f64>() / n;
+                format!("{:.1}% / {:.1}%", 100.0 * share, 100.0 * loss)
+            };
+            s += &row(arm.name(), &ms, pairs.to_string(), noise);
         }
         s += &format!(
-            "{} seeds; {} held-out questions a seed (the same runs for every arm)",
+            "{} seeds; {} held-out questions a seed (the same runs for every arm)\n",
             self.base.len(),
             self.held_out_questions
         );
+        if self.arms.iter().any(|r| r.noise.is_some()) {
+            s += "useless pos/loss: training positives whose browse did not really help (truth.jsonl), \
+                  and the share of the loss weight they carry\n";
+        }
+        s += "\npaired by seed (same start, same held-out runs)   evidence R@10      evidence MRR       better\n";
+        for (name, a, b) in [
+            ("+ filter − naive", Arm::Filter, Arm::Naive),
+            ("+ weights − + filter", Arm::FilterWeights, Arm::Filter),
+            ("+ filter + weights − naive", Arm::FilterWeights, Arm::Naive),
+            ("truth filter − naive", Arm::Truth, Arm::Naive),
+        ] {
+            let d = self.paired(a, b);
+            if d.is_empty() {
+                continue;
+            }
+            let r: Vec<f64> = d.iter().map(|x| x.0).collect();
+            let m: Vec<f64> = d.iter().map(|x| x.1).collect();
+            let ((ra, rb), (ma, mb)) = (mean_sd(&r), mean_sd(&m));
+            let better = r.iter().filter(|x| **x > 0.0).count();
+            s += &format!(
+                "{name:<48} {ra:+.3} ± {rb:.3}     {ma:+.3} ± {mb:.3}     {better} of {} seeds\n",
+                d.len()
+            );
+        }
         s
     }
+
+    /// Per seed, arm `a` minus arm `b` in evidence Recall@10 and MRR@10.
+    pub fn paired(&self, a: Arm, b: Arm) -> Vec<(f64, f64)> {
+        let b_runs = self.arm(b);
+        self.arm(a)
+            .iter()
+            .filter_map(|x| {
+                let y = b_runs.iter().find(|y| y.seed == x.seed)?;
+                let (xr, xm) = evidence(&x.metrics);
+                let (yr, ym) = evidence(&y.metrics);
+                Some((xr - yr, xm - ym))
+            })
+            .collect()
+    }
+}
+
+/// Evidence Recall@10 and MRR@10 (0 without qrels).
+fn evidence(m: &Metrics) -> (f64, f64) {
+    m.evidence
+        .as_ref()
+        .map_or((0.0, 0.0), |e| (e.recall_10, e.mrr_10))
 }

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::synth::KnobArgs;
 use crate::experiment::{Ablation, run};
-use crate::synth::{self, Knobs};
+use crate::synth;
 use crate::train::scratch::ScratchShape;
 use crate::train::worker::TrainConfig;
 
@@ -18,7 +19,9 @@ pub struct ExperimentArgs {
 #[derive(Debug, Subcommand)]
 enum Experiment {
     /// Naive positives vs + judge filter vs + filter and intensity weights, from the same start,
-    /// on simulated runs: held-out evidence Recall@10 and MRR@10, mean ± sd over seeds.
+    /// on simulated runs: held-out evidence Recall@10 and MRR@10, mean ± sd over seeds, the
+    /// arms' differences paired by seed, and (when the data has truth.jsonl) a fourth arm
+    /// filtered by the truth and each arm's share of useless positives.
     Ablation(AblationArgs),
 }
 
@@ -62,9 +65,12 @@ struct AblationArgs {
     query_max_len: usize,
     #[arg(long, default_value_t = 128)]
     passage_max_len: usize,
-    /// JSON instead of a table.
+    /// Also write the whole report (every seed and arm) as JSON to this file.
     #[arg(long)]
-    json: bool,
+    json: Option<PathBuf>,
+    /// The simulated agent (when the data is simulated here).
+    #[command(flatten)]
+    knobs: KnobArgs,
 }
 
 impl ExperimentArgs {
@@ -72,20 +78,7 @@ impl ExperimentArgs {
         let Experiment::Ablation(a) = self.what;
         let data = match &a.data {
             Some(d) => d.clone(),
-            None => {
-                let d = a.out.join("data");
-                if !d.join("runs").is_dir() {
-                    eprintln!(
-                        "simulating {} runs over {} documents (seed {}) into {}",
-                        a.runs,
-                        a.docs,
-                        a.data_seed,
-                        d.display()
-                    );
-                    synth::generate(&d, a.runs, a.docs, a.data_seed, &Knobs::default())?;
-                }
-                d
-            }
+            None => simulated(&a)?,
         };
         let ablation = Ablation {
             data,
@@ -107,11 +100,50 @@ impl ExperimentArgs {
             scratch: ScratchShape::default(),
         };
         let report = run(&ablation, &mut |line| eprintln!("{line}"))?;
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            println!("{}", report.render());
+        if let Some(p) = &a.json {
+            std::fs::write(p, serde_json::to_string_pretty(&report)? + "\n")
+                .map_err(|e| crate::error::Error::io(p, e))?;
         }
+        print!("{}", report.render());
         Ok(())
     }
+}
+
+/// The data simulated under `--out`: written now, or reused when it was written with the same
+/// settings (never silently reused when they differ).
+fn simulated(a: &AblationArgs) -> color_eyre::Result<PathBuf> {
+    let d = a.out.join("data");
+    let wanted = synth::Settings {
+        runs: a.runs,
+        docs: a.docs,
+        seed: a.data_seed,
+        knobs: a.knobs.knobs(),
+    };
+    if d.join("runs").is_dir() {
+        return match synth::Settings::read(&d)? {
+            Some(s) if s == wanted => {
+                eprintln!("reusing the simulated data in {}", d.display());
+                Ok(d)
+            }
+            Some(_) => Err(color_eyre::eyre::eyre!(
+                "{} was simulated with other settings (see its {}); choose another --out, or pass --data to use it as it is",
+                d.display(),
+                synth::Settings::FILE
+            )),
+            None => Err(color_eyre::eyre::eyre!(
+                "{} holds runs without {}, so its settings are unknown; choose another --out, or pass --data to use it as it is",
+                d.display(),
+                synth::Settings::FILE
+            )),
+        };
+    }
+    eprintln!(
+        "simulating {} runs over {} documents (seed {}) into {}",
+        a.runs,
+        a.docs,
+        a.data_seed,
+        d.display()
+    );
+    synth::generate(&d, a.runs, a.docs, a.data_seed, &wanted.knobs)?;
+    Ok(d)
 }

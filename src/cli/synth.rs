@@ -20,6 +20,36 @@ pub struct SynthArgs {
     docs: usize,
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    #[command(flatten)]
+    knobs: KnobArgs,
+    /// Print the ground-truth report after writing.
+    #[arg(long)]
+    report: bool,
+}
+
+impl SynthArgs {
+    pub fn run(self) -> color_eyre::Result<()> {
+        let knobs = self.knobs.knobs();
+        let t = Instant::now();
+        let w = synth::generate(&self.out, self.runs, self.docs, self.seed, &knobs)?;
+        eprintln!(
+            "wrote {} runs ({} browses) over {} documents to {} in {:.1}s",
+            w.runs,
+            w.browses,
+            w.docs,
+            self.out.display(),
+            t.elapsed().as_secs_f64()
+        );
+        if self.report {
+            print!("{}", synth::report::report(&self.out)?.render());
+        }
+        Ok(())
+    }
+}
+
+/// The simulated agent's knobs, shared by `lrat synth` and `lrat experiment ablation`.
+#[derive(Debug, Clone, Args)]
+pub struct KnobArgs {
     /// Hits per search.
     #[arg(long, default_value_t = Knobs::default().k)]
     k: usize,
@@ -52,14 +82,11 @@ pub struct SynthArgs {
     /// Steps after which a run stops.
     #[arg(long, default_value_t = Knobs::default().max_steps)]
     max_steps: usize,
-    /// Print the ground-truth report after writing.
-    #[arg(long)]
-    report: bool,
 }
 
-impl SynthArgs {
-    pub fn run(self) -> color_eyre::Result<()> {
-        let knobs = Knobs {
+impl KnobArgs {
+    pub fn knobs(&self) -> Knobs {
+        Knobs {
             k: self.k,
             find_rate: self.find_rate,
             distractor_rate: self.distractor_rate,
@@ -71,20 +98,6 @@ impl SynthArgs {
             long_useless_rate: self.long_useless_rate,
             loop_rate: self.loop_rate,
             max_steps: self.max_steps,
-        };
-        let t = Instant::now();
-        let w = synth::generate(&self.out, self.runs, self.docs, self.seed, &knobs)?;
-        eprintln!(
-            "wrote {} runs ({} browses) over {} documents to {} in {:.1}s",
-            w.runs,
-            w.browses,
-            w.docs,
-            self.out.display(),
-            t.elapsed().as_secs_f64()
-        );
-        if self.report {
-            print!("{}", synth::report::report(&self.out)?.render());
         }
-        Ok(())
     }
 }

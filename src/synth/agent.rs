@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::rng::Rng;
 
 /// Every behaviour knob, with the defaults documented in README.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Knobs {
     /// Hits per search.
     pub k: usize,

@@ -31,8 +31,33 @@ fn io(p: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(p, e)
 }
 
-/// Writes `corpus.jsonl`, `questions.jsonl`, `qrels.txt`, `truth.jsonl` and `runs/` into `out`,
-/// the same for the same seed and knobs.
+/// What a simulated data set was made with, kept beside it in `synth.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    pub runs: usize,
+    pub docs: usize,
+    pub seed: u64,
+    pub knobs: Knobs,
+}
+
+impl Settings {
+    pub const FILE: &'static str = "synth.json";
+
+    /// The settings written beside a data set; `None` when there is no `synth.json`.
+    pub fn read(dir: &Path) -> Result<Option<Settings>, Error> {
+        let p = dir.join(Self::FILE);
+        match std::fs::read_to_string(&p) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| Error::Input(crate::error::InputError::from_json(&p, 1, &e))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&p, e)),
+        }
+    }
+}
+
+/// Writes `corpus.jsonl`, `questions.jsonl`, `qrels.txt`, `truth.jsonl`, `synth.json` and `runs/`
+/// into `out`, the same for the same seed and knobs.
 pub fn generate(
     out: &Path,
     runs: usize,
@@ -103,6 +128,14 @@ pub fn generate(
         })
         .collect();
     write_lines("qrels.txt", &mut qrels.into_iter())?;
+    let settings = Settings {
+        runs,
+        docs,
+        seed,
+        knobs: *knobs,
+    };
+    let p = out.join(Settings::FILE);
+    std::fs::write(&p, serde_json::to_string_pretty(&settings)? + "\n").map_err(io(&p))?;
     let browses = truth.len();
     write_lines(
         "truth.jsonl",

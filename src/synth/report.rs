@@ -48,19 +48,27 @@ fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
 
+/// Whether each browse helped, by run and step, from a simulator's `truth.jsonl`.
+pub fn read_truth(path: &Path) -> Result<HashMap<(String, usize), bool>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut truth = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: TruthRow = serde_json::from_str(line)
+            .map_err(|e| Error::Input(InputError::from_json(path, i + 1, &e)))?;
+        truth.insert((row.run_id, row.step), row.useful);
+    }
+    Ok(truth)
+}
+
 pub fn report(dir: &Path) -> Result<TruthReport, Error> {
     let loaded = run::load(&[dir.join("runs")], &ReadOptions::default())?;
     if let Some(e) = loaded.errors.first() {
         return Err(Error::Input(e.clone()));
     }
-    let truth_path = dir.join("truth.jsonl");
-    let text = std::fs::read_to_string(&truth_path).map_err(|e| Error::io(&truth_path, e))?;
-    let mut truth: HashMap<(String, usize), bool> = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let row: TruthRow = serde_json::from_str(line)
-            .map_err(|e| Error::Input(InputError::from_json(&truth_path, i + 1, &e)))?;
-        truth.insert((row.run_id, row.step), row.useful);
-    }
+    let truth = read_truth(&dir.join("truth.jsonl"))?;
     let (qrels, _) = Qrels::read(&dir.join("qrels.txt"))?;
     let rules = heuristic::Rules::default_rules();
     let mut right = 0usize;

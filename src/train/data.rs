@@ -20,6 +20,8 @@ use crate::run::Run;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
     pub run_id: String,
+    /// The browse that made the positive (mined pairs; `None` for rows that do not say).
+    pub browse_step: Option<usize>,
     pub query: String,
     pub pos: String,
     pub negs: Vec<String>,
@@ -153,8 +155,13 @@ impl TrainSet {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("line{}", i + 1));
+            let browse_step = v
+                .get("browse_step")
+                .and_then(Value::as_u64)
+                .map(|s| s as usize);
             set.examples.push(Example {
                 run_id,
+                browse_step,
                 query: query.to_string(),
                 pos: pos.clone(),
                 negs,
@@ -200,6 +207,7 @@ impl TrainSet {
                 .collect();
             set.examples.push(Example {
                 run_id: p.run_id.clone(),
+                browse_step: Some(p.browse_step),
                 query: p.query.clone(),
                 pos: p.pos_id.clone(),
                 negs,

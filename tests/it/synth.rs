@@ -11,6 +11,7 @@ fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         "questions.jsonl",
         "qrels.txt",
         "truth.jsonl",
+        "synth.json",
     ] {
         out.push((name.to_string(), std::fs::read(dir.join(name)).unwrap()));
     }
@@ -46,6 +47,9 @@ fn same_seed_same_bytes_and_the_readers_load_it() {
         assert!(xa == xb, "{na} differs between two runs with the same seed");
     }
     assert!(fa != files(c.path()), "another seed, other data");
+    let settings = synth::Settings::read(a.path()).unwrap().unwrap();
+    assert_eq!((settings.runs, settings.docs, settings.seed), (30, 600, 11));
+    assert_eq!(settings.knobs, k);
 
     let loaded = run::load(&[a.path().join("runs")], &ReadOptions::default()).unwrap();
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
@@ -122,4 +126,36 @@ fn the_shipped_sample_is_what_its_readme_command_writes() {
             "sample_trajectories/{n} is not what `lrat synth --runs 30 --docs 1500 --seed 7` writes"
         );
     }
+}
+
+#[test]
+fn the_ablation_never_reuses_data_simulated_with_other_settings() {
+    let out = tempfile::tempdir().unwrap();
+    let data = out.path().join("data");
+    synth::generate(&data, 12, 300, 7, &Knobs::default()).unwrap();
+    let ablation = |extra: &[&str]| {
+        let o = out.path().to_str().unwrap();
+        let mut args = vec![
+            "experiment",
+            "ablation",
+            "--out",
+            o,
+            "--runs",
+            "12",
+            "--docs",
+            "300",
+        ];
+        args.extend_from_slice(extra);
+        crate::lrat_env(&args, &[])
+    };
+    let (code, _, err) = ablation(&["--reject-rate", "0.1"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("other settings") && err.contains("synth.json"),
+        "{err}"
+    );
+    std::fs::remove_file(data.join("synth.json")).unwrap();
+    let (code, _, err) = ablation(&[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("settings are unknown"), "{err}");
 }

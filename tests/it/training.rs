@@ -54,6 +54,7 @@ fn toy_set() -> TrainSet {
         let first = words.split(' ').next().unwrap_or_default();
         set.examples.push(Example {
             run_id: format!("r{i}"),
+            browse_step: None,
             query: format!("{name} {first}"),
             pos: format!("d{i}"),
             negs: (0..TOPICS.len())
@@ -396,7 +397,7 @@ fn the_scratch_vocabulary_depends_only_on_the_texts() {
 }
 
 #[test]
-fn the_ablation_trains_three_arms_on_the_same_held_out_runs() {
+fn the_ablation_trains_every_arm_on_the_same_held_out_runs() {
     use lrat::experiment::{Ablation, Arm, held_out_runs};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -420,10 +421,27 @@ fn the_ablation_trains_three_arms_on_the_same_held_out_runs() {
     };
     let mut lines = Vec::new();
     let report = lrat::experiment::run(&ablation, &mut |l| lines.push(l.to_string())).unwrap();
-    assert_eq!(report.arms.len(), 3);
-    assert_eq!(lines.len(), 3);
+    // The simulator wrote truth.jsonl, so the truth-filtered arm runs too.
+    assert_eq!(report.arms.len(), 4);
+    assert_eq!(lines.len(), 4);
     let arms: Vec<Arm> = report.arms.iter().map(|r| r.arm).collect();
-    assert_eq!(arms, Arm::ALL);
+    assert_eq!(arms, Arm::WITH_TRUTH);
+    let noise: Vec<_> = report.arms.iter().map(|r| r.noise.unwrap()).collect();
+    assert!(
+        noise[0].useless > 0,
+        "naive positives include useless browses"
+    );
+    assert_eq!(
+        noise[3].useless, 0,
+        "the truth filter keeps only useful ones"
+    );
+    assert!(noise[1].useless <= noise[0].useless);
+    assert_eq!(noise[1].useless, noise[2].useless);
+    assert!(
+        noise[2].useless_weight_share < noise[1].useless_weight_share,
+        "short reasoning after useless pages weighs less: {noise:?}"
+    );
+    assert_eq!(report.paired(Arm::Filter, Arm::Naive).len(), 1);
     assert!(report.held_out_questions > 0);
     assert!(
         report
@@ -438,7 +456,9 @@ fn the_ablation_trains_three_arms_on_the_same_held_out_runs() {
     assert_eq!(report.arms[1].pairs, report.arms[2].pairs);
     let text = report.render();
     assert!(
-        text.contains("+ filter + weights") && text.contains("BM25"),
+        text.contains("+ filter + weights")
+            && text.contains("BM25")
+            && text.contains("truth filter − naive"),
         "{text}"
     );
     let runs: std::collections::BTreeSet<String> = (0..10).map(|i| format!("q{i}")).collect();
