@@ -77,6 +77,11 @@ impl ExperimentArgs {
     pub fn run(self) -> color_eyre::Result<()> {
         let Experiment::Ablation(a) = self.what;
         let data = match &a.data {
+            Some(_) if a.knobs.knobs() != synth::Knobs::default() => {
+                return Err(color_eyre::eyre::eyre!(
+                    "the agent's knobs apply to data simulated here; --data uses a workspace as it is (simulate it with `lrat synth` and those knobs)"
+                ));
+            }
             Some(d) => d.clone(),
             None => simulated(&a)?,
         };

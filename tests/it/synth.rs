@@ -158,4 +158,8 @@ fn the_ablation_never_reuses_data_simulated_with_other_settings() {
     let (code, _, err) = ablation(&[]);
     assert_ne!(code, 0);
     assert!(err.contains("settings are unknown"), "{err}");
+    let d = data.to_str().unwrap();
+    let (code, _, err) = ablation(&["--data", d, "--terse-rate", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--data uses a workspace as it is"), "{err}");
 }
