@@ -194,9 +194,11 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
             let (set, _) = from_runs(
                 &loaded.runs,
                 &FromRuns {
-                    mode: Mode::Paper,
-                    verdicts: v,
-                    human: None,
+                    labels: crate::labels::Effective::new(v, None),
+                    policy: crate::mine::Policy {
+                        mode: Mode::Paper,
+                        length: &crate::mine::Length::Words,
+                    },
                     corpus: Some(&corpus),
                 },
             );

@@ -5,20 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::bail;
 
-use super::{ReadArgs, open_corpus, print_errors, read_judgements};
-use crate::export::{ExportFormat, TextSource};
-use crate::mine::{self, Length, MineSpec, Mode};
+use super::{ReadArgs, SupervisionArgs, open_corpus, print_errors};
+use crate::export::{self, ExportFormat, ExportOptions, ST_NEGATIVES, TextSource};
+use crate::mine::Mode;
 use crate::run;
 use crate::workspace;
-
-/// How post-browse reasoning length is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LengthKind {
-    /// Whitespace-separated words.
-    Words,
-    /// Token ids of a Hugging Face tokenizer (`--tokenizer`).
-    Tokens,
-}
 
 #[derive(Debug, Args)]
 pub struct MineArgs {
@@ -28,29 +19,18 @@ pub struct MineArgs {
     /// Output file.
     #[arg(long)]
     out: PathBuf,
-    /// `paper` (§5.1) or `reference` (the authors' released builder).
-    #[arg(long, value_enum, default_value = "paper")]
-    mode: Mode,
-    /// Verdicts (JSON lines `{run_id, step, verdict}`); browses without one count as relevant.
-    #[arg(long)]
-    verdicts: Option<PathBuf>,
-    /// Human labels to lay over the verdicts and negatives (default: `.lrat/` beside the data,
-    /// when it exists).
-    #[arg(long)]
-    labels: Option<PathBuf>,
-    /// How post-browse reasoning is measured.
-    #[arg(long, value_enum, default_value = "words")]
-    length: LengthKind,
-    /// `tokenizer.json` or a model folder, for `--length tokens`.
-    #[arg(long)]
-    tokenizer: Option<PathBuf>,
+    #[command(flatten)]
+    sup: SupervisionArgs,
     /// Corpus JSONL (indexed beside it on first use) or an index folder, for document texts;
-    /// without one, texts come from what the runs showed.
+    /// without one, each document's best text in the runs (a fetched page over a snippet).
     #[arg(long)]
     corpus: Option<PathBuf>,
     /// Output schema.
     #[arg(long, value_enum, default_value = "lrat")]
     format: ExportFormat,
+    /// `--format st`: negatives a row carries (rows with fewer are left out and counted).
+    #[arg(long, default_value_t = ST_NEGATIVES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    st_negatives: usize,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -64,65 +44,96 @@ impl MineArgs {
 fn mine(a: MineArgs) -> color_eyre::Result<()> {
     let inputs = workspace::resolve(&a.runs);
     let files = run::load::collect_files(&inputs.runs)?;
-    let length = match (a.length, &a.tokenizer) {
-        (LengthKind::Words, _) => Length::Words,
-        (LengthKind::Tokens, Some(t)) => Length::tokens(t)?,
-        (LengthKind::Tokens, None) => {
-            bail!("--length tokens needs --tokenizer (a tokenizer.json or a model folder)")
-        }
-    };
-    let j = read_judgements(a.verdicts.as_deref(), a.labels.clone(), &a.runs)?;
-    let (journal, verdicts) = (j.journal, j.verdicts);
+    let j = a.sup.read(&a.runs)?;
+    let labels = j.labels(a.sup.unjudged);
+    let policy = a.sup.policy(&j);
     let (index, corpus_rejected) = open_corpus(a.corpus.as_ref(), &inputs)?;
     let mut rejected = j.rejected + corpus_rejected;
-    let texts = match &index {
-        Some(ix) => TextSource::Index(ix),
-        None => TextSource::Runs,
+    let mined = export::mine_files(
+        &files,
+        &a.read.options(),
+        &labels,
+        &policy,
+        index.is_none(),
+    )?;
+    print_errors(&mined.load_errors);
+    rejected += mined.load_errors.len();
+    let texts = match (&index, &mined.texts) {
+        (Some(ix), _) => TextSource::Index(ix),
+        (None, Some(t)) => TextSource::Runs(t),
+        (None, None) => bail!("internal: no document texts were collected"),
     };
-    let options = a.read.options();
-    let spec = MineSpec {
-        mode: a.mode,
-        verdicts: verdicts.as_ref(),
-        length: &length,
-        read: &options,
+    let opts = ExportOptions {
         format: a.format,
-        texts: &texts,
-        human: journal.as_ref(),
+        st_negatives: a.st_negatives,
     };
-    let report = mine::mine_files(&files, &spec, &a.out)?;
-    print_errors(&report.load_errors);
-    rejected += report.load_errors.len();
-    let c = &report.counts;
+    let w = export::write_pairs(&mined.pairs, &texts, &opts, &a.out)?;
+    let c = &mined.counts;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
     eprintln!(
         "runs {} from {} files, {} rejected inputs",
-        c.runs, report.files, rejected
+        c.runs, mined.files, rejected
     );
-    eprintln!("mode {:?}, length in {}", a.mode, length.name());
-    eprintln!("browses seen                 {}", c.browses);
-    eprintln!("failed browses (not mined)   {}", c.failed_browses);
-    eprintln!("not attributable to a search {}", c.unattributed);
-    if a.mode == Mode::Paper {
-        eprintln!("repeated (same search, doc)  {}", c.repeated);
-        eprintln!("dropped by verdict           {}", c.dropped_by_verdict);
+    eprintln!(
+        "mode {:?}, length in {}",
+        a.sup.mode,
+        policy.length.name()
+    );
+    eprintln!("browses seen                  {}", c.browses);
+    eprintln!("failed browses (not mined)    {}", c.failed_browses);
+    eprintln!("not attributable to a search  {}", c.unattributed);
+    if j.judge.is_some() {
+        eprintln!(
+            "unjudged (no verdict)         {} ({})",
+            c.unjudged,
+            match a.sup.unjudged {
+                crate::labels::Unjudged::Skip => "left out; --unjudged relevant counts them",
+                crate::labels::Unjudged::Relevant => "counted relevant",
+            }
+        );
+    }
+    if a.sup.mode == Mode::Paper {
+        eprintln!("repeated (same search, doc)   {}", c.repeated);
+        eprintln!("dropped by verdict            {}", c.dropped_by_verdict);
     } else {
         eprintln!("rejected, emitted unsatisfied {}", c.rejected_emitted);
     }
-    eprintln!("pairs emitted                {}", c.pairs);
+    eprintln!("pairs emitted                 {}", c.pairs);
     if c.negatives_labelled > 0 {
-        eprintln!("negatives left out by labels {}", c.negatives_labelled);
+        eprintln!("negatives left out by labels  {}", c.negatives_labelled);
     }
-    eprintln!("pairs without any negative   {}", c.no_negative);
-    eprintln!("positive text unknown        {}", report.pos_text_unknown);
-    eprintln!("negative texts unknown       {}", report.neg_text_unknown);
-    if report.dropped_no_pos_text + report.dropped_no_negative > 0 {
+    eprintln!("pairs without any negative    {}", c.no_negative);
+    eprintln!("positive text unknown         {}", w.pos_text_unknown);
+    eprintln!("negative texts unknown        {}", w.neg_text_unknown);
+    if index.is_none() {
         eprintln!(
-            "rows left out of {:?}: {} without positive text, {} without a negative",
-            a.format, report.dropped_no_pos_text, report.dropped_no_negative
+            "documents known only by their snippet {} (of {}; pass --corpus for full texts)",
+            w.snippet_only_docs,
+            mined.texts.as_ref().map_or(0, |t| t.len())
         );
     }
-    eprintln!("beta {}   mu_raw {}", f(report.beta), f(report.mu_raw));
-    eprintln!("wrote {} rows to {}", report.rows_written, a.out.display());
+    if w.left_out_rejected > 0 {
+        eprintln!(
+            "rejected browses left out of {:?} (only lrat and parquet can mark them) {}",
+            a.format, w.left_out_rejected
+        );
+    }
+    if w.left_out_no_pos_text + w.left_out_few_negatives > 0 {
+        let need = match a.format {
+            ExportFormat::St => format!("fewer than {} negatives", a.st_negatives),
+            _ => "no negative".to_string(),
+        };
+        eprintln!(
+            "rows left out of {:?}: {} without positive text, {} with {need}",
+            a.format, w.left_out_no_pos_text, w.left_out_few_negatives
+        );
+    }
+    eprintln!(
+        "beta {}   mu_raw {}",
+        f(mined.weights.beta),
+        f(mined.weights.mu_raw)
+    );
+    eprintln!("wrote {} rows to {}", w.rows_written, a.out.display());
     if rejected > 0 && !a.read.keep_going {
         bail!("{rejected} input(s) rejected; the rest was mined (pass --keep-going to exit 0)");
     }

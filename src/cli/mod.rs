@@ -7,6 +7,7 @@ mod judge;
 mod labels;
 mod mine;
 mod open;
+mod supervision;
 mod synth;
 mod train;
 
@@ -14,6 +15,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::bail;
+
+pub(crate) use supervision::SupervisionArgs;
 
 use crate::qrels::Qrels;
 use crate::run::{self, Format, Loaded, Questions, ReadOptions, ToolNames};
@@ -167,54 +170,6 @@ fn print_errors<E: std::fmt::Display>(errors: &[E]) {
     if errors.len() > SHOWN {
         eprintln!("… and {} more errors", errors.len() - SHOWN);
     }
-}
-
-/// The judge's verdicts (`--verdicts`) and the human labels (`--labels`, else `.lrat/` beside
-/// the data when it exists), as mining reads them.
-pub(crate) struct Judgements {
-    pub journal: Option<crate::labels::Journal>,
-    /// Effective verdicts (labels over the judge); `None` when there are neither.
-    pub verdicts: Option<crate::verdict::Verdicts>,
-    /// Lines of the verdicts file that were rejected.
-    pub rejected: usize,
-}
-
-/// Reads verdicts and labels, printing their problems and what was read.
-pub(crate) fn read_judgements(
-    verdicts: Option<&std::path::Path>,
-    labels: Option<PathBuf>,
-    runs: &[PathBuf],
-) -> color_eyre::Result<Judgements> {
-    let mut rejected = 0;
-    let judge = match verdicts {
-        Some(p) => {
-            let (v, errors) = crate::verdict::Verdicts::read(p)?;
-            print_errors(&errors);
-            rejected += errors.len();
-            eprintln!("read {} verdicts from {}", v.len(), p.display());
-            Some(v)
-        }
-        None => None,
-    };
-    let journal = match labels.or_else(|| crate::labels::existing_dir(runs)) {
-        Some(d) => {
-            let (j, report) = crate::labels::Journal::open(&d)?;
-            print_errors(&report.problems);
-            eprintln!("{} human labels from {}", j.len(), j.path().display());
-            Some(j)
-        }
-        None => None,
-    };
-    let verdicts = crate::labels::Effective {
-        judge: judge.as_ref(),
-        human: journal.as_ref(),
-    }
-    .merged_if_any();
-    Ok(Judgements {
-        journal,
-        verdicts,
-        rejected,
-    })
 }
 
 /// The corpus index named by `--corpus`, else the workspace's (indexed beside a JSONL corpus on

@@ -8,9 +8,10 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 use color_eyre::eyre::{bail, eyre};
 
-use super::{ReadArgs, finish, load, open_corpus, print_errors, read_judgements, read_qrels};
+use super::{
+    ReadArgs, SupervisionArgs, finish, load, open_corpus, print_errors, read_qrels,
+};
 use crate::corpus::DocIndex;
-use crate::mine::Mode;
 use crate::qrels::Qrels;
 use crate::train::bert::device;
 use crate::train::data::TrainSet;
@@ -28,15 +29,9 @@ pub struct DataArgs {
     /// workspaces (mined here in `--mode`).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Mining rules when runs are given.
-    #[arg(long, value_enum, default_value = "paper")]
-    mode: Mode,
-    /// Verdicts for the browses (`lrat judge` output); without any, every browse is a positive.
-    #[arg(long)]
-    verdicts: Option<PathBuf>,
-    /// Human labels (default: `.lrat/` beside the data, when it exists).
-    #[arg(long)]
-    labels: Option<PathBuf>,
+    /// How runs are mined when runs are given (as for `lrat mine`).
+    #[command(flatten)]
+    sup: SupervisionArgs,
     /// Corpus JSONL or index folder: document texts, and the pool ranked in evaluation (whole
     /// when up to 200,000 documents, else BM25 top-100 ∪ the pair's documents).
     #[arg(long)]
@@ -91,20 +86,23 @@ impl DataArgs {
             None => {
                 let (loaded, _) = load(&self.inputs, &self.read)?;
                 finish(&loaded, self.read.keep_going)?;
-                let j =
-                    read_judgements(self.verdicts.as_deref(), self.labels.clone(), &self.inputs)?;
+                let j = self.sup.read(&self.inputs)?;
                 let (set, counts) = source::from_runs(
                     &loaded.runs,
                     &FromRuns {
-                        mode: self.mode,
-                        verdicts: j.verdicts.as_ref(),
-                        human: j.journal.as_ref(),
+                        labels: j.labels(self.sup.unjudged),
+                        policy: self.sup.policy(&j),
                         corpus: corpus.as_ref(),
                     },
                 );
                 eprintln!(
-                    "mined {} pairs from {} runs ({} dropped by verdicts; {} without text left out)",
-                    counts.pairs, counts.runs, counts.dropped_by_verdict, set.skipped.no_text
+                    "mined {} pairs from {} runs ({} dropped by verdicts, {} unjudged, {} rejected rows and {} without text left out)",
+                    counts.pairs,
+                    counts.runs,
+                    counts.dropped_by_verdict,
+                    counts.unjudged,
+                    set.skipped.unsatisfied,
+                    set.skipped.no_text
                 );
                 set
             }

@@ -1,10 +1,14 @@
 //! Writing mined pairs for trainers: LRAT-Train JSON lines, FlagEmbedding, Tevatron,
-//! sentence-transformers, and Parquet.
+//! sentence-transformers, and Parquet; the documents' texts; mining many files for export.
 
+pub mod job;
 mod parquet;
 mod rows;
 mod texts;
+mod write;
 
+pub use job::{MinedFiles, mine_files};
 pub use parquet::ParquetRows;
-pub use rows::{ExportFormat, Filled, Skip};
-pub use texts::{DocText, Lookup, TextSource, run_texts};
+pub use rows::{ExportFormat, ExportOptions, Filled, ST_NEGATIVES, Skip};
+pub use texts::{DocText, RunTexts, TextSource};
+pub use write::{WriteReport, write_pairs};

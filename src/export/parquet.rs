@@ -1,4 +1,5 @@
-//! Pairs as a Parquet table with every field (list columns for the negatives).
+//! Pairs as a Parquet table with every field of the `lrat` JSON lines and the same shapes: `pos_id`,
+//! `pos`, `neg_id` and `neg` are lists of strings (an unknown text is an empty string).
 
 use std::path::Path;
 
@@ -18,10 +19,10 @@ pub struct ParquetRows {
     search_step: Vec<Option<u64>>,
     query: Vec<String>,
     pos_id: Vec<String>,
-    pos: Vec<Option<String>>,
+    pos: Vec<String>,
     neg_id: Vec<Vec<String>>,
-    neg: Vec<Vec<Option<String>>>,
-    reasoning_len: Vec<Option<u64>>,
+    neg: Vec<Vec<String>>,
+    reasoning_len: Vec<u64>,
     satisfied: Vec<bool>,
     reweight_rate: Vec<f64>,
 }
@@ -34,15 +35,16 @@ impl ParquetRows {
         self.search_step.push(p.search_step.map(|s| s as u64));
         self.query.push(p.query.clone());
         self.pos_id.push(p.pos_id.clone());
-        self.pos.push(f.pos.as_ref().map(DocText::passage));
+        self.pos
+            .push(f.pos.as_ref().map(DocText::passage).unwrap_or_default());
         self.neg_id.push(p.neg_id.clone());
         self.neg.push(
             f.neg
                 .iter()
-                .map(|t| t.as_ref().map(DocText::passage))
+                .map(|t| t.as_ref().map(DocText::passage).unwrap_or_default())
                 .collect(),
         );
-        self.reasoning_len.push(p.reasoning_len.map(|l| l as u64));
+        self.reasoning_len.push(p.reasoning_len.unwrap_or(0) as u64);
         self.satisfied.push(p.satisfied);
         self.reweight_rate.push(p.reweight_rate);
     }
@@ -72,7 +74,7 @@ impl ParquetRows {
 
     fn frame(self) -> Result<DataFrame, polars::error::PolarsError> {
         let n = self.run_id.len();
-        let list = |name: &str, rows: Vec<Vec<Option<String>>>| -> Column {
+        let list = |name: &str, rows: Vec<Vec<String>>| -> Column {
             let series: Vec<Series> = rows
                 .into_iter()
                 .map(|r| Series::new("".into(), r))
@@ -81,11 +83,7 @@ impl ParquetRows {
             ca.rename(name.into());
             ca.into_column()
         };
-        let neg_id: Vec<Vec<Option<String>>> = self
-            .neg_id
-            .into_iter()
-            .map(|v| v.into_iter().map(Some).collect())
-            .collect();
+        let one = |v: Vec<String>| -> Vec<Vec<String>> { v.into_iter().map(|x| vec![x]).collect() };
         DataFrame::new(
             n,
             vec![
@@ -93,9 +91,9 @@ impl ParquetRows {
                 Column::new("browse_step".into(), self.browse_step),
                 Column::new("search_step".into(), self.search_step),
                 Column::new("query".into(), self.query),
-                Column::new("pos_id".into(), self.pos_id),
-                Column::new("pos".into(), self.pos),
-                list("neg_id", neg_id),
+                list("pos_id", one(self.pos_id)),
+                list("pos", one(self.pos)),
+                list("neg_id", self.neg_id),
                 list("neg", self.neg),
                 Column::new("reasoning_len".into(), self.reasoning_len),
                 Column::new("satisfied".into(), self.satisfied),

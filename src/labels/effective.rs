@@ -1,4 +1,5 @@
-//! The effective label, everywhere: human ?? judge ?? default.
+//! The effective label, everywhere: human ?? judge ?? default, where the default depends on
+//! whether a judge spoke at all (see [`Unjudged`]).
 
 use super::journal::Journal;
 use super::record::{LabelKey, LabelValue, NegativeLabel};
@@ -9,28 +10,70 @@ use crate::verdict::{Verdict, Verdicts};
 pub enum Source {
     Human,
     Judge,
+    /// No judge at all: every browse counts as relevant (the paper's naive setting).
     Default,
+    /// A judge was consulted but has no verdict for this browse (pending, or never judged).
+    Unjudged,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Human => "human",
+            Source::Judge => "judge",
+            Source::Default => "default",
+            Source::Unjudged => "unjudged",
+        }
+    }
+}
+
+/// What a browse without a verdict means when verdicts were given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unjudged {
+    /// Neither a positive nor a negative: counted and left out until it is judged.
+    #[default]
+    Skip,
+    /// The naive reading: relevant, as if there were no judge.
+    Relevant,
 }
 
 /// Judge verdicts overlaid with human labels.
+#[derive(Clone, Copy, Default)]
 pub struct Effective<'a> {
     pub judge: Option<&'a Verdicts>,
     pub human: Option<&'a Journal>,
+    /// Applies only when there is a judge: without one every browse is relevant.
+    pub unjudged: Unjudged,
 }
 
-impl Effective<'_> {
-    /// A browse's verdict and where it came from; no label means relevant (the naive setting).
-    pub fn verdict(&self, run_id: &str, step: usize) -> (Verdict, Source) {
-        let key = LabelKey::Browse {
-            run_id: run_id.to_string(),
-            step,
-        };
-        if let Some(LabelValue::Verdict(v)) = self.human.and_then(|h| h.get(&key)) {
-            return (*v, Source::Human);
+impl<'a> Effective<'a> {
+    pub fn new(judge: Option<&'a Verdicts>, human: Option<&'a Journal>) -> Self {
+        Effective {
+            judge,
+            human,
+            unjudged: Unjudged::default(),
         }
-        match self.judge.and_then(|j| j.get(run_id, step)) {
-            Some(v) => (v, Source::Judge),
-            None => (Verdict::Relevant, Source::Default),
+    }
+
+    /// A browse's verdict and where it came from; `None` only for [`Source::Unjudged`].
+    pub fn verdict(&self, run_id: &str, step: usize) -> (Option<Verdict>, Source) {
+        if let Some(h) = self.human {
+            let key = LabelKey::Browse {
+                run_id: run_id.to_string(),
+                step,
+            };
+            if let Some(LabelValue::Verdict(v)) = h.get(&key) {
+                return (Some(*v), Source::Human);
+            }
+        }
+        match self.judge {
+            None => (Some(Verdict::Relevant), Source::Default),
+            Some(j) => match (j.get(run_id, step), self.unjudged) {
+                (Some(v), _) => (Some(v), Source::Judge),
+                (None, Unjudged::Relevant) => (Some(Verdict::Relevant), Source::Default),
+                (None, Unjudged::Skip) => (None, Source::Unjudged),
+            },
         }
     }
 
@@ -47,13 +90,23 @@ impl Effective<'_> {
         }
     }
 
-    /// [`Effective::merged_verdicts`], or `None` when there is neither a judge nor labels (every
-    /// browse then counts as relevant).
-    pub fn merged_if_any(&self) -> Option<Verdicts> {
-        (self.judge.is_some() || self.human.is_some()).then(|| self.merged_verdicts())
+    /// Documents of run `run_id` that a human labelled as a negative of any of its searches.
+    pub fn labelled_negatives(&self, run_id: &str) -> std::collections::HashSet<&'a str> {
+        let Some(h) = self.human else {
+            return Default::default();
+        };
+        h.labels()
+            .into_iter()
+            .filter_map(|(k, _)| match k {
+                LabelKey::Negative {
+                    run_id: r, docid, ..
+                } if r == run_id => Some(docid.as_str()),
+                _ => None,
+            })
+            .collect()
     }
 
-    /// The judge's verdicts with every human browse verdict laid over them: what mining reads.
+    /// The judge's verdicts with every human browse verdict laid over them.
     pub fn merged_verdicts(&self) -> Verdicts {
         let mut v = self.judge.cloned().unwrap_or_default();
         if let Some(h) = self.human {

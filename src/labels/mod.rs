@@ -6,7 +6,7 @@ pub mod effective;
 mod journal;
 mod record;
 
-pub use effective::Effective;
+pub use effective::{Effective, Source, Unjudged};
 pub use journal::{Journal, JournalReport};
 pub use record::{LabelKey, LabelValue, NegativeLabel};
 

@@ -1,22 +1,24 @@
-//! Mining LRAT supervision from runs: pairs in the paper's mode or the authors' released-code
-//! mode, post-browse reasoning lengths, and intensity weights.
+//! Mining LRAT supervision from runs: the one derivation every caller uses (`lrat mine`, every
+//! screen of the app and its export, `lrat train`, the Train screen, the ablation). A browse's
+//! effective verdict (human ?? judge ?? default, see [`Effective`]) decides whether it becomes a
+//! positive; the mode decides its negatives; human labels on negatives remove them; weights come
+//! from the post-browse lengths of every emitted pair.
 
-pub mod job;
 mod length;
 mod pair;
 mod paper;
 mod reference;
 mod weight;
 
-pub use job::{MineReport, MineSpec, drop_labelled_negatives, mine_files};
 pub use length::Length;
 pub use pair::Pair;
 pub use weight::{WeightStats, assign_weights, median, weight_for};
 
 use serde::Serialize;
 
+use crate::labels::{Effective, Source};
 use crate::run::Run;
-use crate::verdict::{Verdict, Verdicts};
+use crate::verdict::Verdict;
 
 /// Which rules build the pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -28,10 +30,19 @@ pub enum Mode {
     Reference,
 }
 
+/// How runs become pairs, besides the labels.
+#[derive(Clone, Copy)]
+pub struct Policy<'a> {
+    pub mode: Mode,
+    /// How post-browse reasoning is measured.
+    pub length: &'a Length,
+}
+
 /// What mining saw and set aside.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct MineCounts {
     pub runs: usize,
+    /// Pairs emitted (in reference mode rejected browses included, as `satisfied: false`).
     pub pairs: usize,
     /// Browses that named a document and got it.
     pub browses: usize,
@@ -45,7 +56,9 @@ pub struct MineCounts {
     pub dropped_by_verdict: usize,
     /// Reference mode: rejected browses emitted with `satisfied: false`.
     pub rejected_emitted: usize,
-    /// Pairs with an empty negative list.
+    /// Browses a judge was asked about but has no verdict for: neither positive nor negative.
+    pub unjudged: usize,
+    /// Emitted pairs with an empty negative list.
     pub no_negative: usize,
     /// Negatives left out because a human labelled them.
     pub negatives_labelled: usize,
@@ -61,6 +74,7 @@ impl MineCounts {
         self.repeated += o.repeated;
         self.dropped_by_verdict += o.dropped_by_verdict;
         self.rejected_emitted += o.rejected_emitted;
+        self.unjudged += o.unjudged;
         self.no_negative += o.no_negative;
         self.negatives_labelled += o.negatives_labelled;
     }
@@ -71,15 +85,55 @@ impl MineCounts {
 pub struct BrowseInfo {
     pub step: usize,
     pub docid: String,
-    pub verdict: Verdict,
+    /// The effective verdict; `None` when unjudged.
+    pub verdict: Option<Verdict>,
+    pub source: Source,
     /// Length of the reasoning step right after the browse; `None` when there is none.
     pub reasoning_len: Option<usize>,
+}
+
+/// What became of a candidate pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A training positive.
+    Positive,
+    /// Reference mode: a rejected browse written as a row with `satisfied: false`.
+    RejectedRow,
+    /// Paper mode: the verdict dropped it.
+    Dropped,
+    /// No verdict yet: left out.
+    Unjudged,
+}
+
+impl Status {
+    /// Whether the pair is written (trainer formats still leave out `RejectedRow`).
+    pub fn emitted(self) -> bool {
+        matches!(self, Status::Positive | Status::RejectedRow)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Positive => "positive",
+            Status::RejectedRow => "rejected row",
+            Status::Dropped => "dropped",
+            Status::Unjudged => "unjudged",
+        }
+    }
+}
+
+/// A browse that could pair: its pair (negatives as they would be), verdict and fate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub pair: Pair,
+    pub verdict: Option<Verdict>,
+    pub source: Source,
+    pub status: Status,
 }
 
 /// The successful browses of a run with their effective verdicts and lengths.
 pub fn browse_infos(
     run: &Run,
-    verdicts: Option<&Verdicts>,
+    labels: &Effective<'_>,
     length: &Length,
     counts: &mut MineCounts,
 ) -> Vec<BrowseInfo> {
@@ -93,9 +147,7 @@ pub fn browse_infos(
             }
         };
         counts.browses += 1;
-        let verdict = verdicts
-            .and_then(|v| v.get(&run.id, step))
-            .unwrap_or(Verdict::Relevant);
+        let (verdict, source) = labels.verdict(&run.id, step);
         let reasoning_len = match run.step(step + 1).map(|s| &s.kind) {
             Some(crate::run::StepKind::Reasoning { text }) => Some(length.of(text)),
             _ => None,
@@ -104,43 +156,129 @@ pub fn browse_infos(
             step,
             docid,
             verdict,
+            source,
             reasoning_len,
         });
     }
     out
 }
 
-/// Mines one run. Weights are left at 1.0: they depend on every pair (see [`assign_weights`]).
+/// Mines one run into its candidates, in browse order. Weights are left at 1.0 for emitted
+/// pairs (they depend on every pair: see [`assign_weights`]) and 0.0 for the rest.
 pub fn mine_run(
     run: &Run,
-    mode: Mode,
-    verdicts: Option<&Verdicts>,
-    length: &Length,
+    labels: &Effective<'_>,
+    policy: &Policy<'_>,
     counts: &mut MineCounts,
-) -> Vec<Pair> {
-    let browses = browse_infos(run, verdicts, length, counts);
-    let pairs = match mode {
+) -> Vec<Candidate> {
+    let browses = browse_infos(run, labels, policy.length, counts);
+    let mut cands = match policy.mode {
         Mode::Paper => paper::mine(run, &browses, counts),
         Mode::Reference => reference::mine(run, &browses, counts),
     };
+    drop_labelled_negatives(run, &mut cands, labels, counts);
     counts.runs += 1;
-    counts.pairs += pairs.len();
-    counts.no_negative += pairs.iter().filter(|p| p.neg_id.is_empty()).count();
-    pairs
+    for c in &mut cands {
+        if c.status.emitted() {
+            counts.pairs += 1;
+            counts.no_negative += usize::from(c.pair.neg_id.is_empty());
+        } else {
+            c.pair.reweight_rate = 0.0;
+        }
+    }
+    cands
 }
 
-/// Mines every run and weights the pairs.
-pub fn mine_all(
-    runs: &[Run],
-    mode: Mode,
-    verdicts: Option<&Verdicts>,
-    length: &Length,
-) -> (Vec<Pair>, MineCounts, WeightStats) {
-    let mut counts = MineCounts::default();
-    let mut pairs: Vec<Pair> = runs
-        .iter()
-        .flat_map(|r| mine_run(r, mode, verdicts, length, &mut counts))
-        .collect();
-    let stats = assign_weights(&mut pairs);
-    (pairs, counts, stats)
+/// Leaves out negatives a human marked excluded or actually relevant: keyed by the pair's search
+/// in paper mode; in reference mode, where negatives span searches, a label on the document for
+/// any search of the run counts. Only emitted pairs count toward `negatives_labelled`.
+fn drop_labelled_negatives(
+    run: &Run,
+    cands: &mut [Candidate],
+    labels: &Effective<'_>,
+    counts: &mut MineCounts,
+) {
+    if labels.human.is_none() || cands.is_empty() {
+        return;
+    }
+    let anywhere = labels.labelled_negatives(&run.id);
+    if anywhere.is_empty() {
+        return;
+    }
+    for c in cands.iter_mut() {
+        let p = &mut c.pair;
+        let before = p.neg_id.len();
+        match p.search_step {
+            Some(s) => p
+                .neg_id
+                .retain(|d| labels.negative(&run.id, s, d).is_none()),
+            None => p.neg_id.retain(|d| !anywhere.contains(d.as_str())),
+        }
+        if c.status.emitted() {
+            counts.negatives_labelled += before - p.neg_id.len();
+        }
+    }
+}
+
+/// Every run's candidates, the counts, and the weights over every emitted pair.
+#[derive(Debug, Clone, Default)]
+pub struct Mined {
+    /// Candidates of each run, in the runs' order.
+    pub runs: Vec<Vec<Candidate>>,
+    /// What mining counted in each run.
+    pub run_counts: Vec<MineCounts>,
+    pub weights: WeightStats,
+}
+
+impl Mined {
+    /// What mining counted over every run.
+    pub fn counts(&self) -> MineCounts {
+        let mut c = MineCounts::default();
+        for x in &self.run_counts {
+            c.add(x);
+        }
+        c
+    }
+
+    /// Mines run `ri` again (its labels changed) and reweights every pair.
+    pub fn remine_run(&mut self, ri: usize, run: &Run, labels: &Effective<'_>, policy: &Policy<'_>) {
+        if ri >= self.runs.len() {
+            return;
+        }
+        let mut counts = MineCounts::default();
+        self.runs[ri] = mine_run(run, labels, policy, &mut counts);
+        self.run_counts[ri] = counts;
+        self.reweight();
+    }
+
+    /// The emitted pairs, in run and browse order.
+    pub fn pairs(&self) -> impl Iterator<Item = &Pair> {
+        self.runs
+            .iter()
+            .flatten()
+            .filter(|c| c.status.emitted())
+            .map(|c| &c.pair)
+    }
+
+    /// Weights from every emitted pair (non-emitted candidates keep 0.0).
+    pub fn reweight(&mut self) {
+        self.weights = WeightStats::from_lengths(self.pairs().filter_map(|p| p.reasoning_len));
+        for c in self.runs.iter_mut().flatten() {
+            if c.status.emitted() {
+                c.pair.reweight_rate = weight_for(c.pair.reasoning_len, &self.weights);
+            }
+        }
+    }
+}
+
+/// Mines every run and weights the pairs: the one derivation.
+pub fn mine_all(runs: &[Run], labels: &Effective<'_>, policy: &Policy<'_>) -> Mined {
+    let mut m = Mined::default();
+    for r in runs {
+        let mut counts = MineCounts::default();
+        m.runs.push(mine_run(r, labels, policy, &mut counts));
+        m.run_counts.push(counts);
+    }
+    m.reweight();
+    m
 }

@@ -3,17 +3,17 @@
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, MineCounts, Pair};
+use super::{BrowseInfo, Candidate, MineCounts, Pair, Status};
 use crate::run::{Run, StepKind};
 use crate::verdict::Verdict;
 
-pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Pair> {
+pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
     let browsed_anywhere: HashSet<&str> = run
         .browses()
         .filter_map(|(_, b)| b.docid.as_deref())
         .collect();
     let mut seen: HashSet<(usize, &str)> = HashSet::new();
-    let mut pairs = Vec::new();
+    let mut out = Vec::new();
     for b in browses {
         let Some((s, _rank)) = run.source_search(b.step, &b.docid) else {
             counts.unattributed += 1;
@@ -23,12 +23,19 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<P
             counts.repeated += 1;
             continue;
         }
-        if b.verdict == Verdict::NotRelevant {
-            counts.dropped_by_verdict += 1;
-            continue;
-        }
         let Some(StepKind::Search(search)) = run.step(s).map(|x| &x.kind) else {
             continue;
+        };
+        let status = match b.verdict {
+            Some(Verdict::Relevant) => Status::Positive,
+            Some(Verdict::NotRelevant) => {
+                counts.dropped_by_verdict += 1;
+                Status::Dropped
+            }
+            None => {
+                counts.unjudged += 1;
+                Status::Unjudged
+            }
         };
         let neg_id: Vec<String> = search
             .hits
@@ -36,17 +43,22 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<P
             .filter(|h| !browsed_anywhere.contains(h.docid.as_str()))
             .map(|h| h.docid.clone())
             .collect();
-        pairs.push(Pair {
-            run_id: run.id.clone(),
-            browse_step: b.step,
-            search_step: Some(s),
-            query: search.query.clone().unwrap_or_default(),
-            pos_id: b.docid.clone(),
-            neg_id,
-            reasoning_len: b.reasoning_len,
-            satisfied: true,
-            reweight_rate: 1.0,
+        out.push(Candidate {
+            pair: Pair {
+                run_id: run.id.clone(),
+                browse_step: b.step,
+                search_step: Some(s),
+                query: search.query.clone().unwrap_or_default(),
+                pos_id: b.docid.clone(),
+                neg_id,
+                reasoning_len: b.reasoning_len,
+                satisfied: status == Status::Positive,
+                reweight_rate: 1.0,
+            },
+            verdict: b.verdict,
+            source: b.source,
+            status,
         });
     }
-    pairs
+    out
 }

@@ -1,11 +1,12 @@
 //! Reference mode: the authors' released builder. Consecutive browses form a group; negatives
 //! come from rejected browses (newest first) and from the unbrowsed hits of every search since
 //! the last accepted browse (newest search first); rejected browses are emitted too, with
-//! `satisfied: false`.
+//! `satisfied: false`. A browse without a verdict is neither: it is left out, and its document
+//! is never used as a negative while the searches that returned it are still in play.
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, MineCounts, Pair};
+use super::{BrowseInfo, Candidate, MineCounts, Pair, Status};
 use crate::run::{Run, StepKind};
 use crate::verdict::Verdict;
 
@@ -17,20 +18,28 @@ fn dedup(items: impl IntoIterator<Item = String>) -> Vec<String> {
         .collect()
 }
 
-pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Pair> {
-    let mut pairs = Vec::new();
-    let mut query: Option<String> = None;
-    let mut history: Vec<Vec<String>> = Vec::new();
-    let mut rejected_before: Vec<String> = Vec::new();
+/// What the builder carries from one group to the next.
+#[derive(Default)]
+struct State {
+    query: Option<String>,
+    history: Vec<Vec<String>>,
+    rejected_before: Vec<String>,
+    unjudged_before: HashSet<String>,
+}
+
+pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut st = State::default();
     let steps = &run.steps;
     let mut i = 0;
     while i < steps.len() {
         match &steps[i].kind {
             StepKind::Search(s) => {
                 if s.query.is_some() {
-                    query = s.query.clone();
+                    st.query = s.query.clone();
                 }
-                history.push(s.hits.iter().map(|h| h.docid.clone()).collect());
+                st.history
+                    .push(s.hits.iter().map(|h| h.docid.clone()).collect());
                 i += 1;
             }
             StepKind::Browse(_) => {
@@ -46,59 +55,54 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<P
                         i += 1;
                     }
                 }
-                emit_group(
-                    run,
-                    &group,
-                    &query,
-                    &history,
-                    &rejected_before,
-                    &mut pairs,
-                    counts,
-                );
-                let accepted_any = group.iter().any(|b| b.verdict == Verdict::Relevant);
-                rejected_before.extend(
-                    group
-                        .iter()
-                        .filter(|b| b.verdict == Verdict::NotRelevant)
-                        .map(|b| b.docid.clone()),
-                );
+                emit_group(run, &group, &st, &mut out, counts);
+                let accepted_any = group
+                    .iter()
+                    .any(|b| b.verdict == Some(Verdict::Relevant));
+                for b in &group {
+                    match b.verdict {
+                        Some(Verdict::NotRelevant) => st.rejected_before.push(b.docid.clone()),
+                        None => {
+                            st.unjudged_before.insert(b.docid.clone());
+                        }
+                        Some(Verdict::Relevant) => {}
+                    }
+                }
                 if accepted_any {
-                    history.clear();
-                    rejected_before.clear();
-                    query = None;
+                    st = State::default();
                 }
             }
             _ => i += 1,
         }
     }
-    pairs
+    out
 }
 
 fn emit_group(
     run: &Run,
     group: &[&BrowseInfo],
-    query: &Option<String>,
-    history: &[Vec<String>],
-    rejected_before: &[String],
-    pairs: &mut Vec<Pair>,
+    st: &State,
+    out: &mut Vec<Candidate>,
     counts: &mut MineCounts,
 ) {
-    let accepted: HashSet<&str> = group
-        .iter()
-        .filter(|b| b.verdict == Verdict::Relevant)
-        .map(|b| b.docid.as_str())
-        .collect();
-    let rejected_here: Vec<&str> = group
-        .iter()
-        .filter(|b| b.verdict == Verdict::NotRelevant)
-        .map(|b| b.docid.as_str())
-        .collect();
-    let browsed: HashSet<&str> = rejected_before
+    let with = |v: Option<Verdict>| -> Vec<&str> {
+        group
+            .iter()
+            .filter(|b| b.verdict == v)
+            .map(|b| b.docid.as_str())
+            .collect()
+    };
+    let accepted: HashSet<&str> = with(Some(Verdict::Relevant)).into_iter().collect();
+    let rejected_here = with(Some(Verdict::NotRelevant));
+    let browsed: HashSet<&str> = st
+        .rejected_before
         .iter()
         .map(String::as_str)
+        .chain(st.unjudged_before.iter().map(String::as_str))
         .chain(group.iter().map(|b| b.docid.as_str()))
         .collect();
-    let unbrowsed = history
+    let unbrowsed = st
+        .history
         .iter()
         .rev()
         .flat_map(|hits| hits.iter())
@@ -109,7 +113,7 @@ fn emit_group(
             .iter()
             .rev()
             .map(|d| d.to_string())
-            .chain(rejected_before.iter().rev().cloned())
+            .chain(st.rejected_before.iter().rev().cloned())
             .chain(unbrowsed),
     );
     let base: Vec<String> = base
@@ -117,28 +121,42 @@ fn emit_group(
         .filter(|d| !accepted.contains(d.as_str()))
         .collect();
     for b in group {
-        let surfaced = history.iter().any(|hits| hits.contains(&b.docid));
-        let Some(q) = query.as_ref().filter(|_| surfaced) else {
+        let surfaced = st.history.iter().any(|hits| hits.contains(&b.docid));
+        let Some(q) = st.query.as_ref().filter(|_| surfaced) else {
             counts.unattributed += 1;
             continue;
         };
-        let satisfied = b.verdict == Verdict::Relevant;
-        let neg_id = if satisfied {
+        let status = match b.verdict {
+            Some(Verdict::Relevant) => Status::Positive,
+            Some(Verdict::NotRelevant) => {
+                counts.rejected_emitted += 1;
+                Status::RejectedRow
+            }
+            None => {
+                counts.unjudged += 1;
+                Status::Unjudged
+            }
+        };
+        let neg_id = if status == Status::Positive {
             base.clone()
         } else {
-            counts.rejected_emitted += 1;
             base.iter().filter(|d| **d != b.docid).cloned().collect()
         };
-        pairs.push(Pair {
-            run_id: run.id.clone(),
-            browse_step: b.step,
-            search_step: None,
-            query: q.clone(),
-            pos_id: b.docid.clone(),
-            neg_id,
-            reasoning_len: b.reasoning_len,
-            satisfied,
-            reweight_rate: 1.0,
+        out.push(Candidate {
+            pair: Pair {
+                run_id: run.id.clone(),
+                browse_step: b.step,
+                search_step: None,
+                query: q.clone(),
+                pos_id: b.docid.clone(),
+                neg_id,
+                reasoning_len: b.reasoning_len,
+                satisfied: status == Status::Positive,
+                reweight_rate: 1.0,
+            },
+            verdict: b.verdict,
+            source: b.source,
+            status,
         });
     }
 }

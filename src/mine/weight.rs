@@ -3,7 +3,7 @@
 use super::pair::Pair;
 
 /// β and μ_raw as computed over a set of pairs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WeightStats {
     /// Median of the positive lengths (mean of the two middle values for an even count).
     pub beta: Option<f64>,

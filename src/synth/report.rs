@@ -96,7 +96,13 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
         let (mut negatives, mut false_negatives) = (0usize, 0usize);
         for r in &loaded.runs {
             let mut c = MineCounts::default();
-            for p in mine::mine_run(r, mode, Some(&verdicts), &Length::Words, &mut c) {
+            let labels = crate::labels::Effective::new(Some(&verdicts), None);
+            let policy = mine::Policy {
+                mode,
+                length: &Length::Words,
+            };
+            let cands = mine::mine_run(r, &labels, &policy, &mut c);
+            for p in cands.iter().filter(|x| x.status.emitted()).map(|x| &x.pair) {
                 negatives += p.neg_id.len();
                 false_negatives += p
                     .neg_id

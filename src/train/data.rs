@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, InputError, Result};
-use crate::export::{Lookup, TextSource};
+use crate::export::TextSource;
 use crate::judge::stable_hash;
 use crate::mine::Pair;
 use crate::rng::Rng;
@@ -171,27 +171,20 @@ impl TrainSet {
         Ok((set, errors))
     }
 
-    /// Examples from mined pairs, texts from `texts`.
+    /// Examples from mined pairs, texts from `texts` (the same text for a document wherever it
+    /// appears); questions from `runs`.
     pub fn from_pairs(pairs: &[Pair], runs: &[Run], texts: &TextSource<'_>) -> TrainSet {
         let mut set = TrainSet::default();
-        let by_id: HashMap<&str, &Run> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
-        let mut lookups: HashMap<&str, Lookup<'_>> = HashMap::new();
         for p in pairs {
             if !p.satisfied {
                 set.skipped.unsatisfied += 1;
                 continue;
             }
-            let Some(run) = by_id.get(p.run_id.as_str()) else {
-                continue;
-            };
-            let look = lookups
-                .entry(run.id.as_str())
-                .or_insert_with(|| Lookup::new(texts, run));
             let mut text = |id: &str| -> Option<String> {
                 if let Some(t) = set.docs.get(id) {
                     return Some(t.clone());
                 }
-                let t = look.get(id)?.passage();
+                let t = texts.get(id)?.passage();
                 set.docs.insert(id.to_string(), t.clone());
                 Some(t)
             };

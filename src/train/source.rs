@@ -1,33 +1,34 @@
-//! Training data from runs: mine them (effective verdicts: human labels over the judge's), leave
-//! out negatives people labelled, and look the texts up in the corpus or in what the runs showed.
+//! Training data from runs: mined by the one derivation ([`crate::mine::mine_all`]) with the
+//! caller's labels, mode and length measure, texts from the corpus or the runs' best texts
+//! ([`crate::export::RunTexts`]), exactly as `lrat mine` exports them.
 
 use crate::corpus::DocIndex;
-use crate::export::TextSource;
-use crate::labels::Journal;
-use crate::mine::{self, Length, MineCounts, Mode};
+use crate::export::{RunTexts, TextSource};
+use crate::labels::Effective;
+use crate::mine::{self, MineCounts, Pair, Policy};
 use crate::run::Run;
-use crate::verdict::Verdicts;
 
 use super::data::TrainSet;
 
 /// How runs become pairs.
 pub struct FromRuns<'a> {
-    pub mode: Mode,
-    /// Effective verdicts (judge with human labels laid over); `None`: every browse counts.
-    pub verdicts: Option<&'a Verdicts>,
-    pub human: Option<&'a Journal>,
+    pub labels: Effective<'a>,
+    pub policy: Policy<'a>,
     pub corpus: Option<&'a DocIndex>,
 }
 
 /// Mines `runs` and gathers the texts; also returns what mining counted.
 pub fn from_runs(runs: &[Run], how: &FromRuns<'_>) -> (TrainSet, MineCounts) {
-    let (mut pairs, mut counts, _) = mine::mine_all(runs, how.mode, how.verdicts, &Length::Words);
-    mine::drop_labelled_negatives(&mut pairs, how.human, &mut counts);
-    let texts = match how.corpus {
-        Some(ix) => TextSource::Index(ix),
-        None => TextSource::Runs,
+    let mined = mine::mine_all(runs, &how.labels, &how.policy);
+    let pairs: Vec<Pair> = mined.pairs().cloned().collect();
+    let set = match how.corpus {
+        Some(ix) => TrainSet::from_pairs(&pairs, runs, &TextSource::Index(ix)),
+        None => {
+            let texts = RunTexts::from_runs(runs);
+            TrainSet::from_pairs(&pairs, runs, &TextSource::Runs(&texts))
+        }
     };
-    (TrainSet::from_pairs(&pairs, runs, &texts), counts)
+    (set, mined.counts())
 }
 
 /// True when the file's first non-empty line looks like a mined pair (`query` and `pos`), so

@@ -121,6 +121,8 @@ pub struct App {
     pub list_rows: usize,
     pub width: u16,
     pub mode: crate::mine::Mode,
+    /// What a browse without a verdict is when there are judge verdicts.
+    pub unjudged: crate::labels::Unjudged,
     /// A tokenizer for `l` in tokens (`--tokenizer`), and whether it is in use.
     pub tokens: Option<crate::mine::Length>,
     pub use_tokens: bool,
@@ -165,6 +167,7 @@ impl App {
             list_rows: 30,
             width: 120,
             mode: crate::mine::Mode::Paper,
+            unjudged: crate::labels::Unjudged::Skip,
             tokens: None,
             use_tokens: false,
             pairs: super::pairs::PairsView::default(),
@@ -184,41 +187,42 @@ impl App {
         }
     }
 
-    /// How pairs are mined now: the mode, and `l` in words or (with a tokenizer) tokens.
-    fn settings(&self) -> rows::Settings<'_> {
+    /// How pairs are mined now: the labels (judge, human, unjudged policy), the mode, and `l`
+    /// in words or (with a tokenizer) tokens. Screens, export and training all mine with this.
+    pub fn settings(&self) -> rows::Settings<'_> {
         static WORDS: crate::mine::Length = crate::mine::Length::Words;
         let length = match (&self.tokens, self.use_tokens) {
             (Some(t), true) => t,
             _ => &WORDS,
         };
         rows::Settings {
-            mode: self.mode,
-            length,
+            labels: self.labels(),
+            policy: crate::mine::Policy {
+                mode: self.mode,
+                length,
+            },
+        }
+    }
+
+    /// The effective labels: human ?? judge ?? default, unjudged browses as set.
+    pub fn labels(&self) -> crate::labels::Effective<'_> {
+        crate::labels::Effective {
+            judge: self.judge.as_ref(),
+            human: self.journal.as_ref(),
+            unjudged: self.unjudged,
         }
     }
 
     /// Mining, weights and rows again, after runs arrive or a label changes.
     pub fn refresh(&mut self) {
-        self.derived = rows::derive(
-            &self.runs,
-            self.judge.as_ref(),
-            self.journal.as_ref(),
-            &self.settings(),
-        );
+        self.derived = rows::derive(&self.runs, &self.settings());
         self.relist();
     }
 
     /// Only run `ri` changed (a label on it): recompute it, the weights, and the lists.
     pub fn refresh_run(&mut self, ri: usize) {
         let mut derived = std::mem::take(&mut self.derived);
-        rows::rederive_run(
-            &mut derived,
-            &self.runs,
-            ri,
-            self.judge.as_ref(),
-            self.journal.as_ref(),
-            &self.settings(),
-        );
+        rows::rederive_run(&mut derived, &self.runs, ri, &self.settings());
         self.derived = derived;
         self.relist();
     }

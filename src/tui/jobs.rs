@@ -1,10 +1,8 @@
 //! Work started from the keyboard: the Stats report, the heuristic judge in the background, and
 //! exporting the pairs.
 
-use std::io::Write as _;
-
 use super::app::{App, Msg};
-use crate::export::{ExportFormat, Filled, Lookup, TextSource};
+use crate::export::{ExportFormat, ExportOptions, RunTexts, TextSource, write_pairs};
 use crate::judge::{self, Judgement, heuristic};
 use crate::stats::{OutcomeOverrides, Report};
 
@@ -85,7 +83,8 @@ impl App {
         self.refresh();
     }
 
-    /// Writes the emitted pairs (LRAT schema, texts from the runs) beside the labels.
+    /// Writes the emitted pairs beside the labels in the `lrat` schema, as `lrat mine` would with
+    /// the same runs, labels, mode and length measure (texts from the corpus when one is open).
     pub(super) fn export(&mut self) {
         let Some(dir) = self
             .journal
@@ -97,35 +96,25 @@ impl App {
             return;
         };
         let path = dir.join("pairs.jsonl");
-        let source = TextSource::Runs;
-        let result = (|| -> std::io::Result<usize> {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
-            let mut n = 0;
-            for (run, pairs) in self.runs.iter().zip(&self.derived.pairs) {
-                let lookup = Lookup::new(&source, run);
-                for p in pairs {
-                    let filled = Filled {
-                        pair: p,
-                        pos: lookup.get(&p.pos_id),
-                        neg: p.neg_id.iter().map(|d| lookup.get(d)).collect(),
-                    };
-                    if let Ok(v) = filled.row(ExportFormat::Lrat) {
-                        writeln!(f, "{v}")?;
-                        n += 1;
-                    }
-                }
+        let pairs: Vec<crate::mine::Pair> = self.derived.mined.pairs().cloned().collect();
+        let run_texts;
+        let texts = match self.corpus.as_deref() {
+            Some(ix) => TextSource::Index(ix),
+            None => {
+                run_texts = RunTexts::from_runs(&self.runs);
+                TextSource::Runs(&run_texts)
             }
-            f.flush()?;
-            Ok(n)
-        })();
-        self.status = match result {
-            Ok(n) => format!(
-                "exported {n} pairs ({:?} mode) to {}",
-                self.mode,
+        };
+        let opts = ExportOptions::new(ExportFormat::Lrat);
+        self.status = match write_pairs(&pairs, &texts, &opts, &path) {
+            Ok(r) => format!(
+                "exported {} pairs ({} mode, {} unjudged left out) to {}",
+                r.rows_written,
+                format!("{:?}", self.mode).to_lowercase(),
+                self.derived.mined.counts().unjudged,
                 path.display()
-            )
-            .to_lowercase(),
-            Err(e) => format!("export failed: {}: {e}", path.display()),
+            ),
+            Err(e) => format!("export failed: {e}"),
         };
     }
 }

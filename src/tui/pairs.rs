@@ -3,7 +3,7 @@
 
 use super::app::{App, Pane, Screen};
 use super::keymap::Action;
-use crate::labels::effective::Source;
+use crate::labels::Source;
 use crate::labels::{LabelKey, LabelValue};
 use crate::verdict::Verdict;
 
@@ -88,8 +88,8 @@ impl App {
         let mut order: Vec<usize> = (0..c.len())
             .filter(|&i| match f {
                 PairFilter::All => true,
-                PairFilter::Accepted => c[i].verdict == Verdict::Relevant,
-                PairFilter::Rejected => c[i].verdict == Verdict::NotRelevant,
+                PairFilter::Accepted => c[i].verdict == Some(Verdict::Relevant),
+                PairFilter::Rejected => c[i].verdict == Some(Verdict::NotRelevant),
                 PairFilter::Human => c[i].source == Source::Human,
             })
             .collect();

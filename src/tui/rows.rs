@@ -1,15 +1,12 @@
 //! What the screens show that is computed from runs and labels: one row a run, the pairs mined
 //! with the effective verdicts, their weights, sorting and search.
 
-use std::collections::HashMap;
-
 use super::app::Filter;
-use crate::labels::effective::Source;
-use crate::labels::{Effective, Journal, LabelKey, LabelValue};
-use crate::mine::{self, Length, MineCounts, Mode, Pair, WeightStats};
+use crate::labels::{Effective, LabelKey, LabelValue, Source};
+use crate::mine::{self, Mined, Pair, Policy, Status, WeightStats};
 use crate::run::{Run, StepKind};
 use crate::stats::{Outcome, OutcomeOverrides, OutcomeSource};
-use crate::verdict::{Verdict, Verdicts};
+use crate::verdict::Verdict;
 
 /// One row of the Runs screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,198 +23,170 @@ pub struct RunRow {
     pub question: String,
 }
 
-/// One mined (or, in paper mode, verdict-dropped) pair on the Pairs screen.
+/// One candidate pair on the Pairs screen: emitted, dropped by its verdict, or unjudged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairRow {
     /// Index of the run in the app's runs.
     pub run: usize,
     pub pair: Pair,
-    pub verdict: Verdict,
+    /// `None` while unjudged.
+    pub verdict: Option<Verdict>,
     pub source: Source,
-    /// False when the verdict dropped it (paper mode).
-    pub emitted: bool,
+    pub status: Status,
     pub title: String,
+}
+
+impl PairRow {
+    pub fn emitted(&self) -> bool {
+        self.status.emitted()
+    }
 }
 
 /// Everything derived at once.
 #[derive(Debug, Default)]
 pub struct Derived {
     pub rows: Vec<RunRow>,
-    /// The emitted pairs of each run, weighted over all runs.
-    pub pairs: Vec<Vec<Pair>>,
+    /// What the one derivation ([`mine::mine_all`]) gives for these runs and labels.
+    pub mined: Mined,
     /// Every candidate pair, for the Pairs screen.
     pub candidates: Vec<PairRow>,
     pub weights: Option<WeightStats>,
     pub total_pairs: usize,
 }
 
+impl Derived {
+    /// The emitted pairs of run `ri`.
+    pub fn run_pairs(&self, ri: usize) -> impl Iterator<Item = &Pair> {
+        self.mined
+            .runs
+            .get(ri)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.status.emitted())
+            .map(|c| &c.pair)
+    }
+}
+
 /// How pairs are mined for the screens.
 pub struct Settings<'a> {
-    pub mode: Mode,
-    pub length: &'a Length,
+    pub labels: Effective<'a>,
+    pub policy: Policy<'a>,
 }
 
-fn drop_labelled(p: &mut [Pair], human: Option<&Journal>) {
-    let Some(j) = human else { return };
-    let eff = Effective {
-        judge: None,
-        human: Some(j),
-    };
-    for pair in p {
-        if let Some(s) = pair.search_step {
-            let run_id = pair.run_id.clone();
-            pair.neg_id
-                .retain(|d| eff.negative(&run_id, s, d).is_none());
-        }
-    }
-}
-
-/// What every run's derivation reads: effective verdicts, human outcome labels, override counts.
-struct Context<'a> {
-    eff: Effective<'a>,
-    verdicts: Verdicts,
-    overrides: OutcomeOverrides,
-    per_run: HashMap<String, usize>,
-    human: Option<&'a Journal>,
-}
-
-impl<'a> Context<'a> {
-    fn new(judge: Option<&'a Verdicts>, human: Option<&'a Journal>) -> Self {
-        let eff = Effective { judge, human };
-        let verdicts = eff.merged_verdicts();
-        let mut overrides = OutcomeOverrides::default();
-        let mut per_run: HashMap<String, usize> = HashMap::new();
-        if let Some(j) = human {
-            for (k, _) in j.labels() {
-                *per_run.entry(k.run_id().to_string()).or_default() += 1;
-            }
-            overrides.human = j.run_correctness();
-        }
-        Context {
-            eff,
-            verdicts,
-            overrides,
-            per_run,
-            human,
-        }
-    }
-
-    /// One run's row, emitted pairs and candidate pairs.
-    fn run(&self, ri: usize, r: &Run, set: &Settings<'_>) -> (RunRow, Vec<Pair>, Vec<PairRow>) {
-        // Paper mode drops a rejected browse only after pairing and never changes negatives, so
-        // its emitted pairs are the verdict-free candidates that the verdicts keep: mine once.
-        let mut counts = MineCounts::default();
-        let verdicts = (set.mode == Mode::Reference).then_some(&self.verdicts);
-        let mut all = mine::mine_run(r, set.mode, verdicts, set.length, &mut counts);
-        drop_labelled(&mut all, self.human);
-        let p: Vec<Pair> = match set.mode {
-            Mode::Paper => all
+/// The positive's title as the search that returned it gave it.
+fn title(r: &Run, pair: &Pair) -> String {
+    r.source_search(pair.browse_step, &pair.pos_id)
+        .and_then(|(s, _)| match r.step(s).map(|x| &x.kind) {
+            Some(StepKind::Search(x)) => x
+                .hits
                 .iter()
-                .filter(|x| self.verdicts.get(&r.id, x.browse_step) != Some(Verdict::NotRelevant))
-                .cloned()
-                .collect(),
-            Mode::Reference => all.clone(),
+                .find(|h| h.docid == pair.pos_id)
+                .and_then(|h| h.title.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Human outcome labels and how many labels each run has.
+struct Human {
+    overrides: OutcomeOverrides,
+    per_run: std::collections::HashMap<String, usize>,
+}
+
+impl Human {
+    fn new(labels: &Effective<'_>) -> Human {
+        let mut h = Human {
+            overrides: OutcomeOverrides::default(),
+            per_run: Default::default(),
         };
-        let candidates = all
-            .into_iter()
-            .map(|pair| {
-                let (verdict, source) = self.eff.verdict(&r.id, pair.browse_step);
-                let title = r
-                    .source_search(pair.browse_step, &pair.pos_id)
-                    .and_then(|(s, _)| match r.step(s).map(|x| &x.kind) {
-                        Some(StepKind::Search(x)) => x
-                            .hits
-                            .iter()
-                            .find(|h| h.docid == pair.pos_id)
-                            .and_then(|h| h.title.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                let emitted = set.mode == Mode::Reference || verdict == Verdict::Relevant;
-                PairRow {
-                    run: ri,
-                    pair,
-                    verdict,
-                    source,
-                    emitted,
-                    title,
-                }
+        if let Some(j) = labels.human {
+            for (k, _) in j.labels() {
+                *h.per_run.entry(k.run_id().to_string()).or_default() += 1;
+            }
+            h.overrides.human = j.run_correctness();
+        }
+        h
+    }
+}
+
+/// One run's row.
+fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunRow {
+    let per_run = human.per_run.get(r.id.as_str()).copied().unwrap_or(0);
+    let (outcome, source) = human.overrides.outcome(r);
+    RunRow {
+        id: r.id.clone(),
+        outcome,
+        source,
+        searches: r.searches().count(),
+        browses: r.browses().count(),
+        pairs,
+        overrides: per_run,
+        pending: r
+            .browses()
+            .filter(|(_, b)| b.docid.is_some() && b.error.is_none())
+            .filter(|(i, _)| {
+                matches!(
+                    labels.verdict(&r.id, *i).1,
+                    Source::Default | Source::Unjudged
+                )
             })
-            .collect();
-        let (outcome, source) = self.overrides.outcome(r);
-        let row = RunRow {
-            id: r.id.clone(),
-            outcome,
-            source,
-            searches: r.searches().count(),
-            browses: r.browses().count(),
-            pairs: p.len(),
-            overrides: self.per_run.get(r.id.as_str()).copied().unwrap_or(0),
-            pending: r
-                .browses()
-                .filter(|(_, b)| b.docid.is_some() && b.error.is_none())
-                .filter(|(i, _)| self.eff.verdict(&r.id, *i).1 == Source::Default)
-                .count(),
-            question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
-        };
-        (row, p, candidates)
+            .count(),
+        question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
     }
 }
 
-/// β and μ_raw over every emitted pair, and every weight from them.
-fn reweight(d: &mut Derived) {
-    let stats = WeightStats::from_lengths(d.pairs.iter().flatten().filter_map(|p| p.reasoning_len));
-    for p in d.pairs.iter_mut().flatten() {
-        p.reweight_rate = mine::weight_for(p.reasoning_len, &stats);
+/// Rows, candidates and totals from `d.mined` (after mining or re-mining).
+fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<usize>) {
+    let per_run = |ri: usize| d.mined.runs[ri].iter().filter(|c| c.status.emitted()).count();
+    let human = Human::new(labels);
+    match only {
+        Some(ri) => d.rows[ri] = run_row(&runs[ri], labels, &human, per_run(ri)),
+        None => {
+            d.rows = runs
+                .iter()
+                .enumerate()
+                .map(|(ri, r)| run_row(r, labels, &human, per_run(ri)))
+                .collect()
+        }
     }
-    for c in &mut d.candidates {
-        c.pair.reweight_rate = if c.emitted {
-            mine::weight_for(c.pair.reasoning_len, &stats)
-        } else {
-            0.0
-        };
-    }
-    d.total_pairs = d.pairs.iter().map(Vec::len).sum();
-    d.weights = Some(stats);
+    d.candidates = d
+        .mined
+        .runs
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, cs)| {
+            cs.iter().map(move |c| PairRow {
+                run: ri,
+                title: title(&runs[ri], &c.pair),
+                pair: c.pair.clone(),
+                verdict: c.verdict,
+                source: c.source,
+                status: c.status,
+            })
+        })
+        .collect();
+    d.total_pairs = d.mined.pairs().count();
+    d.weights = Some(d.mined.weights);
 }
 
-pub fn derive(
-    runs: &[Run],
-    judge: Option<&Verdicts>,
-    human: Option<&Journal>,
-    set: &Settings<'_>,
-) -> Derived {
-    let ctx = Context::new(judge, human);
-    let mut d = Derived::default();
-    for (ri, r) in runs.iter().enumerate() {
-        let (row, p, c) = ctx.run(ri, r, set);
-        d.rows.push(row);
-        d.pairs.push(p);
-        d.candidates.extend(c);
-    }
-    reweight(&mut d);
+pub fn derive(runs: &[Run], set: &Settings<'_>) -> Derived {
+    let mut d = Derived {
+        mined: mine::mine_all(runs, &set.labels, &set.policy),
+        ..Derived::default()
+    };
+    relist(&mut d, runs, &set.labels, None);
     d
 }
 
 /// Recomputes one run after its labels changed (the weights still over every pair).
-pub fn rederive_run(
-    d: &mut Derived,
-    runs: &[Run],
-    ri: usize,
-    judge: Option<&Verdicts>,
-    human: Option<&Journal>,
-    set: &Settings<'_>,
-) {
+pub fn rederive_run(d: &mut Derived, runs: &[Run], ri: usize, set: &Settings<'_>) {
     let Some(r) = runs.get(ri) else { return };
-    let ctx = Context::new(judge, human);
-    let (row, p, c) = ctx.run(ri, r, set);
-    d.rows[ri] = row;
-    d.pairs[ri] = p;
-    // A run's candidates are contiguous and in run order.
-    let at = d.candidates.partition_point(|x| x.run < ri);
-    let end = d.candidates.partition_point(|x| x.run <= ri);
-    d.candidates.splice(at..end, c);
-    reweight(d);
+    if ri >= d.rows.len() {
+        *d = derive(runs, set);
+        return;
+    }
+    d.mined.remine_run(ri, r, &set.labels, &set.policy);
+    relist(d, runs, &set.labels, Some(ri));
 }
 
 /// Columns the run list sorts by.

@@ -314,6 +314,21 @@ pub fn default_model_dir(journal: Option<&crate::labels::Journal>) -> PathBuf {
 }
 
 impl App {
+    /// What training learns from: the pairs the screens show (this mode, these labels, this
+    /// length measure), texts as the export writes them.
+    pub fn training_set(&self) -> crate::train::data::TrainSet {
+        let set = self.settings();
+        from_runs(
+            &self.runs,
+            &FromRuns {
+                labels: set.labels,
+                policy: set.policy,
+                corpus: self.corpus.as_deref(),
+            },
+        )
+        .0
+    }
+
     /// Starts training on the pairs mined now (effective verdicts, human labels, this mode).
     pub(super) fn start_training(&mut self) {
         if self.train.running {
@@ -327,20 +342,7 @@ impl App {
                 return;
             }
         };
-        let verdicts = crate::labels::Effective {
-            judge: self.judge.as_ref(),
-            human: self.journal.as_ref(),
-        }
-        .merged_if_any();
-        let (set, _) = from_runs(
-            &self.runs,
-            &FromRuns {
-                mode: self.mode,
-                verdicts: verdicts.as_ref(),
-                human: self.journal.as_ref(),
-                corpus: self.corpus.as_deref(),
-            },
-        );
+        let set = self.training_set();
         if set.examples.is_empty() {
             self.train.state = "no pairs to train on".into();
             return;

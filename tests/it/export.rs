@@ -102,7 +102,26 @@ fn verdicts_drop_pairs_and_bad_verdict_lines_are_reported() {
     ]);
     assert_ne!(code, 0, "a bad verdict line is a rejected input");
     assert!(err.contains("v.jsonl:2: verdict `maybe`"), "{err}");
-    assert!(err.contains("dropped by verdict           1"), "{err}");
+    assert!(err.contains("dropped by verdict            1"), "{err}");
+    // Every other browse has no verdict: unjudged, so neither positive nor negative.
+    let unjudged = all - 1;
+    assert!(
+        err.contains(&format!("unjudged (no verdict)         {unjudged} (left out")),
+        "{err}"
+    );
+    assert_eq!(rows(&out).len(), 0);
+    // The naive reading counts them relevant: only the rejected browse is dropped.
+    let (_, err) = lrat(&[
+        "mine",
+        sample,
+        "--out",
+        out.to_str().unwrap(),
+        "--verdicts",
+        v.to_str().unwrap(),
+        "--unjudged",
+        "relevant",
+    ]);
+    assert!(err.contains("dropped by verdict            1"), "{err}");
     assert_eq!(rows(&out).len(), all - 1);
 }
 
@@ -120,6 +139,8 @@ fn trainer_formats() {
             out.to_str().unwrap(),
             "--format",
             format,
+            "--st-negatives",
+            "1",
         ]);
         assert_eq!(code, 0, "{err}");
         (out, err)
@@ -143,6 +164,12 @@ fn trainer_formats() {
     let r = &rows(&out)[0];
     assert_eq!(r["anchor"], "Skarvholm lighthouse keeper");
     assert!(r["negative_1"].is_string() && r.get("negative_2").is_none());
+    // The default shape has three negatives: these rows have one, so they are left out and counted.
+    let out = dir.path().join("st3.out");
+    let (code, err) = lrat(&["mine", runs, "--out", out.to_str().unwrap(), "--format", "st"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 with fewer than 3 negatives"), "{err}");
+    assert_eq!(std::fs::read_to_string(out).unwrap(), "");
     let (out, _) = get("parquet");
     assert_eq!(&std::fs::read(out).unwrap()[..4], b"PAR1");
 }
@@ -167,7 +194,7 @@ fn flagembedding_leaves_out_rows_without_negatives() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("0 without positive text, 1 without a negative"),
+        err.contains("0 without positive text, 1 with no negative"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(out).unwrap(), "");

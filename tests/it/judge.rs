@@ -338,7 +338,7 @@ fn heuristic_on_the_sample() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(res.status.success(), "{err}");
     assert!(
-        err.contains(&format!("dropped by verdict           {}", rejected.len())),
+        err.contains(&format!("dropped by verdict            {}", rejected.len())),
         "{err}"
     );
 }

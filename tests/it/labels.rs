@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use lrat::labels::{Effective, Journal, LabelKey, LabelValue, NegativeLabel};
+use lrat::labels::{Effective, Journal, LabelKey, LabelValue, NegativeLabel, Source, Unjudged};
 use lrat::verdict::{Verdict, Verdicts};
 
 fn browse(step: usize) -> LabelKey {
@@ -130,13 +130,16 @@ fn human_beats_judge_beats_default() {
     let mut judge = Verdicts::default();
     judge.insert("r", 1, Verdict::NotRelevant);
     judge.insert("r", 2, Verdict::NotRelevant);
-    let e = Effective {
-        judge: Some(&judge),
-        human: Some(&j),
-    };
-    assert_eq!(e.verdict("r", 1).0, Verdict::Relevant);
-    assert_eq!(e.verdict("r", 2).0, Verdict::NotRelevant);
-    assert_eq!(e.verdict("r", 3).0, Verdict::Relevant);
+    let mut e = Effective::new(Some(&judge), Some(&j));
+    assert_eq!(e.verdict("r", 1), (Some(Verdict::Relevant), Source::Human));
+    assert_eq!(e.verdict("r", 2), (Some(Verdict::NotRelevant), Source::Judge));
+    // With a judge, a browse it has no verdict for is unjudged, not relevant …
+    assert_eq!(e.verdict("r", 3), (None, Source::Unjudged));
+    // … unless the naive reading is asked for; without a judge every browse is relevant.
+    e.unjudged = Unjudged::Relevant;
+    assert_eq!(e.verdict("r", 3), (Some(Verdict::Relevant), Source::Default));
+    let no_judge = Effective::new(None, Some(&j));
+    assert_eq!(no_judge.verdict("r", 3), (Some(Verdict::Relevant), Source::Default));
     let merged = e.merged_verdicts();
     assert_eq!(merged.get("r", 1), Some(Verdict::Relevant));
     assert_eq!(merged.get("r", 2), Some(Verdict::NotRelevant));
@@ -368,7 +371,7 @@ fn labels_commands_and_mining_with_human_labels() {
         after["neg_id"].as_array().unwrap().len() + 1,
         before["neg_id"].as_array().unwrap().len()
     );
-    assert!(err.contains("negatives left out by labels 1"), "{err}");
+    assert!(err.contains("negatives left out by labels  1"), "{err}");
     let (ok, _, err) = lrat(&["labels", "--labels", l, "compact"]);
     assert!(ok && err.contains("to 3 labels"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! Every mining rule on small hand-made runs, in both modes.
 
-use lrat::mine::{self, Length, MineCounts, Mode, Pair};
+use lrat::labels::{Effective, Unjudged};
+use lrat::mine::{self, Candidate, Length, MineCounts, Mode, Pair, Policy};
 use lrat::run::{Browse, Hit, Run, Search, Source, Step, StepKind};
 use lrat::verdict::{Verdict, Verdicts};
 
@@ -72,9 +73,27 @@ fn mine(run: &Run, mode: Mode, v: &[(usize, Verdict)]) -> (Vec<Pair>, MineCounts
     for (step, verdict) in v {
         verdicts.insert(&run.id, *step, *verdict);
     }
+    // Browses without a verdict count as relevant here (the naive reading); the unjudged
+    // policy has its own tests in `supervision.rs`.
+    let labels = Effective {
+        judge: Some(&verdicts),
+        human: None,
+        unjudged: Unjudged::Relevant,
+    };
+    let policy = Policy {
+        mode,
+        length: &Length::Words,
+    };
     let mut counts = MineCounts::default();
-    let pairs = mine::mine_run(run, mode, Some(&verdicts), &Length::Words, &mut counts);
+    let pairs = emitted(mine::mine_run(run, &labels, &policy, &mut counts));
     (pairs, counts)
+}
+
+fn emitted(c: Vec<Candidate>) -> Vec<Pair> {
+    c.into_iter()
+        .filter(|c| c.status.emitted())
+        .map(|c| c.pair)
+        .collect()
 }
 
 fn view(p: &Pair) -> (usize, &str, &str, Vec<&str>, Option<usize>, bool) {
@@ -213,7 +232,16 @@ fn paper_mode_drops_rejected_browses() {
 fn without_verdicts_every_browse_counts_as_relevant() {
     let x = mixed();
     let mut counts = MineCounts::default();
-    let pairs = mine::mine_run(&x, Mode::Paper, None, &Length::Words, &mut counts);
+    let policy = Policy {
+        mode: Mode::Paper,
+        length: &Length::Words,
+    };
+    let pairs = emitted(mine::mine_run(
+        &x,
+        &Effective::default(),
+        &policy,
+        &mut counts,
+    ));
     assert_eq!(pairs.len(), 4);
 }
 

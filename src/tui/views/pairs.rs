@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Color;
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
-use crate::labels::effective::Source;
+use crate::mine::Status;
 use crate::text::{inert, one_line};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -23,14 +23,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .filter_map(|&i| c.get(i))
         .map(|p| {
             let vstyle = match p.verdict {
-                Verdict::Relevant => theme.fg(Color::Green),
-                Verdict::NotRelevant => theme.fg(Color::Red),
+                Some(Verdict::Relevant) => theme.fg(Color::Green),
+                Some(Verdict::NotRelevant) => theme.fg(Color::Red),
+                None => theme.fg(Color::Yellow),
             };
-            let src = match p.source {
-                Source::Human => "human",
-                Source::Judge => "judge",
-                Source::Default => "default",
-            };
+            let src = p.source.name();
             let row = Row::new(vec![
                 Cell::from(inert(&p.pair.run_id).into_owned()),
                 Cell::from(p.pair.browse_step.to_string()),
@@ -40,10 +37,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ),
                 Cell::from(format!(
                     "{} ({src})",
-                    if p.verdict == Verdict::Relevant {
-                        "accept"
-                    } else {
-                        "reject"
+                    match p.verdict {
+                        Some(Verdict::Relevant) => "accept",
+                        Some(Verdict::NotRelevant) => "reject",
+                        None => "pending",
                     }
                 ))
                 .style(vstyle),
@@ -53,14 +50,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         .map(|l| l.to_string())
                         .unwrap_or_else(|| "-".into()),
                 ),
-                Cell::from(if p.emitted {
-                    format!("{:.2}", p.pair.reweight_rate)
-                } else {
-                    "dropped".into()
+                Cell::from(match p.status {
+                    Status::Positive | Status::RejectedRow => {
+                        format!("{:.2}", p.pair.reweight_rate)
+                    }
+                    Status::Dropped => "dropped".into(),
+                    Status::Unjudged => "unjudged".into(),
                 }),
                 Cell::from(p.pair.neg_id.len().to_string()),
             ]);
-            if p.emitted {
+            if p.emitted() {
                 row
             } else {
                 row.style(theme.dim())

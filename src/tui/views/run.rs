@@ -13,6 +13,7 @@ use crate::run::{Run, StepKind};
 use crate::text::{inert, one_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
+use crate::mine::Status;
 use crate::verdict::Verdict;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -20,10 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let run = &app.runs[ri];
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area);
-    let eff = Effective {
-        judge: app.judge.as_ref(),
-        human: app.journal.as_ref(),
-    };
+    let eff = app.labels();
     let items: Vec<ListItem> = run
         .steps
         .iter()
@@ -66,19 +64,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(para, right);
 }
 
-fn verdict_style(v: Verdict, theme: &Theme) -> Style {
+fn verdict_style(v: Option<Verdict>, theme: &Theme) -> Style {
     match v {
-        Verdict::Relevant => theme.fg(Color::Green),
-        Verdict::NotRelevant => theme.fg(Color::Red),
+        Some(Verdict::Relevant) => theme.fg(Color::Green),
+        Some(Verdict::NotRelevant) => theme.fg(Color::Red),
+        None => theme.fg(Color::Yellow),
     }
 }
 
-fn source_name(s: Source) -> &'static str {
-    match s {
-        Source::Human => "human",
-        Source::Judge => "judge",
-        Source::Default => "default",
-    }
+fn verdict_name(v: Option<Verdict>) -> &'static str {
+    v.map_or("unjudged", Verdict::name)
 }
 
 fn timeline_line(
@@ -103,7 +98,11 @@ fn timeline_line(
         StepKind::Browse(b) => match &b.docid {
             Some(d) if b.error.is_none() => {
                 let (v, src) = eff.verdict(&run.id, s.index);
-                let mark = if v == Verdict::Relevant { "✓" } else { "✗" };
+                let mark = match v {
+                    Some(Verdict::Relevant) => "✓",
+                    Some(Verdict::NotRelevant) => "✗",
+                    None => "?",
+                };
                 let human = if src == Source::Human { " (human)" } else { "" };
                 (
                     "▣ ",
@@ -186,12 +185,16 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     .collect();
                 let (mark, style) = match browsed.first() {
                     Some(&k) => match eff.verdict(&run.id, k).0 {
-                        Verdict::Relevant => {
+                        Some(Verdict::Relevant) => {
                             (format!("● browsed [{k}], accepted"), theme.fg(Color::Green))
                         }
-                        Verdict::NotRelevant => {
+                        Some(Verdict::NotRelevant) => {
                             (format!("✗ browsed [{k}], rejected"), theme.fg(Color::Red))
                         }
+                        None => (
+                            format!("? browsed [{k}], unjudged"),
+                            theme.fg(Color::Yellow),
+                        ),
                     },
                     None => match eff.negative(&run.id, i, &h.docid) {
                         Some(NegativeLabel::Exclude) => {
@@ -269,28 +272,42 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             ]));
             out.push(Line::from(vec![
                 Span::raw("verdict "),
-                Span::styled(v.name(), verdict_style(v, theme)),
+                Span::styled(verdict_name(v), verdict_style(v, theme)),
                 Span::raw(format!(
                     " ({})   a accept · r reject · u undo",
-                    source_name(src)
+                    src.name()
                 )),
             ]));
             let reasoning = run.reasoning_after(i);
-            let pair = app
+            let cand = app
                 .current_run()
-                .and_then(|r| app.derived.pairs.get(r))
-                .and_then(|ps| ps.iter().find(|p| p.browse_step == i));
-            let weight = match pair {
-                Some(p) => format!("w = {:.3}   negatives {}", p.reweight_rate, p.neg_id.len()),
-                None if v == Verdict::NotRelevant => "no pair: rejected".into(),
+                .and_then(|r| app.derived.mined.runs.get(r))
+                .and_then(|cs| cs.iter().find(|c| c.pair.browse_step == i));
+            let weight = match cand {
+                Some(c) if c.status == Status::Positive => format!(
+                    "w = {:.3}   negatives {}",
+                    c.pair.reweight_rate,
+                    c.pair.neg_id.len()
+                ),
+                Some(c) if c.status == Status::RejectedRow => format!(
+                    "rejected row (satisfied: false), w = {:.3}   negatives {}",
+                    c.pair.reweight_rate,
+                    c.pair.neg_id.len()
+                ),
+                Some(c) if c.status == Status::Unjudged => {
+                    "no pair until judged (unjudged browses are left out)".into()
+                }
+                Some(_) => "no pair: rejected".into(),
                 None => {
                     "no pair (a repeat of an earlier browse, or not returned by a search)".into()
                 }
             };
-            out.push(Line::raw(format!(
-                "l = {} words   {weight}",
-                reasoning.split_whitespace().count()
-            )));
+            let l = match cand.and_then(|c| c.pair.reasoning_len) {
+                Some(l) => l.to_string(),
+                None => "-".into(),
+            };
+            let unit = if app.use_tokens { "tokens" } else { "words" };
+            out.push(Line::raw(format!("l = {l} {unit}   {weight}")));
             out.push(Line::styled("post-browse reasoning", theme.bold()));
             if reasoning.is_empty() {
                 out.push(Line::styled("(none)", theme.dim()));

@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .derived
             .candidates
             .iter()
-            .filter(|c| c.verdict == v)
+            .filter(|c| c.verdict == Some(v))
             .filter_map(|c| c.pair.reasoning_len)
             .collect();
         Quantiles::of(&l)
@@ -145,7 +145,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let edges = [0.0, 0.5, 1.0, 1.5, 2.0, f64::INFINITY];
     let names = ["<.5", "<1", "<1.5", "<2", "≥2"];
     let mut counts = [0u64; 5];
-    for p in app.derived.pairs.iter().flatten() {
+    for p in app.derived.mined.pairs() {
         if let Some(b) = edges
             .windows(2)
             .position(|w| p.reweight_rate >= w[0] && p.reweight_rate < w[1])
