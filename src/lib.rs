@@ -21,6 +21,7 @@ pub mod rng;
 pub mod run;
 pub mod stats;
 pub mod synth;
+pub mod sys;
 pub mod terminal;
 pub mod text;
 pub mod train;

@@ -49,13 +49,7 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     let policy = a.sup.policy(&j);
     let (index, corpus_rejected) = open_corpus(a.corpus.as_ref(), &inputs)?;
     let mut rejected = j.rejected + corpus_rejected;
-    let mined = export::mine_files(
-        &files,
-        &a.read.options(),
-        &labels,
-        &policy,
-        index.is_none(),
-    )?;
+    let mined = export::mine_files(&files, &a.read.options(), &labels, &policy, index.is_none())?;
     print_errors(&mined.load_errors);
     rejected += mined.load_errors.len();
     let texts = match (&index, &mined.texts) {
@@ -74,11 +68,7 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
         "runs {} from {} files, {} rejected inputs",
         c.runs, mined.files, rejected
     );
-    eprintln!(
-        "mode {:?}, length in {}",
-        a.sup.mode,
-        policy.length.name()
-    );
+    eprintln!("mode {:?}, length in {}", a.sup.mode, policy.length.name());
     eprintln!("browses seen                  {}", c.browses);
     eprintln!("failed browses (not mined)    {}", c.failed_browses);
     eprintln!("not attributable to a search  {}", c.unattributed);
@@ -114,8 +104,9 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     }
     if w.left_out_rejected > 0 {
         eprintln!(
-            "rejected browses left out of {:?} (only lrat and parquet can mark them) {}",
-            a.format, w.left_out_rejected
+            "rejected browses left out of {} (only lrat and parquet can mark them) {}",
+            a.format.name(),
+            w.left_out_rejected
         );
     }
     if w.left_out_no_pos_text + w.left_out_few_negatives > 0 {
@@ -124,8 +115,10 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
             _ => "no negative".to_string(),
         };
         eprintln!(
-            "rows left out of {:?}: {} without positive text, {} with {need}",
-            a.format, w.left_out_no_pos_text, w.left_out_few_negatives
+            "rows left out of {}: {} without positive text, {} with {need}",
+            a.format.name(),
+            w.left_out_no_pos_text,
+            w.left_out_few_negatives
         );
     }
     eprintln!(
@@ -134,6 +127,9 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
         f(mined.weights.mu_raw)
     );
     eprintln!("wrote {} rows to {}", w.rows_written, a.out.display());
+    if let Some(mb) = crate::sys::peak_rss_mb() {
+        eprintln!("peak memory {mb:.0} MB");
+    }
     if rejected > 0 && !a.read.keep_going {
         bail!("{rejected} input(s) rejected; the rest was mined (pass --keep-going to exit 0)");
     }

@@ -74,7 +74,11 @@ impl SupervisionArgs {
             }
         };
         let (judge, rejected) = read_verdicts(self.verdicts.as_deref())?;
-        let journal = match self.labels.clone().or_else(|| crate::labels::existing_dir(runs)) {
+        let journal = match self
+            .labels
+            .clone()
+            .or_else(|| crate::labels::existing_dir(runs))
+        {
             Some(d) => {
                 let (j, report) = Journal::open(&d)?;
                 print_errors(&report.problems);

@@ -8,9 +8,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Args;
 use color_eyre::eyre::{bail, eyre};
 
-use super::{
-    ReadArgs, SupervisionArgs, finish, load, open_corpus, print_errors, read_qrels,
-};
+use super::{ReadArgs, SupervisionArgs, finish, load, open_corpus, print_errors, read_qrels};
 use crate::corpus::DocIndex;
 use crate::qrels::Qrels;
 use crate::train::bert::device;

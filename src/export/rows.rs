@@ -22,6 +22,17 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// The name the command line uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Lrat => "lrat",
+            ExportFormat::Flagembedding => "flagembedding",
+            ExportFormat::Tevatron => "tevatron",
+            ExportFormat::St => "st",
+            ExportFormat::Parquet => "parquet",
+        }
+    }
+
     /// Whether the schema can say a row is a rejected browse (`satisfied: false`).
     pub fn carries_rejected(self) -> bool {
         matches!(self, ExportFormat::Lrat | ExportFormat::Parquet)

@@ -47,30 +47,7 @@ impl Failure {
     }
 }
 
-/// The verdict in an answer, after any `<think>…</think>` preamble: the last RELEVANT or
-/// NOT_RELEVANT in the text.
-pub fn parse_verdict(content: &str) -> Option<Verdict> {
-    let after_think = match content.rfind("</think>") {
-        Some(i) => &content[i + "</think>".len()..],
-        None if content.contains("<think>") => return None,
-        None => content,
-    };
-    let upper = after_think
-        .to_uppercase()
-        .replace("NOT RELEVANT", "NOT_RELEVANT");
-    let not = upper.rfind("NOT_RELEVANT");
-    let rel = upper
-        .match_indices("RELEVANT")
-        .map(|(i, _)| i)
-        .filter(|&i| !(i >= 4 && &upper[i - 4..i] == "NOT_"))
-        .fold(None, |_, i| Some(i));
-    match (not, rel) {
-        (Some(n), Some(r)) if r > n => Some(Verdict::Relevant),
-        (Some(_), _) => Some(Verdict::NotRelevant),
-        (None, Some(_)) => Some(Verdict::Relevant),
-        (None, None) => None,
-    }
-}
+pub use super::verdict_text::parse_verdict;
 
 /// `Retry-After` in seconds (HTTP dates are treated as "soon").
 fn retry_after(v: &str) -> Option<Duration> {
@@ -165,7 +142,7 @@ impl LlmJudge {
             Err(e) => {
                 return Err(Failure::retry(format!(
                     "request failed: {}",
-                    redact(&e.to_string())
+                    self.scrub(&e.to_string())
                 )));
             }
         };
@@ -183,7 +160,7 @@ impl LlmJudge {
             Err(e) => {
                 return Err(Failure::retry(format!(
                     "reading the answer: {}",
-                    redact(&e.to_string())
+                    self.scrub(&e.to_string())
                 )));
             }
         };
@@ -198,7 +175,7 @@ impl LlmJudge {
             return Err(Failure {
                 reason: format!(
                     "HTTP {status}: {}",
-                    crate::text::one_line(&redact(&text), 200)
+                    crate::text::one_line(&self.scrub(&text), 200)
                 ),
                 retry: false,
                 retry_after: None,
@@ -211,6 +188,16 @@ impl LlmJudge {
             .and_then(|c| c["message"]["content"].as_str())
             .ok_or_else(|| Failure::retry("the answer has no choices[0].message.content"))?;
         Ok(content.to_string())
+    }
+
+    /// A message with the API key removed by value (servers and clients may echo it), and
+    /// anything else that looks like a token.
+    fn scrub(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        if let Some(k) = self.api_key.as_deref().filter(|k| k.len() >= 4) {
+            out = out.replace(k, "[redacted]");
+        }
+        redact(&out)
     }
 
     /// Asks `prompt` until `parse` accepts an answer or the attempts run out; returns the parsed
@@ -229,11 +216,14 @@ impl LlmJudge {
             let failure = match self.call(prompt) {
                 Ok(content) => match parse(&content) {
                     Some(v) => return Ok((v, content)),
-                    None => Failure::retry("the answer is not in the expected form"),
+                    None => Failure::retry(format!(
+                        "the answer gave no clear verdict: \"{}\"",
+                        crate::text::one_line(&content, 120)
+                    )),
                 },
                 Err(f) => f,
             };
-            last = failure.reason.clone();
+            last = self.scrub(&failure.reason);
             if !failure.retry || attempt + 1 == attempts {
                 break;
             }
@@ -366,19 +356,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdict_parsing() {
-        assert_eq!(parse_verdict("RELEVANT"), Some(Verdict::Relevant));
-        assert_eq!(parse_verdict("NOT_RELEVANT"), Some(Verdict::NotRelevant));
-        assert_eq!(
-            parse_verdict("<think>is it RELEVANT? maybe NOT_RELEVANT</think>\nRELEVANT"),
-            Some(Verdict::Relevant)
-        );
-        assert_eq!(
-            parse_verdict("<think>hmm RELEVANT</think> not relevant"),
-            Some(Verdict::NotRelevant)
-        );
-        assert_eq!(parse_verdict("<think>never closed RELEVANT"), None);
-        assert_eq!(parse_verdict("I cannot say."), None);
+    fn endpoints() {
         assert_eq!(endpoint("http://h:1"), "http://h:1/v1/chat/completions");
         assert_eq!(endpoint("http://h:1/v1/"), "http://h:1/v1/chat/completions");
         assert_eq!(retry_after(" 2 "), Some(Duration::from_secs(2)));

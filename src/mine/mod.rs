@@ -241,7 +241,13 @@ impl Mined {
     }
 
     /// Mines run `ri` again (its labels changed) and reweights every pair.
-    pub fn remine_run(&mut self, ri: usize, run: &Run, labels: &Effective<'_>, policy: &Policy<'_>) {
+    pub fn remine_run(
+        &mut self,
+        ri: usize,
+        run: &Run,
+        labels: &Effective<'_>,
+        policy: &Policy<'_>,
+    ) {
         if ri >= self.runs.len() {
             return;
         }

@@ -56,9 +56,7 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<C
                     }
                 }
                 emit_group(run, &group, &st, &mut out, counts);
-                let accepted_any = group
-                    .iter()
-                    .any(|b| b.verdict == Some(Verdict::Relevant));
+                let accepted_any = group.iter().any(|b| b.verdict == Some(Verdict::Relevant));
                 for b in &group {
                     match b.verdict {
                         Some(Verdict::NotRelevant) => st.rejected_before.push(b.docid.clone()),

@@ -137,7 +137,12 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
 
 /// Rows, candidates and totals from `d.mined` (after mining or re-mining).
 fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<usize>) {
-    let per_run = |ri: usize| d.mined.runs[ri].iter().filter(|c| c.status.emitted()).count();
+    let per_run = |ri: usize| {
+        d.mined.runs[ri]
+            .iter()
+            .filter(|c| c.status.emitted())
+            .count()
+    };
     let human = Human::new(labels);
     match only {
         Some(ri) => d.rows[ri] = run_row(&runs[ri], labels, &human, per_run(ri)),

@@ -106,7 +106,9 @@ fn verdicts_drop_pairs_and_bad_verdict_lines_are_reported() {
     // Every other browse has no verdict: unjudged, so neither positive nor negative.
     let unjudged = all - 1;
     assert!(
-        err.contains(&format!("unjudged (no verdict)         {unjudged} (left out")),
+        err.contains(&format!(
+            "unjudged (no verdict)         {unjudged} (left out"
+        )),
         "{err}"
     );
     assert_eq!(rows(&out).len(), 0);
@@ -166,7 +168,14 @@ fn trainer_formats() {
     assert!(r["negative_1"].is_string() && r.get("negative_2").is_none());
     // The default shape has three negatives: these rows have one, so they are left out and counted.
     let out = dir.path().join("st3.out");
-    let (code, err) = lrat(&["mine", runs, "--out", out.to_str().unwrap(), "--format", "st"]);
+    let (code, err) = lrat(&[
+        "mine",
+        runs,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "st",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("2 with fewer than 3 negatives"), "{err}");
     assert_eq!(std::fs::read_to_string(out).unwrap(), "");

@@ -342,3 +342,95 @@ fn heuristic_on_the_sample() {
         "{err}"
     );
 }
+
+/// Answers in the shapes real model families give (instruction-tuned chat models, reasoning
+/// models with `<think>`, models that answer in markdown or JSON), and what each means.
+#[test]
+fn verdict_shapes_of_real_models() {
+    use lrat::judge::llm::parse_verdict;
+    use lrat::verdict::Verdict::{NotRelevant as N, Relevant as R};
+    let cases: &[(&str, Option<Verdict>)] = &[
+        ("RELEVANT", Some(R)),
+        ("NOT_RELEVANT", Some(N)),
+        ("IRRELEVANT", Some(N)),
+        ("Not relevant.", Some(N)),
+        ("**NOT_RELEVANT**", Some(N)),
+        ("## Verdict\n**RELEVANT**", Some(R)),
+        ("Verdict: NOT_RELEVANT", Some(N)),
+        ("**Verdict:** RELEVANT", Some(R)),
+        ("{\"verdict\": \"NOT_RELEVANT\"}", Some(N)),
+        ("Final answer: `NOT_RELEVANT`", Some(N)),
+        // The verdict, then an explanation that uses the other word or its opposite.
+        (
+            "NOT_RELEVANT\n\nThe agent says the page is irrelevant: it is about a different bridge.",
+            Some(N),
+        ),
+        (
+            "NOT_RELEVANT. The reasoning calls the page irrelevant and goes back to searching.",
+            Some(N),
+        ),
+        (
+            "RELEVANT\nThe agent extracts the founding year; the page is not irrelevant to the hop.",
+            Some(R),
+        ),
+        // An explanation, then the verdict.
+        (
+            "The reasoning says the page does not mention the keeper and moves on.\n\nNOT_RELEVANT",
+            Some(N),
+        ),
+        (
+            "The agent quotes the opening date from the page, so the page was relevant to it. Continuing to search is not a rejection.\n\nRELEVANT",
+            Some(R),
+        ),
+        (
+            "It takes the year from the page, so the page is RELEVANT.",
+            Some(R),
+        ),
+        // Reasoning models: thinking that weighs both words, then the answer.
+        (
+            "<think>Is it RELEVANT? The agent says 'not what I need'... that reads NOT_RELEVANT. But then it uses the date, so RELEVANT.</think>\n\nNOT_RELEVANT",
+            Some(N),
+        ),
+        (
+            "<think>\nhmm, relevant or not relevant?\n</think>\nRelevant",
+            Some(R),
+        ),
+        (
+            "Okay, the page is relevant, not irrelevant.</think>\n\nRELEVANT",
+            Some(R),
+        ),
+        // No clear final verdict: unusable, so retried and then left pending.
+        ("<think>never closed, RELEVANT", None),
+        ("I cannot tell from the reasoning.", None),
+        ("The page could be relevant or not relevant.", None),
+        ("RELEVANT\n\nNOT_RELEVANT", None),
+        ("<think>RELEVANT</think>", None),
+    ];
+    for (answer, want) in cases {
+        assert_eq!(parse_verdict(answer), *want, "{answer}");
+    }
+}
+
+/// A key that does not look like a token is still kept out of pending reasons, wherever the
+/// server or the model echoes it.
+#[test]
+fn the_key_is_redacted_by_value() {
+    let key = "plain-key-hunter2";
+    for as_error in [true, false] {
+        let server = Server::start(move |_, _| {
+            if as_error {
+                Reply::Status(401, format!("{{\"error\": \"invalid key {key}\"}}"))
+            } else {
+                Reply::Content(format!("Your key {key} is not a verdict."))
+            }
+        });
+        let j = LlmJudge::new(cfg(&server.url), Some(key.into()), None, None);
+        match j.judge_one(&input(1, "x")) {
+            Outcome::Pending(p) => {
+                assert!(!p.reason.contains("hunter2"), "{}", p.reason);
+                assert!(p.reason.contains("[redacted]"), "{}", p.reason);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

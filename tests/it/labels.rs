@@ -132,14 +132,23 @@ fn human_beats_judge_beats_default() {
     judge.insert("r", 2, Verdict::NotRelevant);
     let mut e = Effective::new(Some(&judge), Some(&j));
     assert_eq!(e.verdict("r", 1), (Some(Verdict::Relevant), Source::Human));
-    assert_eq!(e.verdict("r", 2), (Some(Verdict::NotRelevant), Source::Judge));
+    assert_eq!(
+        e.verdict("r", 2),
+        (Some(Verdict::NotRelevant), Source::Judge)
+    );
     // With a judge, a browse it has no verdict for is unjudged, not relevant …
     assert_eq!(e.verdict("r", 3), (None, Source::Unjudged));
     // … unless the naive reading is asked for; without a judge every browse is relevant.
     e.unjudged = Unjudged::Relevant;
-    assert_eq!(e.verdict("r", 3), (Some(Verdict::Relevant), Source::Default));
+    assert_eq!(
+        e.verdict("r", 3),
+        (Some(Verdict::Relevant), Source::Default)
+    );
     let no_judge = Effective::new(None, Some(&j));
-    assert_eq!(no_judge.verdict("r", 3), (Some(Verdict::Relevant), Source::Default));
+    assert_eq!(
+        no_judge.verdict("r", 3),
+        (Some(Verdict::Relevant), Source::Default)
+    );
     let merged = e.merged_verdicts();
     assert_eq!(merged.get("r", 1), Some(Verdict::Relevant));
     assert_eq!(merged.get("r", 2), Some(Verdict::NotRelevant));

@@ -13,6 +13,7 @@ mod minilm;
 mod readers;
 mod server;
 mod stats;
+mod supervision;
 mod synth;
 mod train;
 mod training;

@@ -9,11 +9,11 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 use super::highlighted;
 use crate::labels::effective::Source;
 use crate::labels::{Effective, NegativeLabel};
+use crate::mine::Status;
 use crate::run::{Run, StepKind};
 use crate::text::{inert, one_line};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
-use crate::mine::Status;
 use crate::verdict::Verdict;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -273,10 +273,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             out.push(Line::from(vec![
                 Span::raw("verdict "),
                 Span::styled(verdict_name(v), verdict_style(v, theme)),
-                Span::raw(format!(
-                    " ({})   a accept · r reject · u undo",
-                    src.name()
-                )),
+                Span::raw(format!(" ({})   a accept · r reject · u undo", src.name())),
             ]));
             let reasoning = run.reasoning_after(i);
             let cand = app
