@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use super::cache::{Cache, Entry};
 use super::{BrowseInput, Judgement, Outcome, Pending, stable_hash};
 use crate::config::JudgeConfig;
-use crate::verdict::Verdict;
 
 pub const DEFAULT_PROMPT: &str = include_str!("../../assets/judge_prompt.txt");
 

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::language::{self, Rejection};
 use super::world::{Question, World};
 use crate::corpus::DocIndex;
 use crate::error::Error;
@@ -26,7 +27,8 @@ pub struct Knobs {
     pub searches_per_hop: usize,
     /// Chance a helpful page gets only a terse note.
     pub terse_rate: f64,
-    /// Chance an unhelpful page is rejected in words.
+    /// Chance an unhelpful page is rejected in words (explicitly, with a hedge, or as a partial
+    /// miss); otherwise the agent moves on without a word about it.
     pub reject_rate: f64,
     /// Chance an unhelpful page gets long reasoning anyway.
     pub long_useless_rate: f64,
@@ -211,32 +213,36 @@ pub fn simulate(
                     useful,
                     evidence: evidence.contains(&d.docid),
                 });
+                let rel = q.relations.get(h).copied().unwrap_or("answer");
+                let title = d.title.clone().unwrap_or_default();
                 let text = if useful {
                     found = true;
-                    let next = q.relations.get(h).copied().unwrap_or("answer");
-                    let fact = d.text.split(". ").next().unwrap_or("").to_string();
-                    if r.chance(knobs.terse_rate) {
-                        format!("Got it: {}.", crate::text::one_line(&fact, 60))
+                    let fact = d.text.split(". ").next().unwrap_or("");
+                    let terse = r.chance(knobs.terse_rate);
+                    let note = language::useful(&mut r, name, &title, rel, fact, terse);
+                    if terse {
+                        note
                     } else {
-                        format!(
-                            "The page confirms it: {fact}. This gives me the {next} I was looking for, so the chain continues from here. {}",
-                            filler(&mut r, 20, 90)
-                        )
+                        format!("{note} {}", filler(&mut r, 20, 90))
                     }
                 } else if r.chance(knobs.reject_rate) {
+                    let style = language::worded_style(&mut r);
                     format!(
-                        "This page is about {}, not {name}; it is irrelevant to the question. {}",
-                        d.title.clone().unwrap_or_default(),
+                        "{} {}",
+                        language::rejection(&mut r, style, name, &title, rel),
                         filler(&mut r, 2, 12)
                     )
                 } else if r.chance(knobs.long_useless_rate) {
                     format!(
-                        "Interesting background on {}. {}",
-                        d.title.clone().unwrap_or_default(),
+                        "Interesting background on {title}. {}",
                         filler(&mut r, 40, 100)
                     )
                 } else {
-                    format!("Let me keep looking for {name}. {}", filler(&mut r, 3, 10))
+                    format!(
+                        "{} {}",
+                        language::rejection(&mut r, Rejection::Implicit, name, &title, rel),
+                        filler(&mut r, 3, 10)
+                    )
                 };
                 s.reason(text);
                 if found {

@@ -3,6 +3,7 @@
 //! LRAT's signals against.
 
 pub mod agent;
+mod language;
 pub mod report;
 pub mod world;
 

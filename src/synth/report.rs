@@ -31,6 +31,8 @@ pub struct TruthReport {
     pub judge_accuracy: Option<f64>,
     /// Of the browses the heuristic rejects, the share that really were useless.
     pub judge_reject_precision: Option<f64>,
+    /// Of the useless browses, the share the heuristic rejects.
+    pub judge_reject_recall: Option<f64>,
     /// Paper-mode negatives that are evidence documents of their question (false negatives).
     pub negatives: usize,
     pub false_negative_share: Option<f64>,
@@ -134,6 +136,8 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
         useful: useful_l.len(),
         judge_accuracy: (judged > 0).then(|| right as f64 / judged as f64),
         judge_reject_precision: (rejected > 0).then(|| rejected_useless as f64 / rejected as f64),
+        judge_reject_recall: (!useless_l.is_empty())
+            .then(|| rejected_useless as f64 / useless_l.len() as f64),
         negatives,
         false_negative_share: (negatives > 0).then(|| false_negatives as f64 / negatives as f64),
         reference_negatives: ref_negatives,
@@ -167,6 +171,7 @@ impl TruthReport {
             "ground truth of {} runs, {} browses ({} useful)\n\
              heuristic judge accuracy               {}\n\
              heuristic rejections really useless    {}\n\
+             useless pages the heuristic rejects    {}\n\
              mined negatives that are evidence      {} of {} (paper), {} of {} (reference)\n\
              post-browse words vs usefulness, r     {}\n\
              mean words after a useful page         {}\n\
@@ -176,6 +181,7 @@ impl TruthReport {
             self.useful,
             f(self.judge_accuracy),
             f(self.judge_reject_precision),
+            f(self.judge_reject_recall),
             f(self.false_negative_share),
             self.negatives,
             f(self.reference_false_negative_share),

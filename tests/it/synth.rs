@@ -77,13 +77,20 @@ fn the_truth_report_sees_the_signals() {
     let rep = synth::report::report(d.path()).unwrap();
     assert_eq!(rep.runs, 120);
     assert!(rep.browses > 200 && rep.useful > 50, "{rep:?}");
-    // Useful pages get longer reasoning; rejections in words are caught by the heuristic judge.
+    // Useful pages get longer reasoning. The agent's words were not written against the
+    // heuristic's rules, so the judge catches some rejections and misses others (hedged,
+    // partial and implicit ones), and rejects some useful pages whose note admits a gap.
     assert!(rep.length_usefulness_r.unwrap() > 0.3, "{rep:?}");
     assert!(rep.mean_words_useful.unwrap() > rep.mean_words_useless.unwrap());
-    assert!(rep.judge_accuracy.unwrap() > 0.7, "{rep:?}");
-    assert!(rep.judge_reject_precision.unwrap() > 0.9, "{rep:?}");
-    assert!(rep.render().contains("heuristic judge accuracy"));
-    // With no rejections in words at all, the heuristic has nothing to catch.
+    assert!(rep.judge_accuracy.unwrap() > 0.6, "{rep:?}");
+    let (precision, recall) = (
+        rep.judge_reject_precision.unwrap(),
+        rep.judge_reject_recall.unwrap(),
+    );
+    assert!(precision > 0.3 && precision < 1.0, "{rep:?}");
+    assert!(recall > 0.05 && recall < 0.8, "{rep:?}");
+    assert!(rep.render().contains("useless pages the heuristic rejects"));
+    // With no rejections in words at all, every rejection the heuristic makes is a mistake.
     let e = tempfile::tempdir().unwrap();
     let quiet = Knobs {
         reject_rate: 0.0,
@@ -91,7 +98,10 @@ fn the_truth_report_sees_the_signals() {
     };
     synth::generate(e.path(), 60, 800, 3, &quiet).unwrap();
     let rep = synth::report::report(e.path()).unwrap();
-    assert_eq!(rep.judge_reject_precision, None, "{rep:?}");
+    assert!(
+        matches!(rep.judge_reject_precision, None | Some(0.0)),
+        "{rep:?}"
+    );
 }
 
 #[test]
