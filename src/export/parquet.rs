@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use polars::prelude::{
-    Column, DataFrame, IntoColumn, ListChunked, NamedFrom, ParquetWriter, Series,
+    Column, CompatLevel, DataFrame, IntoColumn, KeyValueMetadata, ListChunked, NamedFrom, ParquetWriter,
+    SchemaExt, Series,
 };
 
 use super::rows::Filled;
@@ -109,7 +110,16 @@ impl ParquetRows {
         };
         let mut df = self.frame().map_err(err)?;
         let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        ParquetWriter::new(file).finish(&mut df).map_err(err)?;
+        // Polars records its own Arrow schema in the file, with string views, and pandas cannot
+        // turn a list of string views into a column: record the schema in the oldest Arrow form
+        // (large strings and lists) instead, which every Arrow reader knows.
+        let arrow = df.schema().to_arrow(CompatLevel::oldest());
+        let key = polars_parquet::write::schema_to_metadata_key(&arrow);
+        let meta = KeyValueMetadata::from_static(vec![(key.key, key.value.unwrap_or_default())]);
+        ParquetWriter::new(file)
+            .with_key_value_metadata(Some(meta))
+            .finish(&mut df)
+            .map_err(err)?;
         Ok(())
     }
 }
