@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use polars::prelude::{
-    Column, CompatLevel, DataFrame, IntoColumn, KeyValueMetadata, ListChunked, NamedFrom, ParquetWriter,
-    SchemaExt, Series,
+    Column, CompatLevel, DataFrame, IntoColumn, KeyValueMetadata, ListChunked, NamedFrom,
+    ParquetWriter, SchemaExt, Series,
 };
 
 use super::rows::Filled;

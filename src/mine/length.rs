@@ -1,14 +1,16 @@
 //! Post-browse reasoning length: whitespace words, or token ids of a Hugging Face tokenizer
-//! (without special tokens, with truncation and padding switched off).
+//! (without special tokens, with truncation and padding switched off), counted without building
+//! encodings (see [`super::tokens`]).
 
 use std::path::Path;
 
+use super::tokens::TokenCounter;
 use crate::error::Error;
 
 /// How `l` is measured.
 pub enum Length {
     Words,
-    Tokens(Box<tokenizers::Tokenizer>),
+    Tokens(TokenCounter),
 }
 
 impl Length {
@@ -28,7 +30,7 @@ impl Length {
             message: e.to_string(),
         })?;
         tk.with_padding(None);
-        Ok(Length::Tokens(Box::new(tk)))
+        Ok(Length::Tokens(TokenCounter::new(Box::new(tk))))
     }
 
     pub fn name(&self) -> &'static str {
@@ -42,9 +44,8 @@ impl Length {
         match self {
             Length::Words => text.split_whitespace().count(),
             Length::Tokens(tk) => tk
-                .encode_fast(text, false)
-                .map(|e| e.len())
-                .unwrap_or_else(|_| text.split_whitespace().count()),
+                .count(text)
+                .unwrap_or_else(|| text.split_whitespace().count()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod length;
 mod pair;
 mod paper;
 mod reference;
+pub mod tokens;
 mod weight;
 
 pub use length::Length;

@@ -15,6 +15,7 @@ mod server;
 mod stats;
 mod supervision;
 mod synth;
+mod tokens;
 mod train;
 mod training;
 mod tui;
