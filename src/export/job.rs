@@ -55,6 +55,7 @@ pub fn mine_files(
         files: 0,
         load_errors: Vec::new(),
     };
+    let spill = out.texts.as_ref().and_then(RunTexts::spill_target);
     for batch in files.chunks(BATCH) {
         let parts: Vec<Part> = batch
             .par_iter()
@@ -75,11 +76,19 @@ pub fn mine_files(
                         t.offer_run(run);
                     }
                 }
+                // Each worker writes its file's texts; the merge below only moves offsets.
+                let mut errors = fl.errors;
+                if let (Some(t), Some(f)) = (texts.as_mut(), spill.as_ref())
+                    && let Err(e) = t.spill(f)
+                {
+                    errors.push(InputError::new(path, e.to_string()));
+                    texts = None;
+                }
                 Part {
                     pairs,
                     counts,
                     texts,
-                    errors: fl.errors,
+                    errors,
                     counted: fl.skipped.is_none(),
                 }
             })

@@ -1,10 +1,10 @@
 //! One document, one text: wherever a document appears (positive or negative, in any export, in
 //! training), its text comes from here and is built one way. With a corpus, from the corpus.
 //! Without one, the best text the loaded runs showed anywhere: a page a browse fetched beats a
-//! search snippet, a longer page beats a shorter one, and the first seen wins a tie; the title is
+//! search snippet, a longer text (in bytes) beats a shorter one, and the first seen wins a tie; the title is
 //! the first non-empty one any search hit gave.
 
-use std::collections::HashMap;
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 use crate::corpus::DocIndex;
 use crate::error::Error;
@@ -44,43 +44,62 @@ struct Entry {
     at: (u64, u32),
 }
 
+/// A temporary file that collections spill their texts into, from any thread: each spill
+/// reserves its own range and writes it with one call.
+pub struct SpillFile {
+    file: std::fs::File,
+    len: std::sync::atomic::AtomicU64,
+}
+
+impl SpillFile {
+    fn append(&self, b: &[u8]) -> Result<u64, Error> {
+        let at = self
+            .len
+            .fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        write_at(&self.file, b, at).map_err(|e| Error::io("temporary text store", e))?;
+        Ok(at)
+    }
+}
+
 /// Where the texts' bytes are kept: in memory, or in a temporary file when mining streams many
 /// files (memory then holds only ids, titles and offsets).
 enum Store {
     Mem(Vec<u8>),
-    Disk { file: std::fs::File, len: u64 },
+    Disk(std::sync::Arc<SpillFile>),
 }
 
 impl Store {
-    fn put(&mut self, text: &str) -> Result<(u64, u32), Error> {
-        let b = text.as_bytes();
-        let n = u32::try_from(b.len()).unwrap_or(u32::MAX) as usize;
+    fn put(&mut self, b: &[u8]) -> Result<(u64, u32), Error> {
+        let n = b.len().min(u32::MAX as usize);
+        let b = &b[..n];
         match self {
             Store::Mem(v) => {
                 let at = v.len() as u64;
-                v.extend_from_slice(&b[..n]);
+                v.extend_from_slice(b);
                 Ok((at, n as u32))
             }
-            Store::Disk { file, len } => {
-                let at = *len;
-                write_at(file, &b[..n], at).map_err(|e| Error::io("temporary text store", e))?;
-                *len += n as u64;
-                Ok((at, n as u32))
+            Store::Disk(f) => Ok((f.append(b)?, n as u32)),
+        }
+    }
+
+    fn bytes(&self, (at, n): (u64, u32)) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+        match self {
+            Store::Mem(v) => Ok(std::borrow::Cow::Borrowed(
+                &v[at as usize..at as usize + n as usize],
+            )),
+            Store::Disk(f) => {
+                let mut buf = vec![0; n as usize];
+                read_at(&f.file, &mut buf, at).map_err(|e| Error::io("temporary text store", e))?;
+                Ok(std::borrow::Cow::Owned(buf))
             }
         }
     }
 
-    fn get(&self, (at, n): (u64, u32)) -> Result<String, Error> {
-        let bytes = match self {
-            Store::Mem(v) => v[at as usize..at as usize + n as usize].to_vec(),
-            Store::Disk { file, .. } => {
-                let mut buf = vec![0; n as usize];
-                read_at(file, &mut buf, at).map_err(|e| Error::io("temporary text store", e))?;
-                buf
-            }
-        };
-        // Stored whole strings only, so this is valid UTF-8.
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    fn get(&self, at: (u64, u32)) -> Result<String, Error> {
+        let bytes = self.bytes(at)?.into_owned();
+        // Only whole strings are stored, so this is valid UTF-8.
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 }
 
@@ -108,7 +127,7 @@ fn read_at(f: &std::fs::File, mut b: &mut [u8], mut at: u64) -> std::io::Result<
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
-        b = &mut b[n..];
+        b = &mut std::mem::take(&mut b)[n..];
         at += n as u64;
     }
     Ok(())
@@ -123,7 +142,7 @@ pub struct RunTexts {
 impl Default for RunTexts {
     fn default() -> Self {
         RunTexts {
-            docs: HashMap::new(),
+            docs: HashMap::default(),
             store: Store::Mem(Vec::new()),
         }
     }
@@ -143,9 +162,35 @@ impl RunTexts {
     pub fn on_disk() -> Result<RunTexts, Error> {
         let file = tempfile::tempfile().map_err(|e| Error::io("temporary text store", e))?;
         Ok(RunTexts {
-            docs: HashMap::new(),
-            store: Store::Disk { file, len: 0 },
+            docs: HashMap::default(),
+            store: Store::Disk(std::sync::Arc::new(SpillFile {
+                file,
+                len: std::sync::atomic::AtomicU64::new(0),
+            })),
         })
+    }
+
+    /// The file this collection keeps its texts in, for collections made elsewhere to spill
+    /// into before they are absorbed here.
+    pub fn spill_target(&self) -> Option<std::sync::Arc<SpillFile>> {
+        match &self.store {
+            Store::Disk(f) => Some(f.clone()),
+            Store::Mem(_) => None,
+        }
+    }
+
+    /// Moves an in-memory collection's texts into `file` with one write (any thread may do it);
+    /// absorbing it into the collection that owns `file` then copies no text.
+    pub fn spill(&mut self, file: &std::sync::Arc<SpillFile>) -> Result<(), Error> {
+        let Store::Mem(buf) = &self.store else {
+            return Ok(());
+        };
+        let base = file.append(buf)?;
+        for e in self.docs.values_mut() {
+            e.at.0 += base;
+        }
+        self.store = Store::Disk(file.clone());
+        Ok(())
     }
 
     fn offer(&mut self, docid: &str, title: Option<&str>, text: Option<(&str, bool)>) {
@@ -164,11 +209,11 @@ impl RunTexts {
         };
         let rank = Rank {
             page,
-            len: text.chars().count(),
+            len: text.len(),
         };
         if e.rank.is_none_or(|r| rank > r) {
             // A store that cannot take the text keeps the earlier one.
-            if let Ok(at) = self.store.put(text) {
+            if let Ok(at) = self.store.put(text.as_bytes()) {
                 e.rank = Some(rank);
                 e.at = at;
             }
@@ -194,21 +239,33 @@ impl RunTexts {
         }
     }
 
-    /// Takes in a collection made from later runs, as if its runs had been offered here.
+    /// Takes in a collection made from later runs, as if its runs had been offered here (offers
+    /// within `other` are already resolved, and documents do not affect each other).
     pub fn absorb(&mut self, other: RunTexts) {
-        let mut docs: Vec<(String, Entry)> = other.docs.into_iter().collect();
-        // Offers within `other` were already resolved; order across documents does not matter.
-        docs.sort_by(|a, b| a.0.cmp(&b.0));
-        for (id, e) in docs {
-            let text = match e.rank {
-                Some(r) => other.store.get(e.at).ok().map(|t| (t, r.page)),
-                None => None,
+        for (id, theirs) in other.docs {
+            let mine = self.docs.entry(id).or_insert(Entry {
+                title: None,
+                rank: None,
+                at: (0, 0),
+            });
+            if mine.title.is_none() {
+                mine.title = theirs.title;
+            }
+            let Some(rank) = theirs.rank else { continue };
+            if mine.rank.is_some_and(|r| rank <= r) {
+                continue;
+            }
+            let at = match (&self.store, &other.store) {
+                (Store::Disk(a), Store::Disk(b)) if std::sync::Arc::ptr_eq(a, b) => Ok(theirs.at),
+                _ => other
+                    .store
+                    .bytes(theirs.at)
+                    .and_then(|b| self.store.put(&b)),
             };
-            self.offer(
-                &id,
-                e.title.as_deref(),
-                text.as_ref().map(|(t, p)| (t.as_str(), *p)),
-            );
+            if let Ok(at) = at {
+                mine.rank = Some(rank);
+                mine.at = at;
+            }
         }
     }
 

@@ -42,7 +42,8 @@ impl WriteReport {
     }
 }
 
-const CHUNK: usize = 1024;
+/// Pairs a worker turns into rows at once; a few chunks a thread are in memory together.
+const CHUNK: usize = 256;
 
 /// Rows of `pairs` (in order) with their texts, as JSON lines or Parquet rows.
 fn rows(
@@ -95,7 +96,8 @@ pub fn write_pairs(
     };
     let mut table = ParquetRows::default();
     // A bounded number of chunks is built at once, then written in order.
-    for group in pairs.chunks(CHUNK * 16) {
+    let at_once = CHUNK * 2 * rayon::current_num_threads().max(1);
+    for group in pairs.chunks(at_once) {
         let parts: Vec<_> = group
             .par_chunks(CHUNK)
             .map(|c| rows(c, texts, opts))

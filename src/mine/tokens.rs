@@ -81,7 +81,11 @@ impl TokenCounter {
 }
 
 fn is_control(c: char) -> bool {
-    !matches!(c, '\t' | '\n' | '\r') && c.is_other()
+    if c.is_ascii() {
+        // The only ASCII characters in the "other" categories are the controls (Cc).
+        return c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    }
+    c.is_other()
 }
 
 fn is_whitespace(c: char) -> bool {
@@ -103,7 +107,11 @@ fn is_chinese_char(c: char) -> bool {
 }
 
 fn is_bert_punc(c: char) -> bool {
-    c.is_ascii_punctuation() || c.is_punctuation()
+    if c.is_ascii() {
+        // ASCII punctuation covers every ASCII character in the punctuation categories.
+        return c.is_ascii_punctuation();
+    }
+    c.is_punctuation()
 }
 
 impl BertWordPiece {

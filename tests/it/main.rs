@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod consumers;
 mod corpus;
 mod evaluation;
 mod export;

@@ -1,0 +1,33 @@
+"""Loads lrat's exports with the consumers' own readers (run by tests/it/consumers.rs).
+
+usage: check_exports.py DIR   where DIR holds pairs.parquet, pairs.jsonl (lrat schema) and st.jsonl
+"""
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+from datasets import load_dataset
+
+d = Path(sys.argv[1])
+
+# pandas, default settings: the Parquet file has the JSON lines' rows and shapes.
+frame = pd.read_parquet(d / "pairs.parquet")
+rows = [json.loads(line) for line in (d / "pairs.jsonl").read_text().splitlines()]
+assert len(frame) == len(rows), (len(frame), len(rows))
+for column in ["pos_id", "pos", "neg_id", "neg"]:
+    got = [list(x) for x in frame[column]]
+    want = [r[column] for r in rows]
+    assert got == want, column
+assert list(frame["satisfied"]) == [r["satisfied"] for r in rows]
+assert list(frame["reweight_rate"]) == [r["reweight_rate"] for r in rows]
+
+# datasets (what sentence-transformers trains from): every row has every column, no None.
+st = load_dataset("json", data_files=str(d / "st.jsonl"), split="train")
+assert st.column_names[:2] == ["anchor", "positive"], st.column_names
+negatives = [c for c in st.column_names if c.startswith("negative_")]
+assert negatives, st.column_names
+for row in st:
+    assert all(isinstance(v, str) and v for v in row.values()), row
+
+print(f"consumers read {len(frame)} parquet rows and {len(st)} st rows ({len(negatives)} negatives each)")
