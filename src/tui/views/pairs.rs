@@ -35,14 +35,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(
                     inert(&format!("{} {}", p.pair.pos_id, one_line(&p.title, 40))).into_owned(),
                 ),
-                Cell::from(format!(
-                    "{} ({src})",
-                    match p.verdict {
-                        Some(Verdict::Relevant) => "accept",
-                        Some(Verdict::NotRelevant) => "reject",
-                        None => "pending",
-                    }
-                ))
+                Cell::from(match p.verdict {
+                    Some(Verdict::Relevant) => format!("accept ({src})"),
+                    Some(Verdict::NotRelevant) => format!("reject ({src})"),
+                    None => "pending".to_string(),
+                })
                 .style(vstyle),
                 Cell::from(
                     p.pair

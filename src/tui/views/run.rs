@@ -73,7 +73,7 @@ fn verdict_style(v: Option<Verdict>, theme: &Theme) -> Style {
 }
 
 fn verdict_name(v: Option<Verdict>) -> &'static str {
-    v.map_or("unjudged", Verdict::name)
+    v.map_or("pending", Verdict::name)
 }
 
 fn timeline_line(
