@@ -63,7 +63,6 @@ pub fn mine_files(
                 let fl = load_file(path, *explicit, read);
                 let mut counts = MineCounts::default();
                 let mut pairs = Vec::new();
-                let mut texts = collect_texts.then(RunTexts::default);
                 for run in &fl.runs {
                     let cands = mine_run(run, labels, policy, &mut counts);
                     pairs.extend(
@@ -72,18 +71,18 @@ pub fn mine_files(
                             .filter(|c| c.status.emitted())
                             .map(|c| c.pair),
                     );
-                    if let Some(t) = texts.as_mut() {
-                        t.offer_run(run);
-                    }
                 }
                 // Each worker writes its file's texts; the merge below only moves offsets.
                 let mut errors = fl.errors;
-                if let (Some(t), Some(f)) = (texts.as_mut(), spill.as_ref())
-                    && let Err(e) = t.spill(f)
+                let texts = match collect_texts.then(|| RunTexts::collect(&fl.runs, spill.as_ref()))
                 {
-                    errors.push(InputError::new(path, e.to_string()));
-                    texts = None;
-                }
+                    Some(Ok(t)) => Some(t),
+                    Some(Err(e)) => {
+                        errors.push(InputError::new(path, e.to_string()));
+                        None
+                    }
+                    None => None,
+                };
                 Part {
                     pairs,
                     counts,

@@ -133,6 +133,36 @@ fn read_at(f: &std::fs::File, mut b: &mut [u8], mut at: u64) -> std::io::Result<
     Ok(())
 }
 
+/// A document's first title and best text so far, borrowed from the runs.
+type Best<'r> = (Option<&'r str>, Option<(&'r str, Rank)>);
+
+/// Decides each document's title and text over some runs without copying anything.
+#[derive(Default)]
+struct Picker<'r> {
+    best: HashMap<&'r str, Best<'r>>,
+    /// Documents in the order first seen.
+    order: Vec<&'r str>,
+}
+
+impl<'r> Picker<'r> {
+    fn offer(&mut self, docid: &'r str, title: Option<&'r str>, text: Option<(&'r str, bool)>) {
+        let order = &mut self.order;
+        let e = self.best.entry(docid).or_insert_with(|| {
+            order.push(docid);
+            (None, None)
+        });
+        if e.0.is_none() {
+            e.0 = title.filter(|t| !t.trim().is_empty());
+        }
+        if let Some((t, page)) = text.filter(|(t, _)| !t.trim().is_empty()) {
+            let rank = Rank { page, len: t.len() };
+            if e.1.is_none_or(|(_, r)| rank > r) {
+                e.1 = Some((t, rank));
+            }
+        }
+    }
+}
+
 /// The best text the loaded runs showed for each document.
 pub struct RunTexts {
     docs: HashMap<String, Entry>,
@@ -151,11 +181,8 @@ impl Default for RunTexts {
 impl RunTexts {
     /// Collected from runs in memory.
     pub fn from_runs(runs: &[Run]) -> RunTexts {
-        let mut t = RunTexts::default();
-        for r in runs {
-            t.offer_run(r);
-        }
-        t
+        // In memory nothing can fail.
+        RunTexts::collect(runs, None).unwrap_or_default()
     }
 
     /// An empty collection whose texts go to a temporary file.
@@ -193,50 +220,64 @@ impl RunTexts {
         Ok(())
     }
 
-    fn offer(&mut self, docid: &str, title: Option<&str>, text: Option<(&str, bool)>) {
-        let e = self.docs.entry(docid.to_string()).or_insert(Entry {
-            title: None,
-            rank: None,
-            at: (0, 0),
-        });
-        if e.title.is_none()
-            && let Some(t) = title.filter(|t| !t.trim().is_empty())
-        {
-            e.title = Some(t.to_string());
-        }
-        let Some((text, page)) = text.filter(|(t, _)| !t.trim().is_empty()) else {
-            return;
-        };
-        let rank = Rank {
-            page,
-            len: text.len(),
-        };
-        if e.rank.is_none_or(|r| rank > r) {
-            // A store that cannot take the text keeps the earlier one.
-            if let Ok(at) = self.store.put(text.as_bytes()) {
-                e.rank = Some(rank);
-                e.at = at;
+    /// The best texts of `runs` (in order), copied once into this collection's store: a map
+    /// that borrows from the runs decides first, then only the winners are written.
+    pub fn collect(
+        runs: &[Run],
+        file: Option<&std::sync::Arc<SpillFile>>,
+    ) -> Result<RunTexts, Error> {
+        let mut p = Picker::default();
+        for run in runs {
+            for s in &run.steps {
+                match &s.kind {
+                    StepKind::Search(x) => {
+                        for h in &x.hits {
+                            p.offer(&h.docid, h.title.as_deref(), Some((&h.snippet, false)));
+                        }
+                    }
+                    StepKind::Browse(b) => {
+                        if let (Some(d), Some(t), None) = (&b.docid, &b.text, &b.error) {
+                            p.offer(d, None, Some((t, true)));
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
-    }
-
-    /// Everything one run showed: search hits (title and snippet) and fetched pages.
-    pub fn offer_run(&mut self, run: &Run) {
-        for s in &run.steps {
-            match &s.kind {
-                StepKind::Search(x) => {
-                    for h in &x.hits {
-                        self.offer(&h.docid, h.title.as_deref(), Some((&h.snippet, false)));
-                    }
+        let bytes: usize = p
+            .best
+            .values()
+            .filter_map(|e| e.1.map(|(t, _)| t.len()))
+            .sum();
+        let mut buf = Vec::with_capacity(bytes);
+        let mut docs = HashMap::with_capacity_and_hasher(p.order.len(), Default::default());
+        for id in p.order {
+            let (title, text) = p.best[id];
+            let (rank, at) = match text {
+                Some((t, r)) => {
+                    let at = (buf.len() as u64, t.len().min(u32::MAX as usize) as u32);
+                    buf.extend_from_slice(&t.as_bytes()[..at.1 as usize]);
+                    (Some(r), at)
                 }
-                StepKind::Browse(b) => {
-                    if let (Some(d), Some(t), None) = (&b.docid, &b.text, &b.error) {
-                        self.offer(d, None, Some((t, true)));
-                    }
-                }
-                _ => {}
-            }
+                None => (None, (0, 0)),
+            };
+            docs.insert(
+                id.to_string(),
+                Entry {
+                    title: title.map(str::to_string),
+                    rank,
+                    at,
+                },
+            );
         }
+        let mut out = RunTexts {
+            docs,
+            store: Store::Mem(buf),
+        };
+        if let Some(f) = file {
+            out.spill(f)?;
+        }
+        Ok(out)
     }
 
     /// Takes in a collection made from later runs, as if its runs had been offered here (offers

@@ -122,6 +122,26 @@ impl Status {
     }
 }
 
+/// What a browse's effective verdict makes of its pair in `mode`, counted: the one place that
+/// decides between positive, dropped (paper), rejected row (reference) and unjudged.
+fn fate(verdict: Option<Verdict>, mode: Mode, counts: &mut MineCounts) -> Status {
+    match (verdict, mode) {
+        (Some(Verdict::Relevant), _) => Status::Positive,
+        (Some(Verdict::NotRelevant), Mode::Paper) => {
+            counts.dropped_by_verdict += 1;
+            Status::Dropped
+        }
+        (Some(Verdict::NotRelevant), Mode::Reference) => {
+            counts.rejected_emitted += 1;
+            Status::RejectedRow
+        }
+        (None, _) => {
+            counts.unjudged += 1;
+            Status::Unjudged
+        }
+    }
+}
+
 /// A browse that could pair: its pair (negatives as they would be), verdict and fate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {

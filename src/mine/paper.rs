@@ -3,9 +3,8 @@
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, Candidate, MineCounts, Pair, Status};
+use super::{BrowseInfo, Candidate, MineCounts, Mode, Pair, Status};
 use crate::run::{Run, StepKind};
-use crate::verdict::Verdict;
 
 pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
     let browsed_anywhere: HashSet<&str> = run
@@ -26,17 +25,7 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<C
         let Some(StepKind::Search(search)) = run.step(s).map(|x| &x.kind) else {
             continue;
         };
-        let status = match b.verdict {
-            Some(Verdict::Relevant) => Status::Positive,
-            Some(Verdict::NotRelevant) => {
-                counts.dropped_by_verdict += 1;
-                Status::Dropped
-            }
-            None => {
-                counts.unjudged += 1;
-                Status::Unjudged
-            }
-        };
+        let status = super::fate(b.verdict, Mode::Paper, counts);
         let neg_id: Vec<String> = search
             .hits
             .iter()

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, Candidate, MineCounts, Pair, Status};
+use super::{BrowseInfo, Candidate, MineCounts, Mode, Pair, Status};
 use crate::run::{Run, StepKind};
 use crate::verdict::Verdict;
 
@@ -124,17 +124,7 @@ fn emit_group(
             counts.unattributed += 1;
             continue;
         };
-        let status = match b.verdict {
-            Some(Verdict::Relevant) => Status::Positive,
-            Some(Verdict::NotRelevant) => {
-                counts.rejected_emitted += 1;
-                Status::RejectedRow
-            }
-            None => {
-                counts.unjudged += 1;
-                Status::Unjudged
-            }
-        };
+        let status = super::fate(b.verdict, Mode::Reference, counts);
         let neg_id = if status == Status::Positive {
             base.clone()
         } else {

@@ -257,3 +257,48 @@ fn weights_over_all_pairs() {
     assert!((pairs[1].reweight_rate - raw(2.0) / mu).abs() < 1e-12);
     assert_eq!(pairs[3].reweight_rate, 1.0);
 }
+
+/// With a judge, a browse it has no verdict for is neither a positive nor a negative, in either
+/// mode; its document is not a negative of later pairs while its search is still in play.
+#[test]
+fn unjudged_browses_are_neither_positive_nor_negative() {
+    // Search q1 returns a, b, c; the agent browses a (unjudged) and then b (judged relevant).
+    let x = run(vec![
+        s("q1", &["a", "b", "c"]),
+        b("a"),
+        r("hmm"),
+        b("b"),
+        r("the page has it"),
+    ]);
+    let mut verdicts = Verdicts::default();
+    verdicts.insert("r", 3, Verdict::Relevant);
+    for mode in [Mode::Paper, Mode::Reference] {
+        let labels = Effective::new(Some(&verdicts), None);
+        let policy = Policy {
+            mode,
+            length: &Length::Words,
+        };
+        let mut counts = MineCounts::default();
+        let cands = mine::mine_run(&x, &labels, &policy, &mut counts);
+        let pairs = emitted(cands.clone());
+        assert_eq!(counts.unjudged, 1, "{mode:?}");
+        assert_eq!(pairs.len(), 1, "{mode:?}: {pairs:?}");
+        assert_eq!(pairs[0].pos_id, "b");
+        assert_eq!(pairs[0].neg_id, vec!["c"], "{mode:?}: a is not a negative");
+        let a = cands.iter().find(|c| c.pair.pos_id == "a").unwrap();
+        assert_eq!(a.status, mine::Status::Unjudged);
+        assert_eq!(a.verdict, None);
+        // The naive reading makes it a positive again.
+        let naive = Effective {
+            unjudged: Unjudged::Relevant,
+            ..labels
+        };
+        let pairs = emitted(mine::mine_run(
+            &x,
+            &naive,
+            &policy,
+            &mut MineCounts::default(),
+        ));
+        assert_eq!(pairs.len(), 2, "{mode:?}");
+    }
+}
