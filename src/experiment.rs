@@ -335,7 +335,7 @@ fn train_arm(
     })
 }
 
-fn mean_sd(xs: &[f64]) -> (f64, f64) {
+pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     let n = xs.len().max(1) as f64;
     let mean = xs.iter().sum::<f64>() / n;
     let var = if xs.len() > 1 {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::synth::KnobArgs;
-use crate::experiment::{Ablation, run};
+use crate::experiment::{Ablation, Arm, mean_sd, run};
 use crate::synth;
 use crate::train::scratch::ScratchShape;
 use crate::train::worker::TrainConfig;
@@ -25,7 +25,7 @@ enum Experiment {
     Ablation(AblationArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct AblationArgs {
     /// Working folder: the simulated data (unless --data), start models, trained models.
     #[arg(long)]
@@ -68,50 +68,132 @@ struct AblationArgs {
     /// Also write the whole report (every seed and arm) as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Run the arms at each value of a knob of the simulated agent, e.g.
+    /// `length-signal=0,0.5,1`: each value simulates its own data under OUT/length-signal-V/,
+    /// and a summary gives (filter + weights) − (filter) per value, paired by seed.
+    #[arg(long, value_parser = parse_sweep)]
+    sweep: Option<Sweep>,
     /// The simulated agent (when the data is simulated here).
     #[command(flatten)]
     knobs: KnobArgs,
 }
 
+/// A knob and the values to run it at.
+#[derive(Debug, Clone)]
+struct Sweep {
+    values: Vec<f64>,
+}
+
+fn parse_sweep(s: &str) -> Result<Sweep, String> {
+    let (name, values) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected KNOB=V1,V2,… (e.g. length-signal=0,0.5,1)"))?;
+    if name.trim() != "length-signal" {
+        return Err(format!(
+            "`{name}`: only length-signal can be swept (e.g. length-signal=0,0.5,1)"
+        ));
+    }
+    let values = values
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| (0.0..=1.0).contains(x))
+                .ok_or_else(|| format!("`{v}`: a length signal is a number from 0 to 1"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Sweep { values })
+}
+
 impl ExperimentArgs {
     pub fn run(self) -> color_eyre::Result<()> {
         let Experiment::Ablation(a) = self.what;
-        let data = match &a.data {
-            Some(_) if a.knobs.knobs() != synth::Knobs::default() => {
-                return Err(color_eyre::eyre::eyre!(
-                    "the agent's knobs apply to data simulated here; --data uses a workspace as it is (simulate it with `lrat synth` and those knobs)"
-                ));
-            }
-            Some(d) => d.clone(),
-            None => simulated(&a)?,
-        };
-        let ablation = Ablation {
-            data,
-            out: a.out.clone(),
-            seeds: a.seeds.clone(),
-            model: a.model.clone(),
-            config: TrainConfig {
-                epochs: a.epochs,
-                batch: a.batch,
-                group: a.group,
-                temperature: a.temperature,
-                // The arms load the saved start model, so say the scratch rate here.
-                lr: a.lr.or(a.model.is_none().then_some(3e-4)),
-                holdout: a.holdout,
-                query_max_len: a.query_max_len,
-                passage_max_len: a.passage_max_len,
-                ..TrainConfig::default()
-            },
-            scratch: ScratchShape::default(),
-        };
-        let report = run(&ablation, &mut |line| eprintln!("{line}"))?;
-        if let Some(p) = &a.json {
-            std::fs::write(p, serde_json::to_string_pretty(&report)? + "\n")
-                .map_err(|e| crate::error::Error::io(p, e))?;
+        match a.sweep.clone() {
+            Some(sweep) => run_sweep(a, &sweep),
+            None => run_one(&a).map(|_| ()),
         }
-        print!("{}", report.render());
-        Ok(())
     }
+}
+
+/// The arms at each value of the length signal, then the weights' paired effect per value.
+fn run_sweep(a: AblationArgs, sweep: &Sweep) -> color_eyre::Result<()> {
+    if a.data.is_some() {
+        return Err(color_eyre::eyre::eyre!(
+            "--sweep simulates data for each value; it cannot be combined with --data"
+        ));
+    }
+    let mut summary = Vec::new();
+    for &v in &sweep.values {
+        let mut one = AblationArgs {
+            out: a.out.join(format!("length-signal-{v}")),
+            json: a
+                .json
+                .as_ref()
+                .map(|p| p.with_extension(format!("length-signal-{v}.json"))),
+            sweep: None,
+            ..a.clone()
+        };
+        one.knobs.length_signal = v;
+        println!("\n== length signal {v} ==");
+        let report = run_one(&one)?;
+        summary.push((v, report.paired(Arm::FilterWeights, Arm::Filter)));
+    }
+    println!("\n(+ filter + weights) − (+ filter), paired by seed");
+    println!(
+        "{:<14} {:<16} {:<16} {}",
+        "length signal", "evidence R@10", "evidence MRR", "weights better"
+    );
+    for (v, d) in summary {
+        let r: Vec<f64> = d.iter().map(|x| x.0).collect();
+        let m: Vec<f64> = d.iter().map(|x| x.1).collect();
+        let ((ra, rb), (ma, mb)) = (mean_sd(&r), mean_sd(&m));
+        let better = r.iter().filter(|x| **x > 0.0).count();
+        println!(
+            "{v:<14} {ra:+.3} ± {rb:.3}   {ma:+.3} ± {mb:.3}   {better} of {} seeds",
+            d.len()
+        );
+    }
+    Ok(())
+}
+
+/// One ablation: the data, the arms, the table.
+fn run_one(a: &AblationArgs) -> color_eyre::Result<crate::experiment::AblationReport> {
+    let data = match &a.data {
+        Some(_) if a.knobs.knobs() != synth::Knobs::default() => {
+            return Err(color_eyre::eyre::eyre!(
+                "the agent's knobs apply to data simulated here; --data uses a workspace as it is (simulate it with `lrat synth` and those knobs)"
+            ));
+        }
+        Some(d) => d.clone(),
+        None => simulated(a)?,
+    };
+    let ablation = Ablation {
+        data,
+        out: a.out.clone(),
+        seeds: a.seeds.clone(),
+        model: a.model.clone(),
+        config: TrainConfig {
+            epochs: a.epochs,
+            batch: a.batch,
+            group: a.group,
+            temperature: a.temperature,
+            // The arms load the saved start model, so say the scratch rate here.
+            lr: a.lr.or(a.model.is_none().then_some(3e-4)),
+            holdout: a.holdout,
+            query_max_len: a.query_max_len,
+            passage_max_len: a.passage_max_len,
+            ..TrainConfig::default()
+        },
+        scratch: ScratchShape::default(),
+    };
+    let report = run(&ablation, &mut |line| eprintln!("{line}"))?;
+    if let Some(p) = &a.json {
+        std::fs::write(p, serde_json::to_string_pretty(&report)? + "\n")
+            .map_err(|e| crate::error::Error::io(p, e))?;
+    }
+    print!("{}", report.render());
+    Ok(report)
 }
 
 /// The data simulated under `--out`: written now, or reused when it was written with the same

@@ -82,6 +82,10 @@ pub struct KnobArgs {
     /// Steps after which a run stops.
     #[arg(long, default_value_t = Knobs::default().max_steps)]
     max_steps: usize,
+    /// How much post-browse length reveals a page's grade: 0 (not at all) to 1 (length follows
+    /// the information taken, with noise).
+    #[arg(long, default_value_t = Knobs::default().length_signal)]
+    pub length_signal: f64,
 }
 
 impl KnobArgs {
@@ -98,6 +102,7 @@ impl KnobArgs {
             long_useless_rate: self.long_useless_rate,
             loop_rate: self.loop_rate,
             max_steps: self.max_steps,
+            length_signal: self.length_signal,
         }
     }
 }

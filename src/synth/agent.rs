@@ -34,6 +34,11 @@ pub struct Knobs {
     pub long_useless_rate: f64,
     /// Chance a run loops on searches without browsing and answers wrongly.
     pub loop_rate: f64,
+    /// How much the reasoning after a page reveals how much it helped: 0, its length does not
+    /// depend on the page's grade; 1, its length follows the information taken from the page
+    /// (with the noise real agents show). Data simulated before this knob existed reads as 0.
+    #[serde(default)]
+    pub length_signal: f64,
     /// Steps after which a run stops.
     pub max_steps: usize,
 }
@@ -52,6 +57,7 @@ impl Default for Knobs {
             long_useless_rate: 0.15,
             loop_rate: 0.05,
             max_steps: 60,
+            length_signal: 0.6,
         }
     }
 }
@@ -66,6 +72,20 @@ pub struct Truth {
     pub useful: bool,
     /// The page is one of the question's evidence documents.
     pub evidence: bool,
+    /// How much the page helped, in [0, 1]: 0.5–1 for the page the hop needed (by the share of
+    /// its facts the agent took), 0.4 for another hop's evidence, 0.2 for another entity's page
+    /// that names the entity sought (it narrows the next search), 0 otherwise.
+    pub grade: f64,
+}
+
+/// Filler words after a note of `note` words, so that the whole reasoning runs to a length
+/// drawn as when length says nothing (`usual`, 40–120 words) mixed by `signal` with the length
+/// the information taken calls for (20 + 160·grade words, times log-normal noise).
+fn filler_words(r: &mut Rng, note: usize, grade: f64, signal: f64) -> usize {
+    let usual = r.range(40, 120) as f64;
+    let driven = (20.0 + 160.0 * grade) * (0.2 * r.normal()).exp();
+    let total = (1.0 - signal) * usual + signal * driven;
+    (total.round() as usize).saturating_sub(note)
 }
 
 const FILLER: &[&str] = &[
@@ -129,6 +149,13 @@ pub fn simulate(
         .chain
         .iter()
         .map(|&e| world.docs[world.entities[e].doc].docid.clone())
+        .collect();
+    // Pages about an entity (not distractors): one that names the entity sought narrows the
+    // next search.
+    let about_entity: std::collections::HashSet<&str> = world
+        .entities
+        .iter()
+        .map(|e| world.docs[e.doc].docid.as_str())
         .collect();
     s.reason(format!(
         "The question asks: {} I will follow it one step at a time, starting from {}.",
@@ -206,25 +233,65 @@ pub fn simulate(
                     "output": format!("Document {}:\n{}\n{}", d.docid, d.title.clone().unwrap_or_default(), d.text),
                 }));
                 s.browses += 1;
+                let facts: Vec<&str> = d
+                    .text
+                    .split(". ")
+                    .map(|f| f.trim().trim_end_matches('.'))
+                    .filter(|f| !f.is_empty())
+                    .collect();
+                let other_hop = !useful && evidence.contains(&d.docid);
+                let names_it = !useful
+                    && about_entity.contains(d.docid.as_str())
+                    && d.text.contains(name.as_str());
+                let taken = if useful {
+                    r.range(1, facts.len().max(1))
+                } else {
+                    1
+                };
+                let grade = if useful {
+                    0.5 + 0.5 * taken as f64 / facts.len().max(1) as f64
+                } else if other_hop {
+                    0.4
+                } else if names_it {
+                    0.2
+                } else {
+                    0.0
+                };
                 s.truth.push(Truth {
                     run_id: q.id.clone(),
                     step: s.steps.len() - 1,
                     docid: d.docid.clone(),
                     useful,
                     evidence: evidence.contains(&d.docid),
+                    grade,
                 });
                 let rel = q.relations.get(h).copied().unwrap_or("answer");
                 let title = d.title.clone().unwrap_or_default();
+                let signal = knobs.length_signal.clamp(0.0, 1.0);
+                // The note quotes what was taken as far as length is allowed to reveal it.
+                let quoted = 1 + (signal * (taken - 1) as f64).round() as usize;
+                let fact = facts
+                    .iter()
+                    .take(quoted)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(". ");
                 let text = if useful {
                     found = true;
-                    let fact = d.text.split(". ").next().unwrap_or("");
                     let terse = r.chance(knobs.terse_rate);
-                    let note = language::useful(&mut r, name, &title, rel, fact, terse);
+                    let note = language::useful(&mut r, name, &title, rel, &fact, terse);
                     if terse {
                         note
                     } else {
-                        format!("{note} {}", filler(&mut r, 20, 90))
+                        let n = note.split_whitespace().count();
+                        let w = filler_words(&mut r, n, grade, signal);
+                        format!("{note} {}", filler(&mut r, w, w))
                     }
+                } else if grade > 0.0 {
+                    let note = language::partial_use(&mut r, name, &title, rel, &fact);
+                    let n = note.split_whitespace().count();
+                    let w = filler_words(&mut r, n, grade, signal);
+                    format!("{note} {}", filler(&mut r, w, w))
                 } else if r.chance(knobs.reject_rate) {
                     let style = language::worded_style(&mut r);
                     format!(

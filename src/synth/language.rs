@@ -124,6 +124,19 @@ pub fn useful(r: &mut Rng, name: &str, title: &str, rel: &str, fact: &str, terse
     out
 }
 
+const PARTIAL_USE: &[&str] = &[
+    "Not the page itself, but it says {fact}; that narrows where the {rel} of {name} might be.",
+    "A side route: {fact}. I can use that to search for the {rel} more precisely.",
+    "This mentions {name} in passing ({fact}), which gives me a better query for the {rel}.",
+];
+
+/// The note after a page that helped a little: what it gave and how that narrows the search.
+pub fn partial_use(r: &mut Rng, name: &str, title: &str, rel: &str, fact: &str) -> String {
+    let fact = fact.trim().trim_end_matches('.');
+    let t: &&str = r.pick(PARTIAL_USE);
+    capitalise(&fill(t, name, title, rel, fact))
+}
+
 /// The note after a page that did not help, in the given style.
 pub fn rejection(r: &mut Rng, style: Rejection, name: &str, title: &str, rel: &str) -> String {
     let list = match style {

@@ -19,6 +19,8 @@ struct TruthRow {
     run_id: String,
     step: usize,
     useful: bool,
+    /// Absent in data simulated before grades existed.
+    grade: Option<f64>,
 }
 
 /// The report.
@@ -44,6 +46,10 @@ pub struct TruthReport {
     pub length_usefulness_r: Option<f64>,
     pub mean_words_useful: Option<f64>,
     pub mean_words_useless: Option<f64>,
+    /// Spearman rank correlation of post-browse words with the page's grade, over every browse
+    /// and among useful pages only (what the intensity weights rely on).
+    pub length_grade_rho: Option<f64>,
+    pub length_grade_rho_useful: Option<f64>,
 }
 
 fn mean(xs: &[f64]) -> Option<f64> {
@@ -52,6 +58,14 @@ fn mean(xs: &[f64]) -> Option<f64> {
 
 /// Whether each browse helped, by run and step, from a simulator's `truth.jsonl`.
 pub fn read_truth(path: &Path) -> Result<HashMap<(String, usize), bool>, Error> {
+    Ok(read_grades(path)?
+        .into_iter()
+        .map(|(k, (useful, _))| (k, useful))
+        .collect())
+}
+
+/// Usefulness and grade of each browse, by run and step.
+pub fn read_grades(path: &Path) -> Result<HashMap<(String, usize), (bool, Option<f64>)>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut truth = HashMap::new();
     for (i, line) in text.lines().enumerate() {
@@ -60,7 +74,7 @@ pub fn read_truth(path: &Path) -> Result<HashMap<(String, usize), bool>, Error> 
         }
         let row: TruthRow = serde_json::from_str(line)
             .map_err(|e| Error::Input(InputError::from_json(path, i + 1, &e)))?;
-        truth.insert((row.run_id, row.step), row.useful);
+        truth.insert((row.run_id, row.step), (row.useful, row.grade));
     }
     Ok(truth)
 }
@@ -70,7 +84,7 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
     if let Some(e) = loaded.errors.first() {
         return Err(Error::Input(e.clone()));
     }
-    let truth = read_truth(&dir.join("truth.jsonl"))?;
+    let truth = read_grades(&dir.join("truth.jsonl"))?;
     let (qrels, _) = Qrels::read(&dir.join("qrels.txt"))?;
     let rules = heuristic::Rules::default_rules();
     let mut right = 0usize;
@@ -79,10 +93,12 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
     let mut rejected_useless = 0usize;
     let mut verdicts = Verdicts::default();
     let (mut lens, mut useful_flags) = (Vec::new(), Vec::new());
+    let mut grades: Vec<Option<f64>> = Vec::new();
     for b in browse_inputs(&loaded.runs) {
-        let Some(&useful) = truth.get(&(b.run_id.clone(), b.step)) else {
+        let Some(&(useful, grade)) = truth.get(&(b.run_id.clone(), b.step)) else {
             continue;
         };
+        grades.push(grade);
         let j = heuristic::judge(&rules, &b);
         judged += 1;
         right += usize::from((j.verdict == Verdict::Relevant) == useful);
@@ -130,6 +146,18 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
         .map(|(l, _)| *l)
         .collect();
     let r = point_biserial(&lens, &useful_flags);
+    let graded = |only_useful: bool| -> Option<f64> {
+        let (x, y): (Vec<f64>, Vec<f64>) = lens
+            .iter()
+            .zip(&grades)
+            .zip(&useful_flags)
+            .filter(|(_, u)| !only_useful || **u)
+            .map(|((l, g), _)| g.map(|g| (*l, g)))
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        spearman(&x, &y)
+    };
     Ok(TruthReport {
         runs: loaded.runs.len(),
         browses: judged,
@@ -146,22 +174,54 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
         length_usefulness_r: r,
         mean_words_useful: mean(&useful_l),
         mean_words_useless: mean(&useless_l),
+        length_grade_rho: graded(false),
+        length_grade_rho_useful: graded(true),
     })
+}
+
+/// Ranks with ties given their mean rank.
+fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        let mean = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = mean;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson correlation of two samples.
+fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len() as f64;
+    if x.len() < 3 {
+        return None;
+    }
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    (vx > 0.0 && vy > 0.0).then(|| cov / (vx.sqrt() * vy.sqrt()))
+}
+
+/// Spearman rank correlation (Pearson on ranks, ties averaged).
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson(&ranks(x), &ranks(y))
 }
 
 /// Pearson correlation of `x` with a 0/1 variable.
 pub fn point_biserial(x: &[f64], flag: &[bool]) -> Option<f64> {
-    let n = x.len() as f64;
-    if x.len() < 2 {
-        return None;
-    }
     let y: Vec<f64> = flag.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let cov: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    (vx > 0.0 && vy > 0.0).then(|| cov / (vx.sqrt() * vy.sqrt()))
+    pearson(x, &y)
 }
 
 impl TruthReport {
@@ -174,6 +234,7 @@ impl TruthReport {
              useless pages the heuristic rejects    {}\n\
              mined negatives that are evidence      {} of {} (paper), {} of {} (reference)\n\
              post-browse words vs usefulness, r     {}\n\
+             post-browse words vs grade, Spearman   {} (all pages), {} (useful pages)\n\
              mean words after a useful page         {}\n\
              mean words after a useless page        {}\n",
             self.runs,
@@ -187,6 +248,8 @@ impl TruthReport {
             f(self.reference_false_negative_share),
             self.reference_negatives,
             f(self.length_usefulness_r),
+            f(self.length_grade_rho),
+            f(self.length_grade_rho_useful),
             f(self.mean_words_useful),
             f(self.mean_words_useless),
         )

@@ -173,3 +173,30 @@ fn the_ablation_never_reuses_data_simulated_with_other_settings() {
     assert_ne!(code, 0);
     assert!(err.contains("--data uses a workspace as it is"), "{err}");
 }
+
+/// `--length-signal` is the premise of the intensity weights as a knob: at 0 the reasoning's
+/// length says nothing about how much a useful page helped, at 1 it follows it (with noise).
+#[test]
+fn the_length_signal_sets_how_much_length_reveals_the_grade() {
+    let rho = |signal: f64| {
+        let d = tempfile::tempdir().unwrap();
+        let knobs = Knobs {
+            length_signal: signal,
+            ..Knobs::default()
+        };
+        synth::generate(d.path(), 200, 1500, 3, &knobs).unwrap();
+        let truth = std::fs::read_to_string(d.path().join("truth.jsonl")).unwrap();
+        for line in truth.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let g = v["grade"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&g), "{line}");
+            assert_eq!(v["useful"].as_bool().unwrap(), g >= 0.5, "{line}");
+        }
+        let rep = synth::report::report(d.path()).unwrap();
+        assert!(rep.render().contains("post-browse words vs grade"));
+        rep.length_grade_rho_useful.unwrap()
+    };
+    let (none, full) = (rho(0.0), rho(1.0));
+    assert!(none.abs() < 0.15, "length says nothing at 0: {none}");
+    assert!(full > 0.25, "length follows the grade at 1: {full}");
+}
