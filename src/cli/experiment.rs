@@ -140,10 +140,7 @@ fn run_sweep(a: AblationArgs, sweep: &Sweep) -> color_eyre::Result<()> {
         summary.push((v, report.paired(Arm::FilterWeights, Arm::Filter)));
     }
     println!("\n(+ filter + weights) − (+ filter), paired by seed");
-    println!(
-        "{:<14} {:<16} {:<16} {}",
-        "length signal", "evidence R@10", "evidence MRR", "weights better"
-    );
+    println!("length signal  evidence R@10    evidence MRR     weights better");
     for (v, d) in summary {
         let r: Vec<f64> = d.iter().map(|x| x.0).collect();
         let m: Vec<f64> = d.iter().map(|x| x.1).collect();

@@ -64,8 +64,11 @@ pub fn read_truth(path: &Path) -> Result<HashMap<(String, usize), bool>, Error> 
         .collect())
 }
 
+/// Whether a browse helped, and its grade (absent in data simulated before grades).
+pub type Graded = (bool, Option<f64>);
+
 /// Usefulness and grade of each browse, by run and step.
-pub fn read_grades(path: &Path) -> Result<HashMap<(String, usize), (bool, Option<f64>)>, Error> {
+pub fn read_grades(path: &Path) -> Result<HashMap<(String, usize), Graded>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let mut truth = HashMap::new();
     for (i, line) in text.lines().enumerate() {
