@@ -1,8 +1,21 @@
-//! The `lrat` binary: parse arguments, install error and panic hooks, hand over to the library.
+//! The `lrat` binary: parse arguments, install the panic hook, hand over to the library, and
+//! report an expected failure as one plain line (crash reports are for bugs).
+
+use std::process::ExitCode;
 
 use clap::Parser;
 
-fn main() -> color_eyre::Result<()> {
-    lrat::terminal::install_hooks()?;
-    lrat::cli::run(lrat::cli::Cli::parse())
+fn main() -> ExitCode {
+    if let Err(e) = lrat::terminal::install_hooks() {
+        eprintln!("lrat: {}", lrat::terminal::plain_error(&e));
+        return ExitCode::FAILURE;
+    }
+    match lrat::cli::run(lrat::cli::Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            lrat::terminal::restore();
+            eprintln!("lrat: {}", lrat::terminal::plain_error(&e));
+            ExitCode::FAILURE
+        }
+    }
 }

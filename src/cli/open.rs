@@ -45,11 +45,22 @@ impl OpenArgs {
     }
 
     pub fn run(self) -> color_eyre::Result<()> {
+        use std::io::IsTerminal;
+        if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+            color_eyre::eyre::bail!(
+                "open needs a terminal on stdin and stdout (for the statistics without one: lrat stats RUNS…)"
+            );
+        }
         let runs = if self.runs.is_empty() {
             vec![crate::workspace::sample_dir()]
         } else {
             self.runs
         };
+        for r in &runs {
+            if !r.exists() {
+                color_eyre::eyre::bail!("{}: no such file or folder", r.display());
+            }
+        }
         tui::open(OpenOptions {
             runs,
             read: self.read.options(),

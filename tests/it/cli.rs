@@ -34,6 +34,8 @@ fn stats_json_has_per_run_evidence_recall() {
 #[test]
 fn rejected_input_exits_non_zero_unless_keep_going() {
     let dir = tempfile::tempdir().unwrap();
+    let ix = dir.path().join("ix");
+    let ix = ix.to_str().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"query_id\": \"b\",\n \"result\": [}\n").unwrap();
     let good = fixture("runs/native.jsonl");
@@ -122,4 +124,52 @@ fn index_harvested_from_runs() {
     let (code, out, _) = lrat(&["search", ix.to_str().unwrap(), "fishing harbour"]);
     assert_eq!(code, 0);
     assert!(out.contains("502"), "{out}");
+}
+
+/// Expected failures are one plain line naming what and where: no colour or escape codes into a
+/// file, no source location, no backtrace, exit code 1; `open` without a terminal says so.
+#[test]
+fn errors_are_plain_lines_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-runs");
+    let m = missing.to_str().unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    let ix = dir.path().join("ix");
+    let ix = ix.to_str().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"query_id\": 1, \"result\": [").unwrap();
+    let b = bad.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["stats", m],
+        vec!["inspect", m],
+        vec!["mine", m, "--out", o],
+        vec!["mine", b, "--out", o],
+        vec!["judge", m, "--out", o],
+        vec!["train", m, "--out", o],
+        vec!["eval", m, "--model", "scratch"],
+        vec!["index", m, "--out", ix],
+        vec!["search", m, "q"],
+        vec!["open", m],
+    ];
+    for args in cases {
+        let (code, _, err) = crate::lrat_env(&args, &[("NO_COLOR", "1")]);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        let last = err.lines().last().unwrap_or("");
+        assert!(last.starts_with("lrat: "), "{args:?}: {err}");
+        for bad in ["\u{1b}", "Location:", "BACKTRACE", "backtrace", "panicked"] {
+            assert!(!err.contains(bad), "{args:?} printed {bad:?}: {err}");
+        }
+        assert!(
+            err.contains("bad.json:1:") || !args.contains(&b),
+            "{args:?}: the bad line is named with its position: {err}"
+        );
+        assert!(
+            last.contains("no-such-runs")
+                || last.contains("bad.json")
+                || last.contains("terminal")
+                || last.contains("rejected"),
+            "{args:?}: the message names what: {err}"
+        );
+    }
 }
