@@ -34,8 +34,6 @@ fn stats_json_has_per_run_evidence_recall() {
 #[test]
 fn rejected_input_exits_non_zero_unless_keep_going() {
     let dir = tempfile::tempdir().unwrap();
-    let ix = dir.path().join("ix");
-    let ix = ix.to_str().unwrap();
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"query_id\": \"b\",\n \"result\": [}\n").unwrap();
     let good = fixture("runs/native.jsonl");
