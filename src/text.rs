@@ -65,3 +65,44 @@ mod tests {
         assert_eq!(one_line("a\n  b   c", 3), "a b…");
     }
 }
+
+/// Natural order: runs of digits compare as numbers (`q2` < `q10`), the rest as text.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a, b);
+    loop {
+        match (x.chars().next(), y.chars().next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let i = x.find(|c: char| !c.is_ascii_digit()).unwrap_or(x.len());
+                let j = y.find(|c: char| !c.is_ascii_digit()).unwrap_or(y.len());
+                let (n, m) = (x[..i].trim_start_matches('0'), y[..j].trim_start_matches('0'));
+                let o = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
+                if o != Ordering::Equal {
+                    return o;
+                }
+                (x, y) = (&x[i..], &y[j..]);
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                (x, y) = (&x[c.len_utf8()..], &y[d.len_utf8()..]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn numbers_in_ids_sort_as_numbers() {
+        let mut ids = vec!["q10", "q2", "q1", "q0", "r1", "q02", "10", "9", "a"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, ["9", "10", "a", "q0", "q1", "q02", "q2", "q10", "r1"]);
+    }
+}

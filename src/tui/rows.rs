@@ -237,7 +237,7 @@ impl SortKey {
     }
 }
 
-/// Indices of the rows to show, filtered and sorted (ties by id, numerically when ids are numbers).
+/// Indices of the rows to show, filtered and sorted (ties by id in natural order: q2 before q10).
 pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
     let mut v: Vec<usize> = (0..rows.len())
         .filter(|&i| {
@@ -252,7 +252,7 @@ pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
             }
         })
         .collect();
-    let id_key = |r: &RunRow| (r.id.parse::<u64>().unwrap_or(u64::MAX), r.id.clone());
+
     v.sort_by(|&a, &b| {
         let (x, y) = (&rows[a], &rows[b]);
         let primary = match sort {
@@ -266,7 +266,7 @@ pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
             SortKey::Source => x.source.name().cmp(y.source.name()),
             SortKey::Question => x.question.to_lowercase().cmp(&y.question.to_lowercase()),
         };
-        primary.then_with(|| id_key(x).cmp(&id_key(y)))
+        primary.then_with(|| crate::text::natural_cmp(&x.id, &y.id))
     });
     v
 }
