@@ -12,6 +12,8 @@ pub enum PairFilter {
     All,
     Accepted,
     Rejected,
+    /// No verdict yet (a judge spoke about other browses).
+    Pending,
     Human,
 }
 
@@ -21,6 +23,7 @@ impl PairFilter {
             PairFilter::All => "all",
             PairFilter::Accepted => "accepted",
             PairFilter::Rejected => "rejected",
+            PairFilter::Pending => "pending (no verdict)",
             PairFilter::Human => "set by a human",
         }
     }
@@ -28,7 +31,8 @@ impl PairFilter {
         match self {
             PairFilter::All => PairFilter::Accepted,
             PairFilter::Accepted => PairFilter::Rejected,
-            PairFilter::Rejected => PairFilter::Human,
+            PairFilter::Rejected => PairFilter::Pending,
+            PairFilter::Pending => PairFilter::Human,
             PairFilter::Human => PairFilter::All,
         }
     }
@@ -90,6 +94,7 @@ impl App {
                 PairFilter::All => true,
                 PairFilter::Accepted => c[i].verdict == Some(Verdict::Relevant),
                 PairFilter::Rejected => c[i].verdict == Some(Verdict::NotRelevant),
+                PairFilter::Pending => c[i].verdict.is_none(),
                 PairFilter::Human => c[i].source == Source::Human,
             })
             .collect();
