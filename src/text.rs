@@ -78,7 +78,10 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
             (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
                 let i = x.find(|c: char| !c.is_ascii_digit()).unwrap_or(x.len());
                 let j = y.find(|c: char| !c.is_ascii_digit()).unwrap_or(y.len());
-                let (n, m) = (x[..i].trim_start_matches('0'), y[..j].trim_start_matches('0'));
+                let (n, m) = (
+                    x[..i].trim_start_matches('0'),
+                    y[..j].trim_start_matches('0'),
+                );
                 let o = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
                 if o != Ordering::Equal {
                     return o;

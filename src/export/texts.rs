@@ -1,14 +1,14 @@
 //! One document, one text: wherever a document appears (positive or negative, in any export, in
 //! training), its text comes from here and is built one way. With a corpus, from the corpus.
 //! Without one, the best text the loaded runs showed anywhere: a page a browse fetched beats a
-//! search snippet, a longer text (in bytes) beats a shorter one, and the first seen wins a tie; the title is
-//! the first non-empty one any search hit gave.
-
-type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+//! search snippet, a longer text (in bytes) beats a shorter one, and the first seen wins a tie;
+//! the title is the first non-empty one any search hit gave.
 
 use crate::corpus::DocIndex;
 use crate::error::Error;
 use crate::run::{Run, StepKind};
+
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 /// A document's text as exports write it.
 #[derive(Debug, Clone, PartialEq)]

@@ -165,7 +165,10 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     // Reference mode emits rejected browses too, with their own negatives and β.
     keys(&mut a, "f");
     assert_eq!(a.pairs.filter.name(), "pending (no verdict)");
-    assert!(a.pairs.order.is_empty(), "without a judge nothing is pending");
+    assert!(
+        a.pairs.order.is_empty(),
+        "without a judge nothing is pending"
+    );
     keys(&mut a, "fff");
     assert_eq!(a.pairs.filter.name(), "accepted");
     keys(&mut a, "D");
