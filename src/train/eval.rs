@@ -308,13 +308,15 @@ pub fn mrr_at(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
 
 /// Binary-gain nDCG at `k`.
 pub fn ndcg_at(ranked: &[String], relevant: &HashSet<String>, k: usize) -> f64 {
-    let dcg: f64 = ranked
-        .iter()
-        .take(k)
-        .enumerate()
-        .filter(|(_, d)| relevant.contains(*d))
-        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
-        .sum();
+    // An empty float sum is −0.0; adding 0.0 makes a ranking with no hit score plain 0.
+    let dcg: f64 = 0.0
+        + ranked
+            .iter()
+            .take(k)
+            .enumerate()
+            .filter(|(_, d)| relevant.contains(*d))
+            .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
+            .sum::<f64>();
     let ideal: f64 = (0..relevant.len().min(k))
         .map(|i| 1.0 / ((i + 2) as f64).log2())
         .sum();
