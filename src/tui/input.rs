@@ -110,8 +110,8 @@ impl App {
                 self.status = format!("sorted by {}", self.sort.name());
             }
             (Action::Filter, Screen::Runs) => {
+                // The open run stays selected when the new filter shows it.
                 self.filter = self.filter.next();
-                self.selected = 0;
                 self.refresh();
                 self.status = format!("showing {} runs: {}", self.order.len(), self.filter.name());
             }
@@ -155,10 +155,21 @@ impl App {
             },
             (Action::PageDown, Screen::Run) => match self.pane {
                 Pane::Timeline => self.select_step(self.step + self.page),
-                Pane::Detail => self.detail_scroll = self.detail_scroll.saturating_add(10),
+                Pane::Detail => {
+                    self.detail_scroll = self
+                        .detail_scroll
+                        .saturating_add(10)
+                        .min(super::views::run::detail_scroll_max(self))
+                }
             },
-            (Action::Top, Screen::Run) => self.select_step(0),
-            (Action::Bottom, Screen::Run) => self.select_step(usize::MAX),
+            (Action::Top, Screen::Run) => match self.pane {
+                Pane::Timeline => self.select_step(0),
+                Pane::Detail => self.detail_scroll = 0,
+            },
+            (Action::Bottom, Screen::Run) => match self.pane {
+                Pane::Timeline => self.select_step(usize::MAX),
+                Pane::Detail => self.detail_scroll = super::views::run::detail_scroll_max(self),
+            },
             (Action::Accept, Screen::Run) => self.label_browse(Verdict::Relevant),
             (Action::Reject, Screen::Run) => self.label_browse(Verdict::NotRelevant),
             (Action::Exclude, Screen::Run) => self.label_negative(NegativeLabel::Exclude),

@@ -180,9 +180,13 @@ impl App {
                 self.status = format!("pairs sorted by {}", self.pairs.sort.name());
             }
             Action::Filter => {
+                // The selected pair stays selected when the new filter shows it.
+                let keep = self.pairs.order.get(self.pairs.selected).copied();
                 self.pairs.filter = self.pairs.filter.next();
-                self.pairs.selected = 0;
                 self.refresh_pairs();
+                self.pairs.selected = keep
+                    .and_then(|k| self.pairs.order.iter().position(|&i| i == k))
+                    .unwrap_or(0);
                 self.status = format!(
                     "showing {} pairs: {}",
                     self.pairs.order.len(),

@@ -462,3 +462,51 @@ fn train_screen_edits_settings_and_trains() {
     assert!(out.join("model.safetensors").is_file());
     assert!(out.join("metrics.jsonl").is_file());
 }
+
+/// In the detail pane, Home/End and PgDn scroll the detail (never past its end) and leave the
+/// timeline where it is; a filter change keeps the open run selected when it is still shown.
+#[test]
+fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    // What drawing at 80×12 sets.
+    (a.width, a.list_rows) = (80, 7);
+    keys(&mut a, "\n");
+    // The first browse: its detail holds the page, longer than the pane.
+    let ri = a.current_run().unwrap();
+    let browse = a.runs[ri]
+        .steps
+        .iter()
+        .position(|s| matches!(s.kind, lrat::run::StepKind::Browse(_)))
+        .unwrap();
+    keys(&mut a, &"j".repeat(browse));
+    keys(&mut a, "\t");
+    let step = a.step;
+    let press =
+        |a: &mut App, code: KeyCode| a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    for _ in 0..50 {
+        press(&mut a, KeyCode::PageDown);
+    }
+    let max = lrat::tui::views::run::detail_scroll_max(&a);
+    assert!(max > 0, "this step's detail is longer than the pane");
+    assert_eq!(a.detail_scroll, max, "PgDn stops at the end");
+    press(&mut a, KeyCode::Home);
+    assert_eq!(
+        (a.detail_scroll, a.step),
+        (0, step),
+        "Home scrolls the detail only"
+    );
+    press(&mut a, KeyCode::End);
+    assert_eq!(
+        (a.detail_scroll, a.step),
+        (max, step),
+        "End scrolls the detail only"
+    );
+    // Back to the list: the filter keeps the selected run when it still shows it.
+    keys(&mut a, "\u{1b}j");
+    let chosen = a.current_run();
+    keys(&mut a, "f");
+    if a.order.contains(&chosen.unwrap()) {
+        assert_eq!(a.current_run(), chosen);
+    }
+}

@@ -2,7 +2,7 @@
 
 mod help;
 mod pairs;
-mod run;
+pub mod run;
 mod runs;
 mod stats;
 mod train;

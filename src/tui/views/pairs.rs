@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ),
                 Cell::from(match p.status {
                     Status::Positive | Status::RejectedRow => {
-                        format!("{:.2}", p.pair.reweight_rate)
+                        format!("{:.3}", p.pair.reweight_rate)
                     }
                     Status::Dropped => "dropped".into(),
                     Status::Unjudged => "unjudged".into(),

@@ -133,6 +133,19 @@ fn text_lines(text: &str, app: &App, theme: &Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
+/// How far the detail pane of the open step can scroll: its wrapped lines minus the pane's
+/// height (the pane is 62 % of the width, inside a border).
+pub fn detail_scroll_max(app: &App) -> u16 {
+    let Some(ri) = app.current_run() else {
+        return 0;
+    };
+    let width = (usize::from(app.width) * 62 / 100).saturating_sub(2).max(1);
+    let lines = detail(app, &app.runs[ri], &app.labels(), &Theme { color: false });
+    let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    let height = app.list_rows.saturating_sub(1);
+    u16::try_from(wrapped.saturating_sub(height)).unwrap_or(u16::MAX)
+}
+
 fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<'static>> {
     let Some(step) = run.steps.get(app.step) else {
         return Vec::new();
