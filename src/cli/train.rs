@@ -13,7 +13,7 @@ use crate::corpus::DocIndex;
 use crate::qrels::Qrels;
 use crate::train::bert::device;
 use crate::train::data::TrainSet;
-use crate::train::encoder::{Encoder, MaxLengths};
+use crate::train::encoder::{Encoder, MaxLengths, Pooling};
 use crate::train::eval::{EvalSet, Metrics};
 use crate::train::resolve::{self, ModelSource};
 use crate::train::scratch::ScratchShape;
@@ -186,6 +186,10 @@ pub struct TrainArgs {
     /// Hidden size of a scratch model.
     #[arg(long, default_value_t = 128)]
     scratch_hidden: usize,
+    /// Pooling of a pretrained folder (default: its sentence-transformers pooling module, else
+    /// CLS for the BGE family and mean for the rest; always printed).
+    #[arg(long, value_enum)]
+    pooling: Option<Pooling>,
 }
 
 impl TrainArgs {
@@ -210,6 +214,7 @@ impl TrainArgs {
             eval_batch: 64,
             query_prefix: self.query_prefix.clone(),
             passage_prefix: self.passage_prefix.clone(),
+            pooling: self.pooling,
         }
     }
 
@@ -256,6 +261,7 @@ impl TrainArgs {
             match &e {
                 TrainEvent::Started {
                     model,
+                    pooling,
                     examples,
                     train_examples,
                     held_out_runs,
@@ -268,7 +274,7 @@ impl TrainArgs {
                 } => {
                     bar.suspend(|| {
                         eprintln!(
-                            "model {model}; {examples} pairs: {train_examples} to train, \
+                            "model {model}; pooling {pooling}\n{examples} pairs: {train_examples} to train, \
                              {held_out_queries} held-out queries from {held_out_runs} runs, \
                              {eval_docs} documents ranked; peak lr {lr:e}"
                         )
@@ -392,6 +398,9 @@ pub struct EvalArgs {
     /// JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Pooling of the model folder (default: its pooling module, else its family's; printed).
+    #[arg(long, value_enum)]
+    pooling: Option<Pooling>,
 }
 
 impl EvalArgs {
@@ -412,7 +421,15 @@ impl EvalArgs {
         let dev = device(&self.device)?;
         let resolved = resolve::resolve(Some(&self.model))?;
         let enc = match &resolved.source {
-            ModelSource::Folder(p) => Encoder::load(p, max, &dev)?,
+            ModelSource::Folder(p) => {
+                let enc = Encoder::load_with(p, max, &dev, self.pooling)?;
+                eprintln!(
+                    "pooling: {} ({})",
+                    format!("{:?}", enc.pooling).to_lowercase(),
+                    enc.pooling_why
+                );
+                enc
+            }
             ModelSource::Scratch => {
                 let texts = data.set.texts();
                 crate::train::scratch::build(

@@ -14,7 +14,9 @@ use super::bert::{Bert, BertConfig, l2_normalise, mean_pool};
 use crate::error::{Error, Result};
 
 /// How token states become one vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Pooling {
     Mean,
@@ -47,6 +49,8 @@ pub struct Encoder {
     pub bert: Bert,
     pub varmap: VarMap,
     pub pooling: Pooling,
+    /// Why this pooling (printed wherever a model is loaded).
+    pub pooling_why: String,
     pub prefixes: Prefixes,
     pub max: MaxLengths,
     tokenizer: Tokenizer,
@@ -72,9 +76,48 @@ fn tok_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The pooling a model folder gets, and why: `--pooling` when given; else the folder's
+/// sentence-transformers pooling module; else its family's convention — CLS for BGE models and
+/// what FlagEmbedding trains from them (their config names `bge`), mean for the rest.
+pub fn choose_pooling(
+    dir: &Path,
+    config_json: &Value,
+    chosen: Option<Pooling>,
+) -> Result<(Pooling, String)> {
+    if let Some(p) = chosen {
+        return Ok((p, "--pooling".into()));
+    }
+    if let Some(p) = read_pooling(dir)? {
+        return Ok((p, "the folder's sentence-transformers pooling".into()));
+    }
+    let name = format!(
+        "{} {}",
+        config_json
+            .get("_name_or_path")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    )
+    .to_lowercase();
+    Ok(if name.contains("bge") {
+        (
+            Pooling::Cls,
+            "no pooling module; CLS, the convention of BGE models and their FlagEmbedding fine-tunes (--pooling to change)".into(),
+        )
+    } else {
+        (
+            Pooling::Mean,
+            "no pooling module; mean, the convention outside the BGE family (--pooling to change)"
+                .into(),
+        )
+    })
+}
+
 /// Reads the pooling mode of a sentence-transformers folder (`modules.json` → Pooling module,
-/// else `1_Pooling/`); mean when the folder has none.
-fn read_pooling(dir: &Path) -> Result<Pooling> {
+/// else `1_Pooling/`); `None` when the folder has none.
+fn read_pooling(dir: &Path) -> Result<Option<Pooling>> {
     let mut pool_dir = dir.join("1_Pooling");
     let modules = dir.join("modules.json");
     if modules.is_file()
@@ -91,13 +134,13 @@ fn read_pooling(dir: &Path) -> Result<Pooling> {
     }
     let cfg = pool_dir.join("config.json");
     if !cfg.is_file() {
-        return Ok(Pooling::Mean);
+        return Ok(None);
     }
     let v = read_json(&cfg)?;
     let on = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
     match (on("pooling_mode_mean_tokens"), on("pooling_mode_cls_token")) {
-        (true, _) => Ok(Pooling::Mean),
-        (false, true) => Ok(Pooling::Cls),
+        (true, _) => Ok(Some(Pooling::Mean)),
+        (false, true) => Ok(Some(Pooling::Cls)),
         _ => Err(Error::Model(format!(
             "{}: only mean or CLS pooling is supported",
             cfg.display()
@@ -176,6 +219,16 @@ impl Encoder {
     /// Loads a Hugging Face BERT folder (`config.json`, `model.safetensors`, `tokenizer.json`,
     /// optional sentence-transformers pooling and prompts).
     pub fn load(dir: &Path, max: MaxLengths, device: &Device) -> Result<Encoder> {
+        Self::load_with(dir, max, device, None)
+    }
+
+    /// [`Encoder::load`] with the pooling chosen by the caller (`None`: see [`choose_pooling`]).
+    pub fn load_with(
+        dir: &Path,
+        max: MaxLengths,
+        device: &Device,
+        pooling: Option<Pooling>,
+    ) -> Result<Encoder> {
         let config_path = dir.join("config.json");
         let config_json = read_json(&config_path)?;
         let config: BertConfig = serde_json::from_value(config_json.clone()).map_err(|e| {
@@ -209,7 +262,7 @@ impl Encoder {
             varmap,
             tokenizer,
             tok_path,
-            pooling: read_pooling(dir)?,
+            pooling: choose_pooling(dir, &config_json, pooling)?,
             prefixes: read_prefixes(dir)?,
             max,
             config_json,
@@ -233,7 +286,8 @@ impl Encoder {
             tokenizer: base,
             bert: p.bert,
             varmap: p.varmap,
-            pooling: p.pooling,
+            pooling: p.pooling.0,
+            pooling_why: p.pooling.1,
             prefixes: p.prefixes,
             max,
             config_json: p.config_json,
@@ -387,7 +441,7 @@ pub(crate) struct AssembleParts {
     pub varmap: VarMap,
     pub tokenizer: Tokenizer,
     pub tok_path: PathBuf,
-    pub pooling: Pooling,
+    pub pooling: (Pooling, String),
     pub prefixes: Prefixes,
     pub max: MaxLengths,
     pub config_json: Value,

@@ -58,6 +58,9 @@ pub struct TrainConfig {
     /// Query and passage prefixes (E5's `query: ` / `passage: `); empty keeps the model's own.
     pub query_prefix: String,
     pub passage_prefix: String,
+    /// Pooling of a pretrained folder (`None`: its pooling module, else its family's).
+    #[serde(default)]
+    pub pooling: Option<crate::train::encoder::Pooling>,
 }
 
 impl Default for TrainConfig {
@@ -82,6 +85,7 @@ impl Default for TrainConfig {
             eval_batch: 64,
             query_prefix: String::new(),
             passage_prefix: String::new(),
+            pooling: None,
         }
     }
 }
@@ -94,6 +98,8 @@ pub enum TrainEvent {
     Started {
         model: String,
         note: Option<String>,
+        /// The pooling and why.
+        pooling: String,
         examples: usize,
         train_examples: usize,
         held_out_runs: usize,
@@ -215,7 +221,7 @@ fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {
         return Encoder::load(&job.out, max, &job.device);
     }
     match &job.model {
-        ModelSource::Folder(p) => Encoder::load(p, max, &job.device),
+        ModelSource::Folder(p) => Encoder::load_with(p, max, &job.device, job.config.pooling),
         ModelSource::Scratch => {
             let texts = job.set.texts();
             scratch::build(
@@ -377,6 +383,7 @@ fn train(
         TrainEvent::Started {
             model: enc.origin.clone(),
             note: job.note.clone(),
+            pooling: format!("{:?} ({})", enc.pooling, enc.pooling_why).to_lowercase(),
             examples: set.examples.len(),
             train_examples: train_ids.len(),
             held_out_runs: held.len(),

@@ -226,9 +226,10 @@ impl TrainView {
                 train_examples,
                 held_out_queries,
                 eval_docs,
+                pooling,
                 ..
             } => {
-                self.model = Some(model.clone());
+                self.model = Some(format!("{model} · pooling {pooling}"));
                 self.note = note.clone();
                 self.total = *total_steps;
                 self.first = *first_step;

@@ -466,3 +466,36 @@ fn the_ablation_trains_every_arm_on_the_same_held_out_runs() {
     assert_eq!(held_out_runs(&runs, 0.2, 3).len(), 2);
     assert_eq!(held_out_runs(&runs, 0.0, 3).len(), 1, "at least one");
 }
+
+/// Pooling comes from the folder's pooling module; without one, from the model family (CLS for
+/// BGE and what FlagEmbedding trains from it, mean otherwise); `--pooling` overrides both; the
+/// reason is always given.
+#[test]
+fn pooling_from_the_folder_its_family_or_the_caller() {
+    use lrat::train::encoder::Pooling;
+    let dir = tempfile::tempdir().unwrap();
+    toy_encoder(5).save(dir.path()).unwrap();
+    let load = |p: Option<Pooling>| {
+        let e = Encoder::load_with(dir.path(), max(), &Device::Cpu, p).unwrap();
+        (e.pooling, e.pooling_why)
+    };
+    let (p, why) = load(None);
+    assert_eq!(p, Pooling::Mean);
+    assert!(why.contains("pooling"), "{why}");
+    assert_eq!(load(Some(Pooling::Cls)), (Pooling::Cls, "--pooling".into()));
+    // A FlagEmbedding or Tevatron output: no sentence-transformers modules.
+    std::fs::remove_dir_all(dir.path().join("1_Pooling")).unwrap();
+    std::fs::remove_file(dir.path().join("modules.json")).unwrap();
+    let (p, why) = load(None);
+    assert_eq!(p, Pooling::Mean);
+    assert!(why.contains("no pooling module"), "{why}");
+    let cfg = dir.path().join("config.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg).unwrap()).unwrap();
+    v["_name_or_path"] = "BAAI/bge-small-en-v1.5".into();
+    std::fs::write(&cfg, v.to_string()).unwrap();
+    let (p, why) = load(None);
+    assert_eq!(p, Pooling::Cls, "{why}");
+    assert!(why.contains("BGE"), "{why}");
+    assert_eq!(load(Some(Pooling::Mean)).0, Pooling::Mean);
+}

@@ -336,6 +336,7 @@ fn train_screen_draws_a_scripted_run() {
     let mut script = vec![
         TrainEvent::Started {
             model: "scratch".into(),
+            pooling: "mean (a scratch model)".into(),
             note: Some("no pretrained model found: training a small BERT from scratch".into()),
             examples: 120,
             train_examples: 106,
