@@ -82,8 +82,9 @@ pub struct KnobArgs {
     /// Steps after which a run stops.
     #[arg(long, default_value_t = Knobs::default().max_steps)]
     max_steps: usize,
-    /// How much post-browse length reveals a page's grade: 0 (not at all) to 1 (length follows
-    /// the information taken, with noise).
+    /// How much post-browse length reveals how much a page helped: 0 (not at all; useful pages
+    /// still get longer notes than rejected ones) to 1 (length follows the information taken,
+    /// with noise).
     #[arg(long, default_value_t = Knobs::default().length_signal)]
     pub length_signal: f64,
 }

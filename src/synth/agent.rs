@@ -35,8 +35,9 @@ pub struct Knobs {
     /// Chance a run loops on searches without browsing and answers wrongly.
     pub loop_rate: f64,
     /// How much the reasoning after a page reveals how much it helped: 0, its length does not
-    /// depend on the page's grade; 1, its length follows the information taken from the page
-    /// (with the noise real agents show). Data simulated before this knob existed reads as 0.
+    /// depend on the grade of a page the agent used (rejections stay short); 1, its length
+    /// follows the information taken from the page (with the noise real agents show). Data
+    /// simulated before this knob existed reads as 0.
     #[serde(default)]
     pub length_signal: f64,
     /// Steps after which a run stops.
