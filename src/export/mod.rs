@@ -8,7 +8,7 @@ mod texts;
 mod write;
 
 pub use job::{MinedFiles, mine_files};
-pub use parquet::ParquetRows;
+pub use parquet::{ParquetRows, write_frame};
 pub use rows::{ExportFormat, ExportOptions, Filled, ST_NEGATIVES, Skip};
 pub use texts::{DocText, RunTexts, TextSource};
 pub use write::{WriteReport, write_pairs};

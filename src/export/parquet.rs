@@ -104,22 +104,30 @@ impl ParquetRows {
     }
 
     pub fn write(self, path: &Path) -> Result<(), Error> {
-        let err = |e: polars::error::PolarsError| Error::Frame {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        let mut df = self.frame().map_err(err)?;
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        // Polars records its own Arrow schema in the file, with string views, and pandas cannot
-        // turn a list of string views into a column: record the schema in the oldest Arrow form
-        // (large strings and lists) instead, which every Arrow reader knows.
-        let arrow = df.schema().to_arrow(CompatLevel::oldest());
-        let key = polars_parquet::write::schema_to_metadata_key(&arrow);
-        let meta = KeyValueMetadata::from_static(vec![(key.key, key.value.unwrap_or_default())]);
-        ParquetWriter::new(file)
-            .with_key_value_metadata(Some(meta))
-            .finish(&mut df)
-            .map_err(err)?;
-        Ok(())
+        let mut df = self.frame().map_err(|e| frame_error(path, e))?;
+        write_frame(&mut df, path)
     }
+}
+
+fn frame_error(path: &Path, e: polars::error::PolarsError) -> Error {
+    Error::Frame {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes a frame as Parquet that every Arrow reader takes as it is. Polars records its own
+/// Arrow schema in the file, with string views, and pandas cannot turn a list of string views
+/// into a column (older pyarrow cannot read string views at all): the file records the schema in
+/// the oldest Arrow form (large strings and lists) instead.
+pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<(), Error> {
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let arrow = df.schema().to_arrow(CompatLevel::oldest());
+    let key = polars_parquet::write::schema_to_metadata_key(&arrow);
+    let meta = KeyValueMetadata::from_static(vec![(key.key, key.value.unwrap_or_default())]);
+    ParquetWriter::new(file)
+        .with_key_value_metadata(Some(meta))
+        .finish(df)
+        .map_err(|e| frame_error(path, e))?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame, ParquetWriter};
+use polars::prelude::{Column, DataFrame};
 use serde::Serialize;
 
 use super::outcome::{Outcome, OutcomeOverrides, OutcomeSource};
@@ -303,11 +303,7 @@ impl Report {
             message: e.to_string(),
         };
         let mut df = self.frame().map_err(frame_err)?;
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        ParquetWriter::new(file)
-            .finish(&mut df)
-            .map_err(frame_err)?;
-        Ok(())
+        crate::export::write_frame(&mut df, path)
     }
 }
 
