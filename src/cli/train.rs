@@ -401,6 +401,15 @@ pub struct EvalArgs {
     /// Pooling of the model folder (default: its pooling module, else its family's; printed).
     #[arg(long, value_enum)]
     pooling: Option<Pooling>,
+    /// Write the model's ranking as a TREC run (`qid Q0 docid rank score tag`) to this file.
+    #[arg(long)]
+    trec_run: Option<PathBuf>,
+    /// Write the relevance judgements the figures use as TREC qrels (`qid 0 docid 1`).
+    #[arg(long)]
+    trec_qrels: Option<PathBuf>,
+    /// Write each query's figures as JSON lines.
+    #[arg(long)]
+    per_query: Option<PathBuf>,
 }
 
 impl EvalArgs {
@@ -447,10 +456,34 @@ impl EvalArgs {
             evalset.questions.len(),
             evalset.docs.len()
         );
+        let ranked = evalset.dense_rankings(&enc, 64)?;
         let rows = vec![
             ("bm25".to_string(), evalset.bm25()?),
-            (self.model.clone(), evalset.dense(&enc, 64)?),
+            (self.model.clone(), evalset.measure_rankings(&ranked)),
         ];
+        evalset.write_trec(
+            &ranked,
+            &self.model,
+            self.trec_run.as_deref(),
+            self.trec_qrels.as_deref(),
+        )?;
+        for (what, p) in [
+            ("TREC run", &self.trec_run),
+            ("TREC qrels", &self.trec_qrels),
+        ] {
+            if let Some(p) = p {
+                eprintln!("wrote the {what} to {}", p.display());
+            }
+        }
+        if let Some(p) = &self.per_query {
+            let mut out = String::new();
+            for q in evalset.per_query(&ranked) {
+                out += &serde_json::to_string(&q)?;
+                out.push('\n');
+            }
+            std::fs::write(p, out).map_err(|e| crate::error::Error::io(p, e))?;
+            eprintln!("wrote each query's figures to {}", p.display());
+        }
         if self.json {
             let v: serde_json::Map<String, serde_json::Value> = rows
                 .iter()

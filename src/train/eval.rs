@@ -45,8 +45,32 @@ pub struct Evidence {
 /// One query to measure: its text and relevant documents.
 #[derive(Debug, Clone)]
 pub struct Probe {
+    /// The query id in TREC files: `pairN` for held-out pairs, `questionN` for questions.
+    pub id: String,
+    /// The run the probe comes from.
+    pub run_id: String,
     pub text: String,
     pub relevant: HashSet<String>,
+}
+
+/// A ranking: document ids with their scores, best first.
+pub type Ranking = Vec<(String, f32)>;
+
+/// One query's figures, as `--per-query` writes them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerQuery {
+    pub qid: String,
+    pub run_id: String,
+    /// `pair` (a held-out query with its browsed positive) or `question` (evidence retrieval).
+    pub kind: &'static str,
+    pub query: String,
+    pub relevant: usize,
+    pub recall_1: f64,
+    pub recall_5: f64,
+    pub recall_10: f64,
+    pub recall_100: f64,
+    pub mrr_10: f64,
+    pub ndcg_10: f64,
 }
 
 /// The held-out queries and questions, and the documents to rank.
@@ -82,6 +106,8 @@ impl EvalSet {
         for e in set.examples.iter().filter(|e| held.contains(&e.run_id)) {
             if seen.insert((e.query.clone(), e.pos.clone())) {
                 pairs.push(Probe {
+                    id: format!("pair{}", pairs.len() + 1),
+                    run_id: e.run_id.clone(),
                     text: e.query.clone(),
                     relevant: HashSet::from([e.pos.clone()]),
                 });
@@ -92,11 +118,13 @@ impl EvalSet {
                 .questions
                 .iter()
                 .filter(|x| held.contains(&x.run_id))
-                .filter_map(|x| {
-                    q.evidence(&x.run_id).map(|ev| Probe {
-                        text: x.text.clone(),
-                        relevant: ev.clone(),
-                    })
+                .filter_map(|x| q.evidence(&x.run_id).map(|ev| (x, ev)))
+                .enumerate()
+                .map(|(i, (x, ev))| Probe {
+                    id: format!("question{}", i + 1),
+                    run_id: x.run_id.clone(),
+                    text: x.text.clone(),
+                    relevant: ev.clone(),
                 })
                 .collect(),
             None => Vec::new(),
@@ -158,32 +186,42 @@ impl EvalSet {
         self.pairs.is_empty() && self.questions.is_empty()
     }
 
-    /// BM25's ranking for every probe.
-    pub fn bm25(&self) -> Result<Metrics> {
-        let rank = |p: &Probe| -> Result<Vec<String>> {
-            Ok(self
-                .bm25
-                .search(&p.text, 100)?
-                .into_iter()
-                .map(|(_, d)| d.docid)
-                .collect())
-        };
-        let pairs = self.pairs.iter().map(rank).collect::<Result<Vec<_>>>()?;
-        let questions = self
-            .questions
-            .iter()
-            .map(rank)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(self.measure(&pairs, &questions))
+    /// Every probe, held-out pairs first, then questions (the order of rankings).
+    pub fn probes(&self) -> impl Iterator<Item = &Probe> {
+        self.pairs.iter().chain(&self.questions)
     }
 
-    /// The encoder's ranking for every probe.
+    /// BM25's figures.
+    pub fn bm25(&self) -> Result<Metrics> {
+        Ok(self.measure_rankings(&self.bm25_rankings()?))
+    }
+
+    /// BM25's top 100 for every probe.
+    pub fn bm25_rankings(&self) -> Result<Vec<Ranking>> {
+        self.probes()
+            .map(|p| {
+                Ok(self
+                    .bm25
+                    .search(&p.text, 100)?
+                    .into_iter()
+                    .map(|(score, d)| (d.docid, score))
+                    .collect())
+            })
+            .collect()
+    }
+
+    /// The encoder's figures.
     pub fn dense(&self, enc: &Encoder, batch: usize) -> Result<Metrics> {
+        Ok(self.measure_rankings(&self.dense_rankings(enc, batch)?))
+    }
+
+    /// The encoder's top 100 for every probe.
+    pub fn dense_rankings(&self, enc: &Encoder, batch: usize) -> Result<Vec<Ranking>> {
         let dim = enc.dim();
         let probes: Vec<&Probe> = self.pairs.iter().chain(&self.questions).collect();
         let texts: Vec<&str> = probes.iter().map(|p| p.text.as_str()).collect();
         let q = enc.encode(&texts, Side::Query, batch)?;
-        let rankings: Vec<Vec<String>> = if self.shortlist {
+        let rankings: Vec<Ranking> = if self.shortlist {
             let lookup: HashMap<&str, &str> = self
                 .docs
                 .iter()
@@ -208,7 +246,7 @@ impl EvalSet {
                 let ct: Vec<&str> = cand.iter().map(|c| c.1.as_str()).collect();
                 let d = enc.encode(&ct, Side::Passage, batch)?;
                 let ids: Vec<&String> = cand.iter().map(|c| &c.0).collect();
-                out.push(rank(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100));
+                out.push(rank_scored(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100));
             }
             out
         } else {
@@ -217,11 +255,90 @@ impl EvalSet {
             let ids: Vec<&String> = self.docs.iter().map(|d| &d.0).collect();
             (0..probes.len())
                 .into_par_iter()
-                .map(|i| rank(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100))
+                .map(|i| rank_scored(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100))
                 .collect()
         };
-        let (pairs, questions) = rankings.split_at(self.pairs.len());
-        Ok(self.measure(pairs, questions))
+        Ok(rankings)
+    }
+
+    /// Figures from rankings in [`EvalSet::probes`] order.
+    pub fn measure_rankings(&self, rankings: &[Ranking]) -> Metrics {
+        let ids: Vec<Vec<String>> = rankings
+            .iter()
+            .map(|r| r.iter().map(|(d, _)| d.clone()).collect())
+            .collect();
+        let (pairs, questions) = ids.split_at(self.pairs.len().min(ids.len()));
+        self.measure(pairs, questions)
+    }
+
+    /// Each probe's figures.
+    pub fn per_query(&self, rankings: &[Ranking]) -> Vec<PerQuery> {
+        self.probes()
+            .zip(rankings)
+            .enumerate()
+            .map(|(i, (p, r))| {
+                let ids: Vec<String> = r.iter().map(|(d, _)| d.clone()).collect();
+                PerQuery {
+                    qid: p.id.clone(),
+                    run_id: p.run_id.clone(),
+                    kind: if i < self.pairs.len() {
+                        "pair"
+                    } else {
+                        "question"
+                    },
+                    query: p.text.clone(),
+                    relevant: p.relevant.len(),
+                    recall_1: recall_at(&ids, &p.relevant, 1),
+                    recall_5: recall_at(&ids, &p.relevant, 5),
+                    recall_10: recall_at(&ids, &p.relevant, 10),
+                    recall_100: recall_at(&ids, &p.relevant, 100),
+                    mrr_10: mrr_at(&ids, &p.relevant, 10),
+                    ndcg_10: ndcg_at(&ids, &p.relevant, 10),
+                }
+            })
+            .collect()
+    }
+
+    /// The rankings as a TREC run (`qid Q0 docid rank score tag`, scores strictly decreasing
+    /// within a query, so trec_eval, ir_measures and pytrec_eval order documents as lrat did) and
+    /// the judgements they are measured against (`qid 0 docid 1`).
+    pub fn write_trec(
+        &self,
+        rankings: &[Ranking],
+        tag: &str,
+        run: Option<&std::path::Path>,
+        qrels: Option<&std::path::Path>,
+    ) -> Result<()> {
+        use std::fmt::Write as _;
+        let tag: String = tag
+            .chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .collect();
+        if let Some(path) = run {
+            let mut out = String::new();
+            for (p, r) in self.probes().zip(rankings) {
+                let mut last = f64::INFINITY;
+                for (i, (doc, score)) in r.iter().enumerate() {
+                    // Ties would be reordered by the readers (by docid): nudge them apart.
+                    let s = f64::from(*score).min(last - 1e-6);
+                    last = s;
+                    let _ = writeln!(out, "{} Q0 {doc} {} {s:.6} {tag}", p.id, i + 1);
+                }
+            }
+            std::fs::write(path, out).map_err(|e| crate::error::Error::io(path, e))?;
+        }
+        if let Some(path) = qrels {
+            let mut out = String::new();
+            for p in self.probes() {
+                let mut rel: Vec<&String> = p.relevant.iter().collect();
+                rel.sort();
+                for d in rel {
+                    let _ = writeln!(out, "{} 0 {d} 1", p.id);
+                }
+            }
+            std::fs::write(path, out).map_err(|e| crate::error::Error::io(path, e))?;
+        }
+        Ok(())
     }
 
     fn measure(&self, pairs: &[Vec<String>], questions: &[Vec<String>]) -> Metrics {
@@ -273,6 +390,14 @@ fn index_of(docs: &[(String, String)]) -> Result<DocIndex> {
 
 /// The top `k` ids by dot product (ties by id), for one query against row-major passages.
 pub fn rank(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Vec<String> {
+    rank_scored(q, d, dim, ids, k)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// [`rank`] with the scores.
+pub fn rank_scored(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Ranking {
     let mut scored: Vec<(f32, &String)> = d
         .chunks_exact(dim)
         .zip(ids)
@@ -280,7 +405,7 @@ pub fn rank(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Vec<
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.truncate(k);
-    scored.into_iter().map(|(_, id)| id.clone()).collect()
+    scored.into_iter().map(|(s, id)| (id.clone(), s)).collect()
 }
 
 /// Share of the relevant documents in the top `k`.

@@ -258,3 +258,81 @@ fn train_then_eval_from_the_command_line() {
     assert_ne!(code, 0);
     assert!(err.contains("could not be downloaded"), "{err}");
 }
+
+/// `lrat eval --trec-run --trec-qrels --per-query`: figures recomputed from the TREC files alone,
+/// the way trec_eval reads them (score descending, ties by docid descending), equal lrat's.
+#[test]
+fn trec_files_give_lrats_figures() {
+    use std::collections::HashMap;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let ws = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/workspace");
+    let (code, out, err) = crate::lrat_env(
+        &[
+            "eval",
+            ws,
+            "--model",
+            "scratch",
+            "--json",
+            "--trec-run",
+            &p("run.txt"),
+            "--trec-qrels",
+            &p("qrels.txt"),
+            "--per-query",
+            &p("per.jsonl"),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let figures: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut runs: HashMap<String, Vec<(f64, String)>> = HashMap::new();
+    for line in std::fs::read_to_string(p("run.txt")).unwrap().lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!((f.len(), f[1], f[5]), (6, "Q0", "scratch"), "{line}");
+        runs.entry(f[0].into())
+            .or_default()
+            .push((f[4].parse().unwrap(), f[2].into()));
+    }
+    let mut rel: HashMap<String, HashSet<String>> = HashMap::new();
+    for line in std::fs::read_to_string(p("qrels.txt")).unwrap().lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(f[3], "1");
+        rel.entry(f[0].into()).or_default().insert(f[2].into());
+    }
+    let measure = |prefix: &str| -> (f64, f64, f64) {
+        let qids: Vec<&String> = rel.keys().filter(|q| q.starts_with(prefix)).collect();
+        let (mut r10, mut mrr, mut ndcg) = (0.0, 0.0, 0.0);
+        for q in &qids {
+            let mut ranked = runs.get(*q).cloned().unwrap_or_default();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+            let top: Vec<&String> = ranked.iter().take(10).map(|x| &x.1).collect();
+            let relevant = &rel[*q];
+            let hits: Vec<usize> = (0..top.len())
+                .filter(|&i| relevant.contains(top[i]))
+                .collect();
+            r10 += hits.len() as f64 / relevant.len() as f64;
+            mrr += hits.first().map_or(0.0, |&i| 1.0 / (i + 1) as f64);
+            let dcg: f64 = hits.iter().map(|&i| 1.0 / ((i + 2) as f64).log2()).sum();
+            let idcg: f64 = (0..relevant.len().min(10))
+                .map(|i| 1.0 / ((i + 2) as f64).log2())
+                .sum();
+            ndcg += dcg / idcg;
+        }
+        let n = qids.len() as f64;
+        (r10 / n, mrr / n, ndcg / n)
+    };
+    let m = &figures["scratch"];
+    let (r10, mrr, ndcg) = measure("pair");
+    let close = |a: f64, b: &serde_json::Value| (a - b.as_f64().unwrap()).abs() < 1e-9;
+    assert!(close(r10, &m["recall_10"]), "{r10} vs {m}");
+    assert!(close(mrr, &m["mrr_10"]), "{mrr} vs {m}");
+    assert!(close(ndcg, &m["ndcg_10"]), "{ndcg} vs {m}");
+    let ev = &m["evidence"];
+    let (r10, mrr, ndcg) = measure("question");
+    assert!(close(r10, &ev["recall_10"]), "{r10} vs {ev}");
+    assert!(close(mrr, &ev["mrr_10"]), "{mrr} vs {ev}");
+    assert!(close(ndcg, &ev["ndcg_10"]), "{ndcg} vs {ev}");
+    // Each query's figures, one line a probe.
+    let per = std::fs::read_to_string(p("per.jsonl")).unwrap();
+    assert_eq!(per.lines().count(), rel.len());
+}
