@@ -330,12 +330,23 @@ impl TrainArgs {
         if let Some(f) = failure {
             bail!("{f}");
         }
-        if !rows.is_empty() {
+        let queries = rows.first().map_or(0, |r| r.1.queries);
+        if rows.is_empty() || queries == 0 {
+            eprintln!("no held-out queries: nothing was measured (raise --holdout or add runs)");
+        } else {
+            if queries < FEW_QUERIES {
+                eprintln!(
+                    "only {queries} held-out queries: differences between these figures say little (raise --holdout or add runs)"
+                );
+            }
             println!("{}", table(&rows));
         }
         Ok(())
     }
 }
+
+/// Below this many held-out queries the table comes with a warning.
+const FEW_QUERIES: usize = 20;
 
 fn eval_line(step: usize, system: &str, m: &Metrics) -> String {
     let ev = m
