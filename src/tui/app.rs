@@ -102,6 +102,8 @@ pub struct App {
     /// Selected hit in a search step's detail (for x and R).
     pub hit: usize,
     pub detail_scroll: u16,
+    /// How far the help screen is scrolled.
+    pub help_scroll: u16,
     /// The search being typed, while `/` is active.
     pub typing: Option<String>,
     pub query: String,
@@ -152,6 +154,7 @@ impl App {
             step: 0,
             hit: 0,
             detail_scroll: 0,
+            help_scroll: 0,
             typing: None,
             query: String::new(),
             matches: Vec::new(),

@@ -42,7 +42,19 @@ impl App {
 
     pub fn act(&mut self, a: Action) {
         if self.screen == Screen::Help && !matches!(a, Action::Quit) {
-            self.screen = self.before_help;
+            // The help scrolls with the movement keys and closes with ?, Esc or Enter.
+            let max = super::views::help::scroll_max(self);
+            let h = &mut self.help_scroll;
+            match a {
+                Action::Up => *h = h.saturating_sub(1),
+                Action::Down => *h = (*h + 1).min(max),
+                Action::PageUp => *h = h.saturating_sub(self.page as u16),
+                Action::PageDown => *h = (*h).saturating_add(self.page as u16).min(max),
+                Action::Top => *h = 0,
+                Action::Bottom => *h = max,
+                Action::Help | Action::Back | Action::Enter => self.screen = self.before_help,
+                _ => {}
+            }
             return;
         }
         match (a, self.screen) {
@@ -50,6 +62,7 @@ impl App {
             (Action::Help, s) => {
                 self.before_help = s;
                 self.screen = Screen::Help;
+                self.help_scroll = 0;
             }
             (Action::Search, _) => self.typing = Some(String::new()),
             (Action::NextMatch, _) => self.jump(1),

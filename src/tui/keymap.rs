@@ -161,7 +161,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('f')],
         action: Action::Filter,
         label: "f",
-        help: "next filter (Runs: outcome, overrides, pending verdicts; Pairs: verdict, human)",
+        help: "next filter (Runs: outcome, overrides, pending verdicts; Pairs: verdict, pending, human)",
     },
     Binding {
         keys: &[KeyCode::Char('1')],

@@ -511,3 +511,25 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
         assert_eq!(a.current_run(), chosen);
     }
 }
+
+/// The help scrolls and is whole at 80×24: its last key and closing note can be brought into
+/// view; other keys do not close it; Esc does.
+#[test]
+fn help_scrolls_to_its_end_at_80x24() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    (a.width, a.list_rows) = (80, 19);
+    keys(&mut a, "?");
+    let top = screen(&a, 80, 24);
+    let last_key = lrat::tui::keymap::BINDINGS.last().unwrap().help;
+    assert!(!top.contains("Esc or Enter closes it"), "{top}");
+    keys(&mut a, "x");
+    assert_eq!(a.screen, Screen::Help, "x does not close the help");
+    keys(&mut a, "G");
+    let end = screen(&a, 80, 24);
+    assert!(end.contains("Esc or Enter closes it"), "{end}");
+    assert!(end.contains(last_key), "{end}");
+    insta::assert_snapshot!("help_80x24_scrolled", end);
+    keys(&mut a, "\u{1b}");
+    assert_ne!(a.screen, Screen::Help);
+}

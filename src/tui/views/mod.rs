@@ -1,6 +1,6 @@
 //! Drawing: a pure function of `&App`.
 
-mod help;
+pub mod help;
 mod pairs;
 pub mod run;
 mod runs;
@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Pairs => pairs::draw(frame, body, app, theme),
         Screen::Stats => stats::draw(frame, body, app, theme),
         Screen::Train => train::draw(frame, body, app, theme),
-        Screen::Help => help::draw(frame, body, theme),
+        Screen::Help => help::draw(frame, body, app, theme),
     }
     draw_status(frame, status, app, theme);
 }
