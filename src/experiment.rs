@@ -298,6 +298,7 @@ fn train_arm(
         qrels: Some(qrels.clone()),
         corpus: Some(corpus.clone()),
         resume: false,
+        force: false,
         device: Device::Cpu,
         scratch: a.scratch,
         held_out: Some(held.clone()),

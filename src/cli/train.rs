@@ -127,6 +127,10 @@ pub struct TrainArgs {
     /// Continue from the checkpoint in `--out` (optimiser state included).
     #[arg(long)]
     resume: bool,
+    /// With --resume, continue even when settings differ from the checkpoint's (the new ones
+    /// apply, and stderr says which changed).
+    #[arg(long, requires = "resume")]
+    force: bool,
     /// Softmax temperature τ.
     #[arg(long, default_value_t = 0.02)]
     temperature: f64,
@@ -219,6 +223,17 @@ impl TrainArgs {
     }
 
     pub fn run(self) -> color_eyre::Result<()> {
+        if self.force
+            && let Some(saved) = worker::TrainerState::read(&self.out)?
+        {
+            let changed = worker::changed_settings(&saved.config, &self.config());
+            if !changed.is_empty() {
+                eprintln!(
+                    "resuming with settings the checkpoint was not trained with (--force): {}",
+                    changed.join(", ")
+                );
+            }
+        }
         let data = self.data.load()?;
         let resolved = resolve::resolve(self.model.as_deref())?;
         if let Some(n) = &resolved.note {
@@ -233,6 +248,7 @@ impl TrainArgs {
             qrels: data.qrels,
             corpus: data.corpus,
             resume: self.resume,
+            force: self.force,
             device: device(&self.device)?,
             held_out: None,
             scratch: ScratchShape {
@@ -394,8 +410,8 @@ pub struct EvalArgs {
     /// The model folder (or a Hugging Face name, or `scratch` for an untrained one).
     #[arg(long)]
     model: String,
-    /// Measure only the runs training held out with this share and `--seed` (default: every
-    /// run in the input).
+    /// Measure only the runs training held out with this share and `--seed` (default: the runs
+    /// the model's training held out, from its `trainer_state.json`, else every run).
     #[arg(long)]
     holdout: Option<f64>,
     #[arg(long, default_value_t = 42)]
@@ -426,9 +442,23 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> color_eyre::Result<()> {
         let data = self.data.load()?;
-        let held: BTreeSet<String> = match self.holdout {
-            Some(share) => data.set.split(share, self.seed).1,
-            None => data.set.examples.iter().map(|e| e.run_id.clone()).collect(),
+        // A training folder knows which runs it held out: measure on those unless told otherwise.
+        let stored = std::path::Path::new(&self.model);
+        let stored = match stored.is_dir() {
+            true => worker::TrainerState::read(stored)?.filter(|s| !s.held_out_runs.is_empty()),
+            false => None,
+        };
+        let held: BTreeSet<String> = match (self.holdout, stored) {
+            (Some(share), _) => data.set.split(share, self.seed).1,
+            (None, Some(s)) => {
+                eprintln!(
+                    "measuring on the {} runs {} held out in training (its trainer_state.json; --holdout to choose others)",
+                    s.held_out_runs.len(),
+                    self.model
+                );
+                s.held_out_runs
+            }
+            (None, None) => data.set.examples.iter().map(|e| e.run_id.clone()).collect(),
         };
         let evalset = EvalSet::build(&data.set, &held, data.qrels.as_ref(), data.corpus.as_ref())?;
         if evalset.is_empty() {

@@ -157,13 +157,71 @@ pub struct TrainJob {
     /// Runs to hold out instead of the `holdout` share (experiments that compare training sets
     /// evaluate on the same runs).
     pub held_out: Option<BTreeSet<String>>,
+    /// Resume even when the settings differ from the checkpoint's (the new ones apply).
+    pub force: bool,
 }
 
-/// What `trainer_state.json` holds beside a checkpoint.
+/// What `trainer_state.json` holds beside a checkpoint: the step, every setting, and what the
+/// run was: its model, pooling, learning rate and held-out runs (what `lrat eval` measures on).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct TrainerState {
-    step: usize,
-    config: TrainConfig,
+pub struct TrainerState {
+    pub step: usize,
+    pub config: TrainConfig,
+    /// The model the run started from (a folder or `scratch`).
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub pooling: String,
+    #[serde(default)]
+    pub peak_lr: f64,
+    /// Training pairs, and the runs held out for evaluation.
+    #[serde(default)]
+    pub examples: usize,
+    #[serde(default)]
+    pub held_out_runs: BTreeSet<String>,
+}
+
+impl TrainerState {
+    /// The state saved in a training folder, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<TrainerState>> {
+        let p = dir.join(STATE);
+        if !p.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Train(format!("{}: {e}", p.display())))
+    }
+}
+
+/// Settings of `now` that differ from those a checkpoint was trained with, as flags
+/// (`--batch 16 (the checkpoint has 32)`); those that only change logging, evaluation or where
+/// the run stops are left out.
+pub fn changed_settings(saved: &TrainConfig, now: &TrainConfig) -> Vec<String> {
+    let (a, b) = (
+        serde_json::to_value(saved).unwrap_or_default(),
+        serde_json::to_value(now).unwrap_or_default(),
+    );
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+        for (k, va) in a {
+            if matches!(
+                k.as_str(),
+                "eval_every" | "save_every" | "max_steps" | "eval_batch"
+            ) {
+                continue;
+            }
+            let vb = b.get(k).cloned().unwrap_or_default();
+            if *va != vb {
+                out.push(format!(
+                    "--{} {vb} (the checkpoint has {va})",
+                    k.replace('_', "-")
+                ));
+            }
+        }
+    }
+    out
 }
 
 const STATE: &str = "trainer_state.json";
@@ -235,18 +293,14 @@ fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {
     }
 }
 
-fn save(enc: &Encoder, opt: &AdamW, job: &TrainJob, step: usize) -> Result<()> {
+fn save(enc: &Encoder, opt: &AdamW, job: &TrainJob, state: &TrainerState) -> Result<()> {
     let tmp = job.out.join(".partial");
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
     enc.save(&tmp)?;
     opt.save(&tmp.join(OPTIMISER))?;
-    let state = TrainerState {
-        step,
-        config: job.config.clone(),
-    };
-    std::fs::write(tmp.join(STATE), serde_json::to_string_pretty(&state)?)
+    std::fs::write(tmp.join(STATE), serde_json::to_string_pretty(state)?)
         .map_err(|e| Error::io(&tmp, e))?;
     move_into(&tmp, &job.out)?;
     std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))
@@ -267,9 +321,14 @@ fn checkpoint(
     opt: &AdamW,
     job: &TrainJob,
     step: usize,
+    about: &TrainerState,
     sink: &mut dyn FnMut(TrainEvent) -> bool,
 ) -> Result<()> {
-    save(enc, opt, job, step)?;
+    let state = TrainerState {
+        step,
+        ..about.clone()
+    };
+    save(enc, opt, job, &state)?;
     send(
         sink,
         TrainEvent::Checkpoint {
@@ -309,15 +368,40 @@ fn train(
     if set.examples.is_empty() {
         return Err(Error::Train("no training pairs".into()));
     }
-    let (train_ids, held): (Vec<usize>, BTreeSet<String>) = match &job.held_out {
-        Some(h) => (
-            (0..set.examples.len())
-                .filter(|&i| !h.contains(&set.examples[i].run_id))
-                .collect(),
-            h.clone(),
-        ),
-        None => set.split(c.holdout, c.seed),
+    let state: Option<TrainerState> = if job.resume {
+        let s = TrainerState::read(&job.out)?.ok_or_else(|| {
+            Error::Train(format!(
+                "cannot resume: {} has no {STATE}; train without --resume first",
+                job.out.display()
+            ))
+        })?;
+        let changed = changed_settings(&s.config, c);
+        if !changed.is_empty() && !job.force {
+            return Err(Error::Train(format!(
+                "cannot resume {} with other settings: {} (pass --force to continue with the new ones)",
+                job.out.display(),
+                changed.join(", ")
+            )));
+        }
+        Some(s)
+    } else {
+        None
     };
+    // A resumed run keeps the held-out runs it started with.
+    let stored_held = state
+        .as_ref()
+        .map(|s| s.held_out_runs.clone())
+        .filter(|h| !h.is_empty());
+    let (train_ids, held): (Vec<usize>, BTreeSet<String>) =
+        match stored_held.as_ref().or(job.held_out.as_ref()) {
+            Some(h) => (
+                (0..set.examples.len())
+                    .filter(|&i| !h.contains(&set.examples[i].run_id))
+                    .collect(),
+                h.clone(),
+            ),
+            None => set.split(c.holdout, c.seed),
+        };
     if train_ids.is_empty() {
         return Err(Error::Train(
             "every pair is held out; lower --holdout".into(),
@@ -326,20 +410,6 @@ fn train(
     let max = MaxLengths {
         query: c.query_max_len,
         passage: c.passage_max_len,
-    };
-    let state: Option<TrainerState> = if job.resume {
-        let p = job.out.join(STATE);
-        let text = std::fs::read_to_string(&p).map_err(|e| {
-            Error::Train(format!(
-                "cannot resume: {} ({e}); train without --resume first",
-                p.display()
-            ))
-        })?;
-        let s: TrainerState = serde_json::from_str(&text)
-            .map_err(|e| Error::Train(format!("{}: {e}", p.display())))?;
-        Some(s)
-    } else {
-        None
     };
     let mut enc = load_model(job, max)?;
     if !c.query_prefix.is_empty() {
@@ -378,6 +448,19 @@ fn train(
         n => n,
     };
     let evalset = EvalSet::build(set, &held, job.qrels.as_ref(), job.corpus.as_ref())?;
+    let about = TrainerState {
+        step: 0,
+        config: c.clone(),
+        model: state
+            .as_ref()
+            .map(|s| s.model.clone())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| enc.origin.clone()),
+        pooling: format!("{:?}", enc.pooling).to_lowercase(),
+        peak_lr: peak,
+        examples: set.examples.len(),
+        held_out_runs: held.clone(),
+    };
     send(
         sink,
         TrainEvent::Started {
@@ -473,7 +556,7 @@ fn train(
             last_eval = step;
         }
         if step % save_every == 0 && step != last {
-            checkpoint(&enc, &opt, job, step, sink)?;
+            checkpoint(&enc, &opt, job, step, &about, sink)?;
             last_save = step;
         }
     }
@@ -483,7 +566,7 @@ fn train(
         send(sink, e)?;
     }
     if step != last_save || first_step == step {
-        checkpoint(&enc, &opt, job, step, sink)?;
+        checkpoint(&enc, &opt, job, step, &about, sink)?;
     }
     send(
         sink,

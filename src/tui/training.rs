@@ -372,6 +372,7 @@ impl App {
             qrels: self.qrels.clone(),
             corpus: self.corpus.as_deref().cloned(),
             resume: false,
+            force: false,
             device: candle_core::Device::Cpu,
             scratch: ScratchShape::default(),
             held_out: None,

@@ -109,6 +109,7 @@ fn job(out: &Path, model: ModelSource, config: TrainConfig, resume: bool) -> Tra
         device: Device::Cpu,
         scratch: shape(),
         held_out: None,
+        force: false,
     }
 }
 
@@ -498,4 +499,52 @@ fn pooling_from_the_folder_its_family_or_the_caller() {
     assert_eq!(p, Pooling::Cls, "{why}");
     assert!(why.contains("BGE"), "{why}");
     assert_eq!(load(Some(Pooling::Mean)).0, Pooling::Mean);
+}
+
+/// The training folder describes the run; resuming with other settings is refused unless forced,
+/// and a resumed run keeps the runs it held out.
+#[test]
+fn the_folder_describes_the_run_and_resume_keeps_its_settings() {
+    let start = tempfile::tempdir().unwrap();
+    toy_encoder(9).save(start.path()).unwrap();
+    let model = ModelSource::Folder(start.path().to_path_buf());
+    let out = tempfile::tempdir().unwrap();
+    run(job(out.path(), model.clone(), config(Some(2)), false));
+    let state = worker::TrainerState::read(out.path()).unwrap().unwrap();
+    assert_eq!(state.step, 2);
+    assert_eq!(state.model, start.path().display().to_string());
+    assert_eq!(state.pooling, "mean");
+    assert!(state.peak_lr > 0.0 && state.examples > 0);
+    assert!(!state.held_out_runs.is_empty(), "{state:?}");
+    // Another batch size: refused, naming the setting.
+    let mut other = config(Some(4));
+    other.batch += 1;
+    let mut events = Vec::new();
+    worker::run(
+        job(out.path(), model.clone(), other.clone(), true),
+        &AtomicBool::new(false),
+        &mut |e| {
+            events.push(e);
+            true
+        },
+    );
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Failed { message })
+            if message.contains("other settings") && message.contains("--batch")),
+        "{events:?}"
+    );
+    assert_eq!(
+        worker::TrainerState::read(out.path())
+            .unwrap()
+            .unwrap()
+            .step,
+        2
+    );
+    // Forced: it continues with the new settings and the same held-out runs.
+    let mut forced = job(out.path(), model, other, true);
+    forced.force = true;
+    run(forced);
+    let after = worker::TrainerState::read(out.path()).unwrap().unwrap();
+    assert!(after.step > 2);
+    assert_eq!(after.held_out_runs, state.held_out_runs);
 }
