@@ -167,6 +167,8 @@ pub struct TrainView {
     /// The summary line: set up, done, stopped, failed.
     pub state: String,
     pub log: Option<MetricsLog>,
+    /// The folder the current (or last) run trains into.
+    pub out: Option<PathBuf>,
 }
 
 impl TrainView {
@@ -192,6 +194,7 @@ impl TrainView {
             lr: 0.0,
             state: "S starts training on the mined pairs; Enter edits a setting".into(),
             log: None,
+            out: None,
         }
     }
 
@@ -308,10 +311,50 @@ impl TrainView {
 }
 
 /// Where the Train screen saves by default: `model/` beside the labels, else lrat's cache.
+/// Where the Train screen's runs go: `.lrat/runs/` beside the labels (each start gets its own
+/// folder there).
 pub fn default_model_dir(journal: Option<&crate::labels::Journal>) -> PathBuf {
     journal
-        .and_then(|j| j.path().parent().map(|d| d.join("model")))
-        .unwrap_or_else(|| crate::config::cache_dir().join("trained"))
+        .and_then(|j| j.path().parent().map(|d| d.join("runs")))
+        .unwrap_or_else(|| crate::config::cache_dir().join("runs"))
+}
+
+/// A new folder under `base` named for this moment (UTC, `YYYYMMDD-HHMMSS`, with `-2`, `-3` …
+/// when that exists), so a start never trains over an earlier run.
+pub fn new_run_dir(base: &std::path::Path) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = utc_stamp(secs);
+    let mut dir = base.join(&stamp);
+    let mut n = 2;
+    while dir.exists() {
+        dir = base.join(format!("{stamp}-{n}"));
+        n += 1;
+    }
+    dir
+}
+
+/// `YYYYMMDD-HHMMSS` for seconds since the Unix epoch (UTC, proleptic Gregorian calendar).
+pub fn utc_stamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 impl App {
@@ -359,7 +402,8 @@ impl App {
                 return;
             }
         };
-        let out = PathBuf::from(self.train.form.get(Field::Out).trim());
+        let out = new_run_dir(&PathBuf::from(self.train.form.get(Field::Out).trim()));
+        self.train.out = Some(out.clone());
         self.train.log = MetricsLog::open(&out, false).ok();
         self.train.reset_curves();
         let cancel = Arc::new(AtomicBool::new(false));

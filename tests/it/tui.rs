@@ -459,9 +459,28 @@ fn train_screen_edits_settings_and_trains() {
     assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
     assert!(!a.train.loss.is_empty());
     assert!(a.train.bm25.is_some() && a.train.base.is_some() && a.train.trained().is_some());
-    let out = std::path::PathBuf::from(a.train.form.get(Field::Out));
+    // Each start trains into a new folder under the one the form names.
+    let out = a.train.out.clone().unwrap();
+    assert_eq!(
+        out.parent(),
+        Some(std::path::Path::new(a.train.form.get(Field::Out)))
+    );
     assert!(out.join("model.safetensors").is_file());
     assert!(out.join("metrics.jsonl").is_file());
+    assert_ne!(
+        lrat::tui::training::new_run_dir(out.parent().unwrap()),
+        out,
+        "the next start gets another folder"
+    );
+    assert_eq!(lrat::tui::training::utc_stamp(0), "19700101-000000");
+    assert_eq!(
+        lrat::tui::training::utc_stamp(951_782_400),
+        "20000229-000000"
+    );
+    assert_eq!(
+        lrat::tui::training::utc_stamp(1_700_000_000),
+        "20231114-221320"
+    );
 }
 
 /// In the detail pane, Home/End and PgDn scroll the detail (never past its end) and leave the
