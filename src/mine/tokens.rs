@@ -6,7 +6,7 @@
 //! run through its own normalizer, pre-tokenizer and model, skipping only the encoding. Both give
 //! exactly the length of `encode(text, false)` (tested against it).
 
-use std::collections::HashSet;
+type HashSet<T> = std::collections::HashSet<T, ahash::RandomState>;
 
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::bert::BertNormalizer;
@@ -135,7 +135,7 @@ impl BertWordPiece {
             return None;
         }
         let prefix = wp.continuing_subword_prefix.as_str();
-        let cont = vocab
+        let cont: HashSet<String> = vocab
             .keys()
             .filter_map(|k| k.strip_prefix(prefix))
             .map(str::to_string)
@@ -186,6 +186,13 @@ impl BertWordPiece {
             }
         }
         if !self.strip_accents && !self.lowercase {
+            return s;
+        }
+        if s.is_ascii() {
+            // ASCII has no accents to strip and lowercases byte by byte.
+            if self.lowercase {
+                s.make_ascii_lowercase();
+            }
             return s;
         }
         let mut out = String::with_capacity(s.len());
