@@ -37,26 +37,39 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = app.derived.weights;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
-    let mut spans = vec![
-        Span::styled(" lrat ", theme.bold()),
-        Span::styled(
-            match app.screen {
-                Screen::Runs => "1 Runs",
-                Screen::Run => "Run",
-                Screen::Pairs => "2 Pairs",
-                Screen::Stats => "3 Stats",
-                Screen::Train => "4 Train",
-                Screen::Help => "Help",
-            },
-            theme.bold(),
-        ),
-        Span::raw(format!(
-            " {} runs · {} pairs · β {} ",
-            app.runs.len(),
-            app.derived.total_pairs,
-            f(w.and_then(|w| w.beta))
-        )),
-    ];
+    // A tab bar of the screens, the current one marked (a run counts as the Runs screen).
+    let current = match app.screen {
+        Screen::Runs | Screen::Run => Some(0),
+        Screen::Pairs => Some(1),
+        Screen::Stats => Some(2),
+        Screen::Train => Some(3),
+        Screen::Help => None,
+    };
+    let mut spans = vec![Span::styled(" lrat ", theme.bold())];
+    for (i, name) in ["1 Runs", "2 Pairs", "3 Stats", "4 Train"]
+        .iter()
+        .enumerate()
+    {
+        let tab = if i == 0 && app.screen == Screen::Run {
+            " 1 Run ".to_string()
+        } else {
+            format!(" {name} ")
+        };
+        spans.push(if current == Some(i) {
+            Span::styled(tab, theme.selected())
+        } else {
+            Span::styled(tab, theme.dim())
+        });
+    }
+    if app.screen == Screen::Help {
+        spans.push(Span::styled(" Help ", theme.selected()));
+    }
+    spans.extend([Span::raw(format!(
+        " {} runs · {} pairs · β {} ",
+        app.runs.len(),
+        app.derived.total_pairs,
+        f(w.and_then(|w| w.beta))
+    ))]);
     if let Some((done, total)) = app.loading {
         spans.push(Span::styled(
             format!(" loading {done}/{total} files… "),
@@ -85,11 +98,23 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw("▏"),
         ]),
         None => Line::from(vec![
-            Span::styled(" ? help  q quit ", theme.dim()),
+            Span::styled(format!(" {} ", screen_keys(app.screen)), theme.dim()),
             Span::raw(crate::text::inert(&app.status).into_owned()),
         ]),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The current screen's main keys, for the footer (`?` lists them all).
+fn screen_keys(screen: Screen) -> &'static str {
+    match screen {
+        Screen::Runs => "Enter open · s sort · f filter · / search · ? help · q quit │",
+        Screen::Run => "Tab pane · a/r verdict · x/R negative · u undo · Esc back │",
+        Screen::Pairs => "a/r · A/D shown · f filter · s sort · m mode · e export │",
+        Screen::Stats => "1 Runs · 2 Pairs · 4 Train · ? help │",
+        Screen::Train => "Enter edit · S start · X stop · ? help │",
+        Screen::Help => "j/k scroll · Esc close │",
+    }
 }
 
 /// Splits `text` into spans with every case-insensitive occurrence of `query` highlighted.
