@@ -39,6 +39,6 @@ fn main() {
     );
     println!(
         "peak RSS {:.0} MB",
-        common::peak_rss_mb().unwrap_or(f64::NAN)
+        lrat::sys::peak_rss_mb().unwrap_or(f64::NAN)
     );
 }

@@ -147,7 +147,7 @@ fn main() {
         "{:<18} {threads:>7} {:>9.2} {fw:>8.2} {bw:>9.2} {op:>6.2} {:>11.0}  loss {:.4}",
         "candle (lrat)",
         fw + bw + op,
-        common::peak_rss_mb().unwrap_or(0.0),
+        lrat::sys::peak_rss_mb().unwrap_or(0.0),
         rows.last().map_or(0.0, |r| r.0)
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/train_step.py");

@@ -100,7 +100,7 @@ fn main() {
         "label + recompute     {:>8.1} ms",
         t.elapsed().as_secs_f64() * 1e3
     );
-    let peak = common::peak_rss_mb().unwrap_or(f64::NAN);
+    let peak = lrat::sys::peak_rss_mb().unwrap_or(f64::NAN);
     println!(
         "peak RSS              {peak:>8.0} MB ({:.2}× the input)",
         peak * 1e6 / input as f64

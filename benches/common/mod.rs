@@ -161,11 +161,3 @@ pub fn size_mb() -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024)
 }
-
-/// Peak resident memory of this process, from /proc (Linux), in MB.
-pub fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}

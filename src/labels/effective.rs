@@ -5,6 +5,8 @@ use super::journal::Journal;
 use super::record::{LabelKey, LabelValue, NegativeLabel};
 use crate::verdict::{Verdict, Verdicts};
 
+use std::collections::HashSet;
+
 /// Where an effective verdict came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -90,20 +92,10 @@ impl<'a> Effective<'a> {
         }
     }
 
-    /// Documents of run `run_id` that a human labelled as a negative of any of its searches.
-    pub fn labelled_negatives(&self, run_id: &str) -> std::collections::HashSet<&'a str> {
-        let Some(h) = self.human else {
-            return Default::default();
-        };
-        h.labels()
-            .into_iter()
-            .filter_map(|(k, _)| match k {
-                LabelKey::Negative {
-                    run_id: r, docid, ..
-                } if r == run_id => Some(docid.as_str()),
-                _ => None,
-            })
-            .collect()
+    /// The (search step, document) pairs of run `run_id` a human labelled as negatives; `None`
+    /// when there are none.
+    pub fn labelled_negatives(&self, run_id: &str) -> Option<&'a HashSet<(usize, String)>> {
+        self.human.and_then(|h| h.labelled_negatives(run_id))
     }
 
     /// The judge's verdicts with every human browse verdict laid over them.

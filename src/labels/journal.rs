@@ -31,6 +31,8 @@ pub struct Journal {
     records: Vec<Record>,
     undone: HashSet<u64>,
     state: HashMap<LabelKey, LabelValue>,
+    /// Labelled negatives by run: (search step, document), for mining.
+    negatives: HashMap<String, HashSet<(usize, String)>>,
     next_seq: u64,
 }
 
@@ -88,6 +90,7 @@ impl Journal {
             records: Vec::new(),
             undone: HashSet::new(),
             state: HashMap::new(),
+            negatives: HashMap::new(),
             next_seq: 1,
         };
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -137,14 +140,7 @@ impl Journal {
     fn apply(&mut self, r: Record) {
         self.next_seq = self.next_seq.max(r.seq() + 1);
         match &r {
-            Record::Set { key, value, .. } => match value {
-                Some(v) => {
-                    self.state.insert(key.clone(), v.clone());
-                }
-                None => {
-                    self.state.remove(key);
-                }
-            },
+            Record::Set { key, value, .. } => self.put_state(key, value.clone()),
             Record::Undo { target, .. } => {
                 self.undone.insert(*target);
                 let key = self.records.iter().find_map(|x| match x {
@@ -172,10 +168,41 @@ impl Journal {
             })
             .next_back()
             .flatten();
+        self.put_state(key, value);
+    }
+
+    /// Sets (or, with `None`, clears) the label in force for `key`, keeping the index of
+    /// labelled negatives by run in step.
+    fn put_state(&mut self, key: &LabelKey, value: Option<LabelValue>) {
+        if let LabelKey::Negative {
+            run_id,
+            search_step,
+            docid,
+        } = key
+        {
+            let entry = (*search_step, docid.clone());
+            if matches!(value, Some(LabelValue::Negative(_))) {
+                self.negatives
+                    .entry(run_id.clone())
+                    .or_default()
+                    .insert(entry);
+            } else if let Some(set) = self.negatives.get_mut(run_id) {
+                set.remove(&entry);
+                if set.is_empty() {
+                    self.negatives.remove(run_id);
+                }
+            }
+        }
         match value {
             Some(v) => self.state.insert(key.clone(), v),
             None => self.state.remove(key),
         };
+    }
+
+    /// The (search step, document) pairs of run `run_id` a human labelled as negatives
+    /// (excluded or actually relevant); `None` when there are none.
+    pub fn labelled_negatives(&self, run_id: &str) -> Option<&HashSet<(usize, String)>> {
+        self.negatives.get(run_id)
     }
 
     /// Appends `record`, flushed and fsynced, then applies it.

@@ -15,6 +15,8 @@ pub use length::Length;
 pub use pair::Pair;
 pub use weight::{WeightStats, assign_weights, median, weight_for};
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::labels::{Effective, Source};
@@ -151,6 +153,36 @@ pub struct Candidate {
     pub status: Status,
 }
 
+impl Candidate {
+    /// The candidate a browse makes: its pair (weight 1.0 until weighted) with the browse's
+    /// verdict and fate.
+    fn new(
+        run: &Run,
+        b: &BrowseInfo,
+        search_step: Option<usize>,
+        query: String,
+        neg_id: Vec<String>,
+        status: Status,
+    ) -> Candidate {
+        Candidate {
+            pair: Pair {
+                run_id: run.id.clone(),
+                browse_step: b.step,
+                search_step,
+                query,
+                pos_id: b.docid.clone(),
+                neg_id,
+                reasoning_len: b.reasoning_len,
+                satisfied: status == Status::Positive,
+                reweight_rate: 1.0,
+            },
+            verdict: b.verdict,
+            source: b.source,
+            status,
+        }
+    }
+}
+
 /// The successful browses of a run with their effective verdicts and lengths.
 pub fn browse_infos(
     run: &Run,
@@ -219,20 +251,15 @@ fn drop_labelled_negatives(
     labels: &Effective<'_>,
     counts: &mut MineCounts,
 ) {
-    if labels.human.is_none() || cands.is_empty() {
+    let Some(labelled) = labels.labelled_negatives(&run.id) else {
         return;
-    }
-    let anywhere = labels.labelled_negatives(&run.id);
-    if anywhere.is_empty() {
-        return;
-    }
+    };
+    let anywhere: HashSet<&str> = labelled.iter().map(|(_, d)| d.as_str()).collect();
     for c in cands.iter_mut() {
         let p = &mut c.pair;
         let before = p.neg_id.len();
         match p.search_step {
-            Some(s) => p
-                .neg_id
-                .retain(|d| labels.negative(&run.id, s, d).is_none()),
+            Some(s) => p.neg_id.retain(|d| !labelled.contains(&(s, d.clone()))),
             None => p.neg_id.retain(|d| !anywhere.contains(d.as_str())),
         }
         if c.status.emitted() {

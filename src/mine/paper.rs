@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, Candidate, MineCounts, Mode, Pair, Status};
+use super::{BrowseInfo, Candidate, MineCounts, Mode};
 use crate::run::{Run, StepKind};
 
 pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
@@ -32,22 +32,8 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<C
             .filter(|h| !browsed_anywhere.contains(h.docid.as_str()))
             .map(|h| h.docid.clone())
             .collect();
-        out.push(Candidate {
-            pair: Pair {
-                run_id: run.id.clone(),
-                browse_step: b.step,
-                search_step: Some(s),
-                query: search.query.clone().unwrap_or_default(),
-                pos_id: b.docid.clone(),
-                neg_id,
-                reasoning_len: b.reasoning_len,
-                satisfied: status == Status::Positive,
-                reweight_rate: 1.0,
-            },
-            verdict: b.verdict,
-            source: b.source,
-            status,
-        });
+        let query = search.query.clone().unwrap_or_default();
+        out.push(Candidate::new(run, b, Some(s), query, neg_id, status));
     }
     out
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{BrowseInfo, Candidate, MineCounts, Mode, Pair, Status};
+use super::{BrowseInfo, Candidate, MineCounts, Mode, Status};
 use crate::run::{Run, StepKind};
 use crate::verdict::Verdict;
 
@@ -130,21 +130,6 @@ fn emit_group(
         } else {
             base.iter().filter(|d| **d != b.docid).cloned().collect()
         };
-        out.push(Candidate {
-            pair: Pair {
-                run_id: run.id.clone(),
-                browse_step: b.step,
-                search_step: None,
-                query: q.clone(),
-                pos_id: b.docid.clone(),
-                neg_id,
-                reasoning_len: b.reasoning_len,
-                satisfied: status == Status::Positive,
-                reweight_rate: 1.0,
-            },
-            verdict: b.verdict,
-            source: b.source,
-            status,
-        });
+        out.push(Candidate::new(run, b, None, q.clone(), neg_id, status));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::app::Filter;
 use crate::labels::{Effective, LabelKey, LabelValue, Source};
-use crate::mine::{self, Mined, Pair, Policy, Status, WeightStats};
+use crate::mine::{self, Mined, Pair, Policy, Status};
 use crate::run::{Run, StepKind};
 use crate::stats::{Outcome, OutcomeOverrides, OutcomeSource};
 use crate::verdict::Verdict;
@@ -50,7 +50,7 @@ pub struct Derived {
     pub mined: Mined,
     /// Every candidate pair, for the Pairs screen.
     pub candidates: Vec<PairRow>,
-    pub weights: Option<WeightStats>,
+    /// Emitted pairs over every run (kept: the header shows it every frame).
     pub total_pairs: usize,
 }
 
@@ -171,7 +171,6 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
         })
         .collect();
     d.total_pairs = d.mined.pairs().count();
-    d.weights = Some(d.mined.weights);
 }
 
 pub fn derive(runs: &[Run], set: &Settings<'_>) -> Derived {

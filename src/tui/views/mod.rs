@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let w = app.derived.weights;
+    let w = app.derived.mined.weights;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     // A tab bar of the screens, the current one marked (a run counts as the Runs screen).
     let current = match app.screen {
@@ -68,7 +68,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " {} runs · {} pairs · β {} ",
         app.runs.len(),
         app.derived.total_pairs,
-        f(w.and_then(|w| w.beta))
+        f(w.beta)
     ))]);
     if let Some((done, total)) = app.loading {
         spans.push(Span::styled(

@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let w = app.derived.weights;
+    let w = app.derived.mined.weights;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let title = format!(
         " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
@@ -71,8 +71,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         c.len(),
         format!("{:?}", app.mode).to_lowercase(),
         if app.use_tokens { "tokens" } else { "words" },
-        f(w.and_then(|w| w.beta)),
-        f(w.and_then(|w| w.mu_raw)),
+        f(w.beta),
+        f(w.mu_raw),
         app.pairs.filter.name(),
         app.pairs.sort.name()
     );

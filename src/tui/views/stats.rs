@@ -160,7 +160,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let title = Line::from(format!(
         " weights w, β {} ",
-        f(app.derived.weights.and_then(|w| w.beta), 1)
+        f(app.derived.mined.weights.beta, 1)
     ));
     frame.render_widget(
         BarChart::default()
