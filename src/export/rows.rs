@@ -158,6 +158,8 @@ impl Filled<'_> {
                 for (i, t) in negs.into_iter().enumerate() {
                     m.insert(format!("negative_{}", i + 1), json!(t));
                 }
+                // sentence-transformers hands its `label` column to the loss: the weight.
+                m.insert("label".into(), json!(p.reweight_rate));
                 Ok(Value::Object(m))
             }
         }

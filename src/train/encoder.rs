@@ -137,6 +137,17 @@ fn read_pooling(dir: &Path) -> Result<Option<Pooling>> {
         return Ok(None);
     }
     let v = read_json(&cfg)?;
+    // sentence-transformers 6 writes `"pooling_mode": "mean"`; earlier versions one flag a mode.
+    if let Some(mode) = v.get("pooling_mode").and_then(Value::as_str) {
+        return match mode {
+            "mean" | "mean_tokens" => Ok(Some(Pooling::Mean)),
+            "cls" | "cls_token" => Ok(Some(Pooling::Cls)),
+            other => Err(Error::Model(format!(
+                "{}: pooling_mode {other:?}: only mean or CLS pooling is supported",
+                cfg.display()
+            ))),
+        };
+    }
     let on = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
     match (on("pooling_mode_mean_tokens"), on("pooling_mode_cls_token")) {
         (true, _) => Ok(Some(Pooling::Mean)),

@@ -166,6 +166,10 @@ fn trainer_formats() {
     let r = &rows(&out)[0];
     assert_eq!(r["anchor"], "Skarvholm lighthouse keeper");
     assert!(r["negative_1"].is_string() && r.get("negative_2").is_none());
+    // The weight rides in sentence-transformers' label column, the same as FlagEmbedding's.
+    assert!(r["label"].as_f64().unwrap() > 0.0);
+    let fe = rows(&get("flagembedding").0);
+    assert_eq!(r["label"], fe[0]["reweight_rate"]);
     // The default shape has three negatives: these rows have one, so they are left out and counted.
     let out = dir.path().join("st3.out");
     let (code, err) = lrat(&[

@@ -12,6 +12,7 @@ mod labels;
 mod mine;
 mod minilm;
 mod readers;
+mod scaleout;
 mod server;
 mod stats;
 mod supervision;

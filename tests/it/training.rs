@@ -484,6 +484,23 @@ fn pooling_from_the_folder_its_family_or_the_caller() {
     assert_eq!(p, Pooling::Mean);
     assert!(why.contains("pooling"), "{why}");
     assert_eq!(load(Some(Pooling::Cls)), (Pooling::Cls, "--pooling".into()));
+    // sentence-transformers 6 writes the mode as one string.
+    let pool_cfg = dir.path().join("1_Pooling/config.json");
+    for (mode, want) in [("cls", Pooling::Cls), ("mean", Pooling::Mean)] {
+        std::fs::write(
+            &pool_cfg,
+            format!(
+                r#"{{"embedding_dimension": 16, "pooling_mode": "{mode}", "include_prompt": true}}"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(load(None).0, want, "{mode}");
+    }
+    std::fs::write(&pool_cfg, r#"{"pooling_mode": "max"}"#).unwrap();
+    let Err(err) = Encoder::load_with(dir.path(), max(), &Device::Cpu, None) else {
+        panic!("max pooling loaded");
+    };
+    assert!(err.to_string().contains("\"max\""), "{err}");
     // A FlagEmbedding or Tevatron output: no sentence-transformers modules.
     std::fs::remove_dir_all(dir.path().join("1_Pooling")).unwrap();
     std::fs::remove_file(dir.path().join("modules.json")).unwrap();

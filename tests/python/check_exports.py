@@ -27,7 +27,20 @@ st = load_dataset("json", data_files=str(d / "st.jsonl"), split="train")
 assert st.column_names[:2] == ["anchor", "positive"], st.column_names
 negatives = [c for c in st.column_names if c.startswith("negative_")]
 assert negatives, st.column_names
+assert st.column_names[-1] == "label", st.column_names
 for row in st:
-    assert all(isinstance(v, str) and v for v in row.values()), row
+    assert all(isinstance(row[c], str) and row[c] for c in st.column_names[:-1]), row
+    assert isinstance(row["label"], float) and row["label"] > 0, row
+
+# sentence-transformers' own collator, when installed: the weight is the label it hands the loss.
+try:
+    from sentence_transformers.sentence_transformer.data_collator import SentenceTransformerDataCollator
+except ImportError:
+    SentenceTransformerDataCollator = None
+if SentenceTransformerDataCollator is not None:
+    collate = SentenceTransformerDataCollator(preprocess_fn=lambda texts, **_: {"n": len(texts)})
+    batch = collate([dict(row) for row in st.select(range(min(4, len(st))))])
+    want = [float(r) for r in st["label"][: len(batch["label"])]]
+    assert all(abs(g - w) <= 1e-6 * w for g, w in zip(batch["label"].tolist(), want)), batch
 
 print(f"consumers read {len(frame)} parquet rows and {len(st)} st rows ({len(negatives)} negatives each)")
