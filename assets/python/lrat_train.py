@@ -1,6 +1,6 @@
 """Train a sentence-transformers retriever on lrat's mined pairs with the paper's weighted loss.
 
-One process or many (``torchrun --nproc_per_node N`` or ``accelerate launch``; CPU uses gloo,
+One process or many (``torchrun --nproc_per_node N``, or any launcher that sets WORLD_SIZE; CPU uses gloo,
 GPUs NCCL). The input is ``lrat mine --format st`` output: ``anchor``, ``positive``,
 ``negative_1`` … ``negative_k`` and ``label`` (the row's relevance-intensity weight).
 
