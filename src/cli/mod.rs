@@ -1,6 +1,7 @@
 //! The command line: one module a command group, each a thin call into the library.
 
 mod analyse;
+mod convert;
 mod corpus;
 mod experiment;
 mod judge;
@@ -45,6 +46,8 @@ pub enum Command {
     /// Mine LRAT training pairs from runs (paper or reference mode), weighted by post-browse
     /// reasoning length.
     Mine(mine::MineArgs),
+    /// Write runs of any readable format as ATIF (v1.8) or native lrat JSONL.
+    Convert(convert::ConvertArgs),
     /// Judge browses (did the reasoning after each use the page?) or final answers.
     Judge(judge::JudgeArgs),
     /// Human labels: export, import, agreement with a judge, compaction.
@@ -84,6 +87,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Stats(a)) => a.run(),
         Some(Command::Inspect(a)) => a.run(),
         Some(Command::Mine(a)) => a.run(),
+        Some(Command::Convert(a)) => a.run(),
         Some(Command::Judge(a)) => a.run(),
         Some(Command::Labels(a)) => a.run(),
         Some(Command::Synth(a)) => a.run(),

@@ -13,55 +13,55 @@ use super::lenient::{self, Text};
 use super::model::{Answer, Format, Meta, Other, Run, Source, Step, StepKind};
 use super::tools::{self, Args, ToolNames};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct ChatRun {
     #[serde(default, alias = "query_id", alias = "run_id")]
-    id: Option<Text>,
+    pub(crate) id: Option<Text>,
     #[serde(default, alias = "query")]
-    question: Option<String>,
+    pub(crate) question: Option<String>,
     #[serde(default, alias = "answers", alias = "gold")]
-    answer: Option<Value>,
+    pub(crate) answer: Option<Value>,
     #[serde(default)]
-    correct: Option<Value>,
+    pub(crate) correct: Option<Value>,
     #[serde(default)]
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     #[serde(default)]
-    model: Option<String>,
+    pub(crate) model: Option<String>,
     #[serde(default)]
-    metadata: BTreeMap<String, Value>,
-    messages: Vec<Message>,
+    pub(crate) metadata: BTreeMap<String, Value>,
+    pub(crate) messages: Vec<Message>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Message {
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Message {
     #[serde(default)]
-    role: String,
+    pub(crate) role: String,
     #[serde(default)]
-    content: Option<Value>,
+    pub(crate) content: Option<Value>,
     #[serde(default, alias = "reasoning")]
-    reasoning_content: Option<Text>,
+    pub(crate) reasoning_content: Option<Text>,
     #[serde(default)]
-    tool_calls: Vec<ToolCall>,
+    pub(crate) tool_calls: Vec<ToolCall>,
     #[serde(default)]
-    tool_call_id: Option<String>,
+    pub(crate) tool_call_id: Option<String>,
     #[serde(default)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct ToolCall {
+pub(crate) struct ToolCall {
     #[serde(default)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default)]
-    function: Option<Function>,
+    pub(crate) function: Option<Function>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Function {
+pub(crate) struct Function {
     #[serde(default)]
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    arguments: Option<Text>,
+    pub(crate) arguments: Option<Text>,
 }
 
 /// Text of a message's `content`: a string, or a list of parts with `text`.
@@ -90,6 +90,9 @@ struct Pending {
 }
 
 pub fn build(raw: ChatRun, source: Source, fallback_id: String, names: &ToolNames) -> Run {
+    let mut raw = raw;
+    let (messages, _tagged) = super::tagged::normalise(std::mem::take(&mut raw.messages), names);
+    raw.messages = messages;
     let last_answer = raw
         .messages
         .iter()
@@ -220,6 +223,7 @@ pub fn build(raw: ChatRun, source: Source, fallback_id: String, names: &ToolName
         tool_call_counts: BTreeMap::new(),
         retrieved_docids: None,
         steps,
+        notes: Vec::new(),
     }
 }
 

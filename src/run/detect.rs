@@ -51,12 +51,71 @@ pub fn schema(record: &[u8]) -> Result<Option<Format>, serde_json::Error> {
     let found = Cell::new(None);
     let mut de = serde_json::Deserializer::from_slice(record);
     match de.deserialize_map(KeySniffer(&found)) {
+        Ok(()) if found.get().is_none() => Ok(by_content(record)),
         Ok(()) => Ok(found.get()),
         Err(e) if e.is_syntax() || e.is_eof() || e.is_io() => match found.get() {
             Some(f) => Ok(Some(f)),
             None => Err(e),
         },
-        Err(_) => Ok(found.get()),
+        Err(_) => Ok(found.get().or_else(|| by_content(record))),
+    }
+}
+
+/// Formats told by their values rather than a key: Responses API items (a list of typed items,
+/// or an object holding one as `output`, `input` or `items`) and Search-R1 text (a string with
+/// `<search>` or `<tool_call>` tags).
+fn by_content(record: &[u8]) -> Option<Format> {
+    let v: serde_json::Value = serde_json::from_slice(record).ok()?;
+    if responses_items(&v).is_some() {
+        return Some(Format::Responses);
+    }
+    let obj = v.as_object()?;
+    obj.values()
+        .any(|x| {
+            x.as_str()
+                .is_some_and(|t| t.contains("<search>") || t.contains("<tool_call>"))
+        })
+        .then_some(Format::SearchR1)
+}
+
+const ITEM_TYPES: [&str; 4] = [
+    "function_call",
+    "function_call_output",
+    "message",
+    "reasoning",
+];
+
+/// The Responses API items of a record, when it is (or holds) a list of them.
+pub fn responses_items(v: &serde_json::Value) -> Option<Vec<&serde_json::Value>> {
+    let is_items = |a: &Vec<serde_json::Value>| {
+        !a.is_empty()
+            && a.iter().any(|i| {
+                i.get("type")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| t == "function_call" || t == "function_call_output")
+            })
+            && a.iter().all(|i| {
+                i.get("type").and_then(|t| t.as_str()).is_some_and(|t| {
+                    ITEM_TYPES.contains(&t) || t.ends_with("_call") || t.ends_with("_output")
+                }) || i.get("role").is_some()
+            })
+    };
+    match v {
+        serde_json::Value::Array(a) if is_items(a) => Some(a.iter().collect()),
+        serde_json::Value::Object(m) => {
+            let mut out = Vec::new();
+            let mut any = false;
+            for k in ["input", "items", "output"] {
+                if let Some(serde_json::Value::Array(a)) = m.get(k) {
+                    if is_items(a) {
+                        any = true;
+                    }
+                    out.extend(a.iter());
+                }
+            }
+            any.then_some(out)
+        }
+        _ => None,
     }
 }
 
@@ -73,9 +132,12 @@ impl<'de> Visitor<'de> for KeySniffer<'_> {
                 "result" => Some(Format::Lrat),
                 "messages" => Some(Format::Chat),
                 "steps" => Some(Format::Native),
+                "schema_version" => Some(Format::Atif),
+                "golden_answers" => Some(Format::SearchR1),
                 _ => None,
             };
-            if f.is_some() && self.0.get().is_none() {
+            // ATIF documents have `steps` too: their version key decides.
+            if f.is_some() && (self.0.get().is_none() || f == Some(Format::Atif)) {
                 self.0.set(f);
             }
             map.next_value::<IgnoredAny>()?;

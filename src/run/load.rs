@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::detect::{self, Layout};
 use super::model::{Format, Run, Source};
 use super::tools::ToolNames;
-use super::{chat, lrat, native};
+use super::{atif, chat, lrat, native, responses, tagged};
 use crate::error::{Error, InputError};
 
 /// How to read run files.
@@ -225,7 +225,7 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
 
 fn not_a_run(record: &[u8]) -> String {
     match record.first() {
-        Some(b'{') => "unrecognised run format: expected an object with `result` (LRAT run), `steps` (native) or `messages` (chat log)".into(),
+        Some(b'{') => "unrecognised run format: expected an object with `result` (LRAT run), `steps` (native), `messages` (chat log), `schema_version` (ATIF), Responses API items, or Search-R1 text with `<search>` tags".into(),
         Some(b'[') => "expected a run object, found an array".into(),
         _ => "not JSON: expected a run object".into(),
     }
@@ -271,6 +271,20 @@ pub fn parse_record(
         Format::Chat => {
             let raw: chat::ChatRun = serde_json::from_slice(bytes).map_err(err)?;
             Ok(chat::build(raw, source, fallback_id, tools))
+        }
+        Format::Atif => {
+            let raw: atif::AtifDoc = serde_json::from_slice(bytes).map_err(err)?;
+            Ok(atif::build(raw, source, fallback_id, tools))
+        }
+        Format::Responses => {
+            let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(err)?;
+            responses::build(raw, source, fallback_id, tools)
+                .map_err(|m| InputError::new(path, m).at_line(first_line))
+        }
+        Format::SearchR1 => {
+            let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(err)?;
+            tagged::build_search_r1(raw, source, fallback_id, tools)
+                .map_err(|m| InputError::new(path, m).at_line(first_line))
         }
     }
 }

@@ -236,6 +236,7 @@ pub fn build(
         tool_call_counts: raw.tool_call_counts,
         retrieved_docids: raw.retrieved_docids,
         steps,
+        notes: Vec::new(),
     }
 }
 

@@ -1,6 +1,9 @@
 //! Agent runs: the data model and a reader per format.
 
+mod atif;
+pub mod atif_write;
 mod chat;
+pub mod convert;
 pub mod detect;
 pub(crate) mod lenient;
 pub mod load;
@@ -8,6 +11,8 @@ mod lrat;
 pub mod model;
 mod native;
 pub mod questions;
+mod responses;
+mod tagged;
 pub mod tools;
 
 pub use load::{Loaded, ReadOptions, load, load_file};

@@ -29,8 +29,15 @@ pub enum Format {
     Lrat,
     /// lrat's own JSON-lines schema (see README).
     Native,
-    /// OpenAI-style chat logs (`messages` with `tool_calls`).
+    /// OpenAI-style chat logs (`messages` with `tool_calls`, or tool calls written inline as
+    /// `<tool_call>` / `<search>` tags).
     Chat,
+    /// Agent Trajectory Interchange Format (Harbor RFC 0001, v1.4–v1.8).
+    Atif,
+    /// OpenAI Responses API items (`function_call`, `function_call_output`, `message`, `reasoning`).
+    Responses,
+    /// Search-R1 style text: `<search>` … `<information>` … `<answer>` in one string.
+    SearchR1,
 }
 
 impl Format {
@@ -39,6 +46,9 @@ impl Format {
             Format::Lrat => "lrat",
             Format::Native => "native",
             Format::Chat => "chat",
+            Format::Atif => "atif",
+            Format::Responses => "responses",
+            Format::SearchR1 => "search-r1",
         }
     }
 }
@@ -72,6 +82,10 @@ pub struct Run {
     /// `retrieved_docids` as recorded (flattened); `None` when the file has none.
     pub retrieved_docids: Option<Vec<String>>,
     pub steps: Vec<Step>,
+    /// How the file departed from its format's spec while still being read (reported once a
+    /// file by the loader).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A step with its 0-based index in the file's `result[]` (or `messages[]`): the stable key.

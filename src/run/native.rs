@@ -48,6 +48,9 @@ struct NativeHit {
 
 #[derive(Debug, Deserialize)]
 struct NativeStep {
+    /// The step's number when it is not its position (runs converted from chat logs).
+    #[serde(default)]
+    index: Option<usize>,
     #[serde(rename = "type")]
     step_type: String,
     #[serde(default)]
@@ -71,12 +74,16 @@ struct NativeStep {
 }
 
 pub fn build(raw: NativeRun, source: Source, fallback_id: String) -> Run {
+    // Written numbers are used when every step has one and they increase.
+    let numbered = !raw.steps.is_empty()
+        && raw.steps.iter().all(|s| s.index.is_some())
+        && raw.steps.windows(2).all(|w| w[0].index < w[1].index);
     let steps: Vec<Step> = raw
         .steps
         .into_iter()
         .enumerate()
-        .map(|(index, s)| Step {
-            index,
+        .map(|(i, s)| Step {
+            index: if numbered { s.index.unwrap_or(i) } else { i },
             kind: step(s),
         })
         .collect();
@@ -113,6 +120,7 @@ pub fn build(raw: NativeRun, source: Source, fallback_id: String) -> Run {
                 .collect()
         }),
         steps,
+        notes: Vec::new(),
     }
 }
 

@@ -1,0 +1,291 @@
+//! Tool calls written as text, as open-weight agents write them:
+//!
+//! - Qwen/Hermes chat templates: `<tool_call>{"name": …, "arguments": {…}}</tool_call>` inside
+//!   an assistant message, the result back as a user (or tool) message wrapped in
+//!   `<tool_response>…</tool_response>`, reasoning in `<think>…</think>`, the final answer in
+//!   `<answer>…</answer>`;
+//! - Search-R1: `<search>query</search>`, results in `<information>…</information>`, the answer
+//!   in `<answer>…</answer>`, either as chat messages or as one string (`build_search_r1`).
+//!
+//! Both become structured chat messages, which the chat reader then reads like any other.
+
+use serde_json::{Map, Value};
+
+use super::chat::{self, ChatRun, Function, Message, ToolCall};
+use super::lenient::Text;
+use super::model::{Format, Run, Source};
+use super::tools::ToolNames;
+
+/// Every `<tag>…</tag>` body in `text`, and the text with those spans removed. An unclosed tag
+/// runs to the end of the text.
+fn take_tags(text: &str, tag: &str) -> (Vec<String>, String) {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let mut bodies = Vec::new();
+    let mut rest = String::new();
+    let mut t = text;
+    while let Some(start) = t.find(&open) {
+        rest.push_str(&t[..start]);
+        let after = &t[start + open.len()..];
+        match after.find(&close) {
+            Some(end) => {
+                bodies.push(after[..end].trim().to_string());
+                t = &after[end + close.len()..];
+            }
+            None => {
+                bodies.push(after.trim().to_string());
+                t = "";
+            }
+        }
+    }
+    rest.push_str(t);
+    (bodies, rest)
+}
+
+fn text_content(m: &Message) -> Option<&str> {
+    match &m.content {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn call(name: &str, arguments: String) -> ToolCall {
+    ToolCall {
+        id: None,
+        function: Some(Function {
+            name: name.to_string(),
+            arguments: Some(Text(Some(arguments))),
+        }),
+    }
+}
+
+/// Rewrites tag-written tool calls and results into structured ones; `true` when any were found.
+pub(crate) fn normalise(messages: Vec<Message>, names: &ToolNames) -> (Vec<Message>, bool) {
+    let search_tool = names.search.first().map_or("search", String::as_str);
+    let mut found = false;
+    let mut out = Vec::with_capacity(messages.len());
+    for mut m in messages {
+        let Some(text) = text_content(&m).map(str::to_string) else {
+            out.push(m);
+            continue;
+        };
+        match m.role.as_str() {
+            "assistant" if m.tool_calls.is_empty() => {
+                let (calls, rest) = take_tags(&text, "tool_call");
+                let (searches, rest) = take_tags(&rest, "search");
+                let (thinks, rest) = take_tags(&rest, "think");
+                let (answers, rest) = take_tags(&rest, "answer");
+                if calls.is_empty()
+                    && searches.is_empty()
+                    && thinks.is_empty()
+                    && answers.is_empty()
+                {
+                    out.push(m);
+                    continue;
+                }
+                found = true;
+                for c in calls {
+                    let (name, args) = match serde_json::from_str::<Value>(&c) {
+                        Ok(Value::Object(o)) => {
+                            let name = o
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string();
+                            let args = match o.get("arguments").or_else(|| o.get("parameters")) {
+                                Some(Value::String(s)) => s.clone(),
+                                Some(v) => v.to_string(),
+                                None => String::new(),
+                            };
+                            (name, args)
+                        }
+                        _ => (String::new(), c),
+                    };
+                    m.tool_calls.push(call(&name, args));
+                }
+                for q in searches {
+                    let mut o = Map::new();
+                    o.insert("query".into(), Value::String(q));
+                    m.tool_calls
+                        .push(call(search_tool, Value::Object(o).to_string()));
+                }
+                let mut reasoning = m
+                    .reasoning_content
+                    .take()
+                    .and_then(|t| t.0)
+                    .unwrap_or_default();
+                for t in thinks {
+                    if !reasoning.is_empty() {
+                        reasoning.push('\n');
+                    }
+                    reasoning.push_str(&t);
+                }
+                let rest = rest.trim().to_string();
+                let content = match answers.into_iter().last() {
+                    Some(a) if m.tool_calls.is_empty() => {
+                        if !rest.is_empty() {
+                            if !reasoning.is_empty() {
+                                reasoning.push('\n');
+                            }
+                            reasoning.push_str(&rest);
+                        }
+                        a
+                    }
+                    Some(a) => format!("{rest}\n{a}").trim().to_string(),
+                    None => rest,
+                };
+                m.reasoning_content = (!reasoning.is_empty()).then_some(Text(Some(reasoning)));
+                m.content = Some(Value::String(content));
+                out.push(m);
+            }
+            "user" | "tool" | "function" | "observation" => {
+                let (mut bodies, rest) = take_tags(&text, "tool_response");
+                let (infos, rest) = take_tags(&rest, "information");
+                bodies.extend(infos);
+                if bodies.is_empty() {
+                    out.push(m);
+                    continue;
+                }
+                found = true;
+                if !rest.trim().is_empty() && m.role == "user" {
+                    out.push(Message {
+                        role: "user".into(),
+                        content: Some(Value::String(rest.trim().to_string())),
+                        ..Message::default()
+                    });
+                }
+                for b in bodies {
+                    out.push(Message {
+                        role: "tool".into(),
+                        content: Some(Value::String(b)),
+                        tool_call_id: None,
+                        ..Message::default()
+                    });
+                }
+            }
+            _ => out.push(m),
+        }
+    }
+    (out, found)
+}
+
+const ROLLOUT_KEYS: [&str; 6] = [
+    "output",
+    "response",
+    "prediction",
+    "trajectory",
+    "text",
+    "completion",
+];
+
+/// One Search-R1 record: a question and the whole rollout as one string (`output`, `response`,
+/// `prediction`, `trajectory` or `text`), with `golden_answers`.
+pub fn build_search_r1(
+    raw: Value,
+    source: Source,
+    fallback_id: String,
+    names: &ToolNames,
+) -> Result<Run, String> {
+    let Value::Object(mut o) = raw else {
+        return Err("expected a JSON object".into());
+    };
+    let tagged = |v: &Value| {
+        v.as_str()
+            .is_some_and(|t| t.contains("<search>") || t.contains("<tool_call>"))
+    };
+    let rollout_key = ROLLOUT_KEYS
+        .iter()
+        .find(|k| o.get(**k).is_some_and(tagged))
+        .map(|k| k.to_string())
+        .or_else(|| o.iter().find(|(_, v)| tagged(v)).map(|(k, _)| k.clone()))
+        .or_else(|| {
+            ROLLOUT_KEYS
+                .iter()
+                .find(|k| o.get(**k).is_some_and(Value::is_string))
+                .map(|k| k.to_string())
+        });
+    let Some(rollout_key) = rollout_key else {
+        return Err(
+            "no rollout text: expected `output` or `response` holding `<search>` tags".into(),
+        );
+    };
+    let rollout = o
+        .remove(&rollout_key)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let question = ["question", "query", "prompt", "input"]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_str).map(str::to_string));
+    let mut messages = Vec::new();
+    if let Some(q) = &question {
+        messages.push(Message {
+            role: "user".into(),
+            content: Some(Value::String(q.clone())),
+            ..Message::default()
+        });
+    }
+    // Split the rollout into the agent's turns and the results the environment inserted.
+    let mut t = rollout.as_str();
+    loop {
+        let next = ["<information>", "<tool_response>"]
+            .iter()
+            .filter_map(|tag| t.find(tag).map(|i| (i, *tag)))
+            .min();
+        let Some((start, tag)) = next else {
+            if !t.trim().is_empty() {
+                messages.push(assistant(t));
+            }
+            break;
+        };
+        if !t[..start].trim().is_empty() {
+            messages.push(assistant(&t[..start]));
+        }
+        let close = tag.replace('<', "</");
+        let end = t[start..]
+            .find(&close)
+            .map_or(t.len(), |e| start + e + close.len());
+        messages.push(Message {
+            role: "user".into(),
+            content: Some(Value::String(t[start..end].to_string())),
+            ..Message::default()
+        });
+        t = &t[end..];
+    }
+    let id = ["id", "run_id", "query_id", "qid"]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(super::lenient::scalar));
+    let gold = ["golden_answers", "answers", "answer", "gold"]
+        .iter()
+        .find_map(|k| o.remove(*k));
+    let correct = o.remove("correct");
+    let mut metadata = std::collections::BTreeMap::new();
+    for (k, v) in o {
+        if ![
+            "question", "query", "prompt", "input", "id", "run_id", "query_id", "qid",
+        ]
+        .contains(&k.as_str())
+        {
+            metadata.insert(k, v);
+        }
+    }
+    let chat_run = ChatRun {
+        id: id.map(|s| Text(Some(s))),
+        question,
+        answer: gold,
+        correct,
+        metadata,
+        messages,
+        ..ChatRun::default()
+    };
+    let mut run = chat::build(chat_run, source, fallback_id, names);
+    run.format = Format::SearchR1;
+    Ok(run)
+}
+
+fn assistant(text: &str) -> Message {
+    Message {
+        role: "assistant".into(),
+        content: Some(Value::String(text.trim().to_string())),
+        ..Message::default()
+    }
+}
