@@ -221,6 +221,10 @@ pub(crate) fn load(paths: &[PathBuf], read: &ReadArgs) -> color_eyre::Result<(Lo
         eprintln!("warning: … and {} more duplicated run ids", dups.len() - 5);
     }
     eprintln!("{}", loaded.summary());
+    let questions_given = read.questions.is_some() || inputs.questions.is_some();
+    for line in loaded.advisories(questions_given) {
+        eprintln!("{line}");
+    }
     Ok((loaded, inputs))
 }
 

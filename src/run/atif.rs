@@ -552,7 +552,15 @@ impl Builder<'_> {
             .map(|r| text_of(r.content.as_ref(), &mut self.notes))
             .unwrap_or_default();
         let extra = result.and_then(|r| r.extra.as_ref());
-        if self.names.is_search(&name) {
+        // A file lrat wrote says what each call was, whatever tool names this read uses.
+        let written = hint_str(h, "kind");
+        let is_search = written
+            .as_deref()
+            .map_or_else(|| self.names.is_search(&name), |k| k == "search");
+        let is_browse = written
+            .as_deref()
+            .map_or_else(|| self.names.is_browse(&name), |k| k == "browse");
+        if is_search {
             let mut s = tools::search_from_args(&name, &args, self.names);
             if result.is_none() {
                 s.error = Some("no observation result for this call".into());
@@ -565,7 +573,7 @@ impl Builder<'_> {
                 s.arg_problem = hint_str(Some(h), "arg_problem");
             }
             StepKind::Search(s)
-        } else if self.names.is_browse(&name) {
+        } else if is_browse {
             let mut b = tools::browse_from_args(&name, &args, self.names);
             if result.is_none() {
                 b.error = Some("no observation result for this call".into());

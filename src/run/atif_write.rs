@@ -25,7 +25,7 @@ fn rendered_hits(s: &super::model::Search) -> String {
 
 /// Parsed arguments as an ATIF object (a non-object is kept under `raw`).
 fn arguments_object(raw: Option<&str>) -> Value {
-    match raw.map(|r| serde_json::from_str::<Value>(r)) {
+    match raw.map(serde_json::from_str::<Value>) {
         Some(Ok(Value::Object(m))) => Value::Object(m),
         Some(_) => json!({"raw": raw.unwrap_or_default()}),
         None => json!({}),

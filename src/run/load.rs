@@ -40,6 +40,8 @@ pub struct Loaded {
     pub bytes: u64,
     /// Files under a folder that were not run files, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+    /// How files departed from their format while still being read: each once a file.
+    pub notes: Vec<(PathBuf, String)>,
 }
 
 impl Loaded {
@@ -58,6 +60,66 @@ impl Loaded {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         out.sort();
+        out
+    }
+
+    /// Runs with no search, browse or other tool step.
+    pub fn without_tool_calls(&self) -> Vec<&Run> {
+        self.runs
+            .iter()
+            .filter(|r| {
+                !r.steps.iter().any(|s| match &s.kind {
+                    crate::run::StepKind::Search(_) | crate::run::StepKind::Browse(_) => true,
+                    crate::run::StepKind::Other(o) => o.tool.is_some(),
+                    _ => false,
+                })
+            })
+            .collect()
+    }
+
+    /// Runs that carry no question.
+    pub fn without_question(&self) -> Vec<&Run> {
+        self.runs
+            .iter()
+            .filter(|r| r.question.as_deref().is_none_or(|q| q.trim().is_empty()))
+            .collect()
+    }
+
+    /// Lines worth telling the user about what was loaded: format deviations, runs without
+    /// tool calls, and runs without questions (with the flag that supplies them).
+    pub fn advisories(&self, questions_given: bool) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .notes
+            .iter()
+            .take(10)
+            .map(|(p, n)| format!("note: {}: {n}", p.display()))
+            .collect();
+        if self.notes.len() > 10 {
+            out.push(format!("note: … and {} more", self.notes.len() - 10));
+        }
+        let ids = |runs: &[&Run]| {
+            let mut s: Vec<&str> = runs.iter().take(3).map(|r| r.id.as_str()).collect();
+            if runs.len() > 3 {
+                s.push("…");
+            }
+            s.join(", ")
+        };
+        let none = self.without_tool_calls();
+        if !none.is_empty() {
+            out.push(format!(
+                "{} run(s) have no tool calls ({}): nothing to mine from them",
+                none.len(),
+                ids(&none)
+            ));
+        }
+        let unasked = self.without_question();
+        if !unasked.is_empty() && !questions_given {
+            out.push(format!(
+                "{} run(s) have no question ({}): pass --questions FILE (TSV id<TAB>question<TAB>answer, or JSONL {{query_id, query, answer}})",
+                unasked.len(),
+                ids(&unasked)
+            ));
+        }
         out
     }
 
@@ -133,6 +195,13 @@ pub fn load(paths: &[PathBuf], opts: &ReadOptions) -> Result<Loaded, Error> {
         ..Loaded::default()
     };
     for (path, part) in parts {
+        let mut seen: Vec<&String> = Vec::new();
+        for n in part.runs.iter().flat_map(|r| &r.notes) {
+            if !seen.contains(&n) {
+                seen.push(n);
+                loaded.notes.push((path.clone(), n.clone()));
+            }
+        }
         loaded.bytes += part.bytes;
         loaded.runs.extend(part.runs);
         loaded.errors.extend(part.errors);

@@ -121,6 +121,7 @@ pub(crate) fn normalise(messages: Vec<Message>, names: &ToolNames) -> (Vec<Messa
                     reasoning.push_str(&t);
                 }
                 let rest = rest.trim().to_string();
+                let is_answer = !answers.is_empty() && m.tool_calls.is_empty();
                 let content = match answers.into_iter().last() {
                     Some(a) if m.tool_calls.is_empty() => {
                         if !rest.is_empty() {
@@ -134,7 +135,17 @@ pub(crate) fn normalise(messages: Vec<Message>, names: &ToolNames) -> (Vec<Messa
                     Some(a) => format!("{rest}\n{a}").trim().to_string(),
                     None => rest,
                 };
-                m.reasoning_content = (!reasoning.is_empty()).then_some(Text(Some(reasoning)));
+                if is_answer && !reasoning.is_empty() {
+                    // The thinking before an answer is reasoning of its own (it is what
+                    // follows the last browse), then the answer.
+                    out.push(Message {
+                        role: "assistant".into(),
+                        reasoning_content: Some(Text(Some(reasoning))),
+                        ..Message::default()
+                    });
+                } else {
+                    m.reasoning_content = (!reasoning.is_empty()).then_some(Text(Some(reasoning)));
+                }
                 m.content = Some(Value::String(content));
                 out.push(m);
             }

@@ -152,6 +152,12 @@ pub fn read_search_output(s: &mut Search, output: &str) {
         }
     }
     s.hits = parse_hits(trimmed);
+    if s.hits.is_empty() {
+        s.hits = json_hits(trimmed);
+    }
+    if s.hits.is_empty() {
+        s.hits = titled_doc_hits(trimmed);
+    }
     if s.hits.is_empty() && !is_empty_result(first_line) && !trimmed.is_empty() {
         s.error = Some(output.trim().to_string());
     }
@@ -262,7 +268,13 @@ pub fn browse_from_args(tool: &str, args: &Args, names: &ToolNames) -> Browse {
     match args {
         Args::Json(Value::Object(m)) => {
             let id = names.docid_fields.iter().find_map(|k| m.get(k));
-            match id.and_then(value_as_id) {
+            let by_title = || {
+                m.get("title")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.trim().is_empty())
+                    .map(title_docid)
+            };
+            match id.and_then(value_as_id).or_else(by_title) {
                 Some(id) => b.docid = Some(id),
                 None => {
                     let fields: Vec<&str> = m.keys().map(String::as_str).collect();
@@ -380,6 +392,118 @@ fn parse_py_string(lit: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The id given to a hit that has only a title: `title#` and 16 hex digits of a 64-bit FNV-1a
+/// hash of the title (lower-cased, spaces collapsed), the same in every run and every version.
+pub fn title_docid(title: &str) -> String {
+    let norm = title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in norm.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{TITLE_ID_PREFIX}{h:016x}")
+}
+
+pub const TITLE_ID_PREFIX: &str = "title#";
+
+/// Whether `docid` was derived from a title (the run gave no id).
+pub fn is_title_docid(docid: &str) -> bool {
+    docid
+        .strip_prefix(TITLE_ID_PREFIX)
+        .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Hits as JSON: a list of objects, or an object holding one as `results`, `hits`,
+/// `documents`, `docs` or `data`. The id is `docid`/`doc_id`/`id`/`_id`; without one, it is
+/// derived from the title ([`title_docid`]).
+fn json_hits(text: &str) -> Vec<Hit> {
+    let Ok(v) = serde_json::from_str::<Value>(text.trim()) else {
+        return Vec::new();
+    };
+    let list = match &v {
+        Value::Array(a) => a,
+        Value::Object(m) => match ["results", "hits", "documents", "docs", "data"]
+            .iter()
+            .find_map(|k| m.get(*k).and_then(Value::as_array))
+        {
+            Some(a) => a,
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let field = |o: &serde_json::Map<String, Value>, keys: &[&str]| {
+        keys.iter().find_map(|k| match o.get(*k) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let mut hits = Vec::new();
+    for item in list {
+        let Value::Object(o) = item else { continue };
+        let title = field(o, &["title", "name"]);
+        let id = field(o, &["docid", "doc_id", "id", "_id"])
+            .map(|d| normalize_docid(&d))
+            .or_else(|| title.as_deref().map(title_docid));
+        let Some(docid) = id else { continue };
+        hits.push(Hit {
+            docid,
+            rank: u32::try_from(hits.len() + 1).unwrap_or(u32::MAX),
+            title,
+            snippet: field(o, &["snippet", "text", "content", "contents", "body"])
+                .unwrap_or_default(),
+        });
+    }
+    hits
+}
+
+/// Search-R1's results: `Doc 1(Title: "…") text`, one a document, ids derived from titles.
+fn titled_doc_hits(text: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for line in text.lines() {
+        let l = line.trim_start();
+        let header = l.strip_prefix("Doc ").and_then(|rest| {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0).then(|| &rest[digits..])
+        });
+        let Some(rest) = header.and_then(|r| r.trim_start().strip_prefix("(Title:")) else {
+            if let Some(h) = hits.last_mut() {
+                if !h.snippet.is_empty() {
+                    h.snippet.push('\n');
+                }
+                h.snippet.push_str(line.trim());
+            }
+            continue;
+        };
+        let rest = rest.trim_start();
+        let (title, body) = match rest.strip_prefix('"') {
+            Some(r) => match r.find("\")") {
+                Some(end) => (&r[..end], &r[end + 2..]),
+                None => (r, ""),
+            },
+            None => match rest.find(')') {
+                Some(end) => (&rest[..end], &rest[end + 1..]),
+                None => (rest, ""),
+            },
+        };
+        let title = title.trim().to_string();
+        hits.push(Hit {
+            docid: title_docid(&title),
+            rank: u32::try_from(hits.len() + 1).unwrap_or(u32::MAX),
+            title: Some(title),
+            snippet: body.trim().to_string(),
+        });
+    }
+    for h in &mut hits {
+        h.snippet = h.snippet.trim().to_string();
+    }
+    hits
 }
 
 #[cfg(test)]

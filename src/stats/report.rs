@@ -78,6 +78,8 @@ pub struct Group {
     pub post_browse_words: Quantiles,
     pub evidence_recall: Option<f64>,
     pub evidence_runs: usize,
+    /// Runs left out of evidence recall because their hits have no docids.
+    pub runs_without_ids: usize,
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
@@ -120,6 +122,7 @@ impl Group {
             post_browse_words: Quantiles::of(&lens),
             evidence_recall: mean(ev.iter().copied()),
             evidence_runs: ev.len(),
+            runs_without_ids: runs.iter().filter(|r| r.hits_without_ids).count(),
         }
     }
 }
@@ -219,6 +222,11 @@ impl Report {
         if self.with_qrels {
             row("evidence recall", &|g| fmt_f(g.evidence_recall, 3));
             row("  runs with qrels", &|g| g.evidence_runs.to_string());
+            if self.groups.iter().any(|g| g.runs_without_ids > 0) {
+                row("  left out: hits without docids", &|g| {
+                    g.runs_without_ids.to_string()
+                });
+            }
         }
         let w0 = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6);
         let w = 11;

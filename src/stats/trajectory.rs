@@ -30,6 +30,9 @@ pub struct RunStats {
     pub post_browse_words: Vec<usize>,
     /// Share of the question's evidence documents the run's searches retrieved (with qrels).
     pub evidence_recall: Option<f64>,
+    /// The run's hits carry no docids (ids derived from titles), so evidence recall is not
+    /// measured for it.
+    pub hits_without_ids: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -93,6 +96,7 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
         browse_ranks: Vec::new(),
         post_browse_words: Vec::new(),
         evidence_recall: None,
+        hits_without_ids: false,
     };
     let mut prev: Option<bool> = None; // Some(true) = last action was a search
     for step in &run.steps {
@@ -133,8 +137,16 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
         && !ev.is_empty()
     {
         let retrieved: std::collections::HashSet<&str> = run.retrieved().into_iter().collect();
-        let found = ev.iter().filter(|d| retrieved.contains(d.as_str())).count();
-        s.evidence_recall = Some(found as f64 / ev.len() as f64);
+        if !retrieved.is_empty()
+            && retrieved
+                .iter()
+                .all(|d| crate::run::tools::is_title_docid(d))
+        {
+            s.hits_without_ids = true;
+        } else {
+            let found = ev.iter().filter(|d| retrieved.contains(d.as_str())).count();
+            s.evidence_recall = Some(found as f64 / ev.len() as f64);
+        }
     }
     s
 }

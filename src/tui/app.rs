@@ -280,8 +280,18 @@ impl App {
             Msg::LoadDone => {
                 self.loading = None;
                 self.settle();
+                let unasked = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.question.as_deref().is_none_or(|q| q.trim().is_empty()))
+                    .count();
+                let hint = if unasked > 0 {
+                    format!("; {unasked} runs have no question: open them with --questions FILE")
+                } else {
+                    String::new()
+                };
                 self.status = format!(
-                    "{} runs loaded, {} rejected{}",
+                    "{} runs loaded, {} rejected{}{hint}",
                     self.runs.len(),
                     self.errors.len(),
                     self.errors

@@ -152,6 +152,25 @@ proptest! {
         }
     }
 
+    /// Every reader (ATIF, tagged chat, Search-R1, Responses, BrowseComp-Plus variants) on a
+    /// mutated copy of its own fixture: no panic, and whatever loads renders.
+    #[test]
+    fn mutated_runs_of_every_format_never_panic(which in 0usize..6, cut in 0usize..6000, at in 0usize..6000, byte in any::<u8>()) {
+        let names = ["atif_run.json", "atif_deviant.jsonl", "inline_tool_calls.json", "search_r1.jsonl", "responses_items.json", "bcp_variants.jsonl"];
+        let name = names[which];
+        let mut bytes = std::fs::read(fixture(&format!("formats/{name}"))).unwrap();
+        let at = at % bytes.len();
+        bytes[at] = byte;
+        bytes.truncate(cut.max(1).min(bytes.len()));
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, name, &bytes);
+        let loaded = run::load(&[p], &ReadOptions::default()).unwrap();
+        for r in &loaded.runs {
+            let _ = lrat::inspect::render(r, None, lrat::inspect::InspectOptions { full: true });
+        }
+        let _ = lrat::stats::Report::new(&loaded.runs, None).render();
+    }
+
     #[test]
     fn arbitrary_tool_text_never_panics(args in ".{0,200}", output in ".{0,400}", tool in "(search|get_document|visit|other)") {
         let v = serde_json::json!({"query_id": "p", "result": [

@@ -6,6 +6,7 @@ mod consumers;
 mod corpus;
 mod evaluation;
 mod export;
+mod formats;
 mod hostile;
 mod judge;
 mod labels;
