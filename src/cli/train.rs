@@ -194,6 +194,10 @@ pub struct TrainArgs {
     /// CLS for the BGE family and mean for the rest; always printed).
     #[arg(long, value_enum)]
     pooling: Option<Pooling>,
+    /// Texts a forward pass with its graph (memory, not the result: below the batch's size the
+    /// step uses gradient caching and gives the same gradients). Default: from available memory.
+    #[arg(long)]
+    chunk: Option<usize>,
 }
 
 impl TrainArgs {
@@ -219,6 +223,7 @@ impl TrainArgs {
             query_prefix: self.query_prefix.clone(),
             passage_prefix: self.passage_prefix.clone(),
             pooling: self.pooling,
+            chunk: self.chunk,
         }
     }
 
@@ -278,6 +283,7 @@ impl TrainArgs {
                 TrainEvent::Started {
                     model,
                     pooling,
+                    chunk,
                     examples,
                     train_examples,
                     held_out_runs,
@@ -290,7 +296,7 @@ impl TrainArgs {
                 } => {
                     bar.suspend(|| {
                         eprintln!(
-                            "model {model}; pooling {pooling}\n{examples} pairs: {train_examples} to train, \
+                            "model {model}; pooling {pooling}; {chunk} texts a forward pass (gradient caching below the batch)\n{examples} pairs: {train_examples} to train, \
                              {held_out_queries} held-out queries from {held_out_runs} runs, \
                              {eval_docs} documents ranked; peak lr {lr:e}"
                         )

@@ -6,6 +6,7 @@ pub mod bert;
 pub mod data;
 pub mod encoder;
 pub mod eval;
+pub mod gradcache;
 pub mod loss;
 pub mod optim;
 pub mod resolve;

@@ -13,9 +13,9 @@ use candle_core::Device;
 use serde::{Deserialize, Serialize};
 
 use super::data::{Sampler, TrainSet, batches_per_epoch, epoch_order};
-use super::encoder::{Encoder, MaxLengths, Side};
+use super::encoder::{Encoder, MaxLengths};
 use super::eval::{EvalSet, Metrics};
-use super::loss::weighted_infonce;
+use super::gradcache::{StepGrads, batch_grads};
 use super::optim::{AdamW, AdamWConfig, schedule};
 use super::resolve::ModelSource;
 use super::scratch::{self, ScratchShape};
@@ -61,6 +61,10 @@ pub struct TrainConfig {
     /// Pooling of a pretrained folder (`None`: its pooling module, else its family's).
     #[serde(default)]
     pub pooling: Option<crate::train::encoder::Pooling>,
+    /// Texts a forward pass with its graph when training (`None`: chosen from the memory
+    /// available); below the batch's size the step uses gradient caching, with the same result.
+    #[serde(default)]
+    pub chunk: Option<usize>,
 }
 
 impl Default for TrainConfig {
@@ -86,6 +90,7 @@ impl Default for TrainConfig {
             query_prefix: String::new(),
             passage_prefix: String::new(),
             pooling: None,
+            chunk: None,
         }
     }
 }
@@ -100,6 +105,8 @@ pub enum TrainEvent {
         note: Option<String>,
         /// The pooling and why.
         pooling: String,
+        /// Texts a forward pass with its graph (gradient caching below the batch's size).
+        chunk: usize,
         examples: usize,
         train_examples: usize,
         held_out_runs: usize,
@@ -208,7 +215,7 @@ pub fn changed_settings(saved: &TrainConfig, now: &TrainConfig) -> Vec<String> {
         for (k, va) in a {
             if matches!(
                 k.as_str(),
-                "eval_every" | "save_every" | "max_steps" | "eval_batch"
+                "eval_every" | "save_every" | "max_steps" | "eval_batch" | "chunk"
             ) {
                 continue;
             }
@@ -461,12 +468,17 @@ fn train(
         examples: set.examples.len(),
         held_out_runs: held.clone(),
     };
+    let chunk = c
+        .chunk
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| super::gradcache::auto_chunk(&enc));
     send(
         sink,
         TrainEvent::Started {
             model: enc.origin.clone(),
             note: job.note.clone(),
             pooling: format!("{:?} ({})", enc.pooling, enc.pooling_why).to_lowercase(),
+            chunk,
             examples: set.examples.len(),
             train_examples: train_ids.len(),
             held_out_runs: held.len(),
@@ -521,17 +533,21 @@ fn train(
             .iter()
             .map(|id| set.docs.get(id).map(String::as_str).unwrap_or_default())
             .collect();
-        let q = enc.embed(&queries, Side::Query)?;
-        let p = enc.embed(&passages, Side::Passage)?;
-        let loss = weighted_infonce(&q, &p, c.group, c.temperature, &b.weights)?;
-        let value = f64::from(loss.to_scalar::<f32>()?);
+        let StepGrads { loss: value, grads } = batch_grads(
+            &enc,
+            &queries,
+            &passages,
+            c.group,
+            c.temperature,
+            &b.weights,
+            chunk,
+        )?;
         if !value.is_finite() {
             return Err(Error::Train(format!(
                 "loss is {value} at step {}",
                 step + 1
             )));
         }
-        let grads = loss.backward()?;
         let lr = schedule(peak, step, warmup, total);
         let grad_norm = opt.update(&grads, lr, c.clip)?;
         step += 1;

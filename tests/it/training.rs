@@ -565,3 +565,72 @@ fn the_folder_describes_the_run_and_resume_keeps_its_settings() {
     assert!(after.step > 2);
     assert_eq!(after.held_out_runs, state.held_out_runs);
 }
+
+/// Gradient caching gives the full batch's loss and gradients, whatever the chunk.
+#[test]
+fn gradient_caching_equals_the_full_batch() {
+    use lrat::train::gradcache::batch_grads;
+    let enc = toy_encoder(11);
+    let set = toy_set();
+    let queries: Vec<&str> = set
+        .examples
+        .iter()
+        .take(4)
+        .map(|e| e.query.as_str())
+        .collect();
+    let docs: Vec<&str> = set.docs.values().map(String::as_str).collect();
+    let passages: Vec<&str> = (0..12).map(|i| docs[(i * 7) % docs.len()]).collect();
+    let weights = [0.5f32, 1.0, 2.5, 0.25];
+    let full = batch_grads(&enc, &queries, &passages, 3, 0.1, &weights, 1000).unwrap();
+    let vars = enc.named_vars().unwrap();
+    for chunk in [1, 2, 5] {
+        let cached = batch_grads(&enc, &queries, &passages, 3, 0.1, &weights, chunk).unwrap();
+        assert!(
+            (cached.loss - full.loss).abs() < 1e-5,
+            "chunk {chunk}: {} vs {}",
+            cached.loss,
+            full.loss
+        );
+        let mut compared = 0;
+        for (name, v) in &vars {
+            let (Some(a), Some(b)) = (
+                full.grads.get(v.as_tensor()),
+                cached.grads.get(v.as_tensor()),
+            ) else {
+                assert!(
+                    full.grads.get(v.as_tensor()).is_none()
+                        == cached.grads.get(v.as_tensor()).is_none(),
+                    "{name}"
+                );
+                continue;
+            };
+            let diff = f64::from(
+                (a - b)
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap(),
+            );
+            let scale = f64::from(
+                a.abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap(),
+            );
+            assert!(
+                diff <= 1e-4 * scale + 1e-7,
+                "chunk {chunk}, {name}: {diff} against {scale}"
+            );
+            compared += 1;
+        }
+        assert!(compared > 10, "{compared} gradients compared");
+    }
+    // And the weights matter: the same batch unweighted has another loss.
+    let plain = batch_grads(&enc, &queries, &passages, 3, 0.1, &[1.0; 4], 2).unwrap();
+    assert!((plain.loss - full.loss).abs() > 1e-4);
+}

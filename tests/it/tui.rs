@@ -337,6 +337,7 @@ fn train_screen_draws_a_scripted_run() {
         TrainEvent::Started {
             model: "scratch".into(),
             pooling: "mean (a scratch model)".into(),
+            chunk: 64,
             note: Some("no pretrained model found: training a small BERT from scratch".into()),
             examples: 120,
             train_examples: 106,

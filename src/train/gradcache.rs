@@ -1,0 +1,97 @@
+//! Gradient caching for the contrastive loss (Gao et al. 2021, "Scaling Deep Contrastive
+//! Learning Batch Size under Memory Limited Setup"): embed every query and passage without
+//! keeping the graph, take the loss's gradient with respect to those embeddings, then re-run the
+//! encoder `chunk` texts at a time with its graph and back-propagate the cached gradients. The
+//! parameter gradients equal the full batch's; memory holds one chunk's graph, not the batch's.
+
+use candle_core::backprop::GradStore;
+use candle_core::{Tensor, Var};
+
+use super::encoder::{Encoder, Side};
+use super::loss::weighted_infonce;
+use crate::error::{Error, Result};
+
+/// The loss and the parameter gradients of one batch.
+pub struct StepGrads {
+    pub loss: f64,
+    pub grads: GradStore,
+}
+
+/// One batch's loss and gradients. With `chunk` at least the number of passages, the whole batch
+/// goes through the encoder with its graph (no second pass); below it, by gradient caching.
+pub fn batch_grads(
+    enc: &Encoder,
+    queries: &[&str],
+    passages: &[&str],
+    group: usize,
+    tau: f64,
+    weights: &[f32],
+    chunk: usize,
+) -> Result<StepGrads> {
+    let chunk = chunk.max(1);
+    if chunk >= passages.len() && chunk >= queries.len() {
+        let q = enc.embed(queries, Side::Query)?;
+        let p = enc.embed(passages, Side::Passage)?;
+        let loss = weighted_infonce(&q, &p, group, tau, weights)?;
+        let value = f64::from(loss.to_scalar::<f32>()?);
+        return Ok(StepGrads {
+            loss: value,
+            grads: loss.backward()?,
+        });
+    }
+    // 1. Every embedding, each chunk's graph dropped as soon as it is computed.
+    let embed_all = |texts: &[&str], side: Side| -> Result<Tensor> {
+        let parts = texts
+            .chunks(chunk)
+            .map(|c| Ok(enc.embed(c, side)?.detach()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 0)?)
+    };
+    let q = Var::from_tensor(&embed_all(queries, Side::Query)?)?;
+    let p = Var::from_tensor(&embed_all(passages, Side::Passage)?)?;
+    // 2. The loss and its gradient with respect to the embeddings.
+    let loss = weighted_infonce(q.as_tensor(), p.as_tensor(), group, tau, weights)?;
+    let value = f64::from(loss.to_scalar::<f32>()?);
+    let cached = loss.backward()?;
+    let missing = || Error::Train("gradient caching: no gradient for the embeddings".into());
+    let gq = cached.get(q.as_tensor()).ok_or_else(missing)?.clone();
+    let gp = cached.get(p.as_tensor()).ok_or_else(missing)?.clone();
+    drop(cached);
+    // 3. Each chunk again with its graph; Σ e·g back-propagates the cached gradient.
+    let mut total: Option<GradStore> = None;
+    for (texts, grads, side) in [(queries, &gq, Side::Query), (passages, &gp, Side::Passage)] {
+        for (i, c) in texts.chunks(chunk).enumerate() {
+            let e = enc.embed(c, side)?;
+            let g = grads.narrow(0, i * chunk, c.len())?;
+            let surrogate = (e * g)?.sum_all()?;
+            let part = surrogate.backward()?;
+            match total.as_mut() {
+                Some(t) => t.extend(part)?,
+                None => total = Some(part),
+            }
+        }
+    }
+    Ok(StepGrads {
+        loss: value,
+        grads: total.ok_or_else(missing)?,
+    })
+}
+
+/// Bytes one token of one text costs while its graph is kept (activations and their gradients),
+/// estimated from the encoder's shape; measured near 0.7 MB for all-MiniLM-L6-v2 at 128 tokens.
+fn bytes_per_token(enc: &Encoder, len: usize) -> usize {
+    let c = &enc.bert.config;
+    c.num_hidden_layers * (c.hidden_size * 40 + c.num_attention_heads * len * 8) * 4
+}
+
+/// The chunk (texts a forward pass with its graph) that keeps one chunk's activations within a
+/// quarter of the memory available now, at most 1.5 GB; at least 1.
+pub fn auto_chunk(enc: &Encoder) -> usize {
+    let budget = crate::sys::available_bytes()
+        .map(|a| a / 4)
+        .unwrap_or(usize::MAX)
+        .min(1536 << 20);
+    let len = enc.max.passage.max(enc.max.query).max(1);
+    let per_text = bytes_per_token(enc, len) * len;
+    (budget / per_text.max(1)).clamp(1, 4096)
+}
