@@ -355,8 +355,12 @@ impl Encoder {
 
     /// L2-normalised embeddings [n, dim], connected to the weights for training.
     pub fn embed(&self, texts: &[&str], side: Side) -> Result<Tensor> {
+        self.embed_on(&self.bert, texts, side)
+    }
+
+    fn embed_on(&self, bert: &Bert, texts: &[&str], side: Side) -> Result<Tensor> {
         let (ids, mask) = self.tokenize(texts, side)?;
-        let states = self.bert.forward(&ids, &mask)?;
+        let states = bert.forward(&ids, &mask)?;
         let pooled = match self.pooling {
             Pooling::Mean => mean_pool(&states, &mask)?,
             Pooling::Cls => l2_normalise(&states.i((.., 0))?.contiguous()?)?,
@@ -364,11 +368,34 @@ impl Encoder {
         Ok(pooled)
     }
 
+    /// The model on the variables' current values as plain tensors (shared, not copied): a
+    /// forward pass through it records no graph, so its intermediates are freed as it goes.
+    pub fn frozen(&self) -> Result<Bert> {
+        let tensors: HashMap<String, Tensor> = {
+            let data = self
+                .varmap
+                .data()
+                .lock()
+                .map_err(|_| Error::Model("variable map poisoned".into()))?;
+            data.iter()
+                .map(|(k, v)| (k.clone(), v.as_tensor().detach()))
+                .collect()
+        };
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &self.device);
+        Ok(Bert::load(vb, &self.bert.config)?)
+    }
+
+    /// Embeddings without a graph (for evaluation and gradient caching's first pass).
+    pub fn embed_frozen(&self, bert: &Bert, texts: &[&str], side: Side) -> Result<Tensor> {
+        self.embed_on(bert, texts, side)
+    }
+
     /// Embeddings for many texts, `batch` at a time, as rows of a flat f32 buffer.
     pub fn encode(&self, texts: &[&str], side: Side, batch: usize) -> Result<Vec<f32>> {
+        let bert = self.frozen()?;
         let mut out = Vec::with_capacity(texts.len() * self.dim());
         for chunk in texts.chunks(batch.max(1)) {
-            let e = self.embed(chunk, side)?.detach();
+            let e = self.embed_on(&bert, chunk, side)?;
             out.extend(e.flatten_all()?.to_vec1::<f32>()?);
         }
         Ok(out)

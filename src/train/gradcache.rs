@@ -39,11 +39,12 @@ pub fn batch_grads(
             grads: loss.backward()?,
         });
     }
-    // 1. Every embedding, each chunk's graph dropped as soon as it is computed.
+    // 1. Every embedding, with no graph.
+    let frozen = enc.frozen()?;
     let embed_all = |texts: &[&str], side: Side| -> Result<Tensor> {
         let parts = texts
             .chunks(chunk)
-            .map(|c| Ok(enc.embed(c, side)?.detach()))
+            .map(|c| enc.embed_frozen(&frozen, c, side))
             .collect::<Result<Vec<_>>>()?;
         Ok(Tensor::cat(&parts, 0)?)
     };
@@ -58,6 +59,7 @@ pub fn batch_grads(
     let gp = cached.get(p.as_tensor()).ok_or_else(missing)?.clone();
     drop(cached);
     // 3. Each chunk again with its graph; Σ e·g back-propagates the cached gradient.
+    let vars = enc.named_vars()?;
     let mut total: Option<GradStore> = None;
     for (texts, grads, side) in [(queries, &gq, Side::Query), (passages, &gp, Side::Passage)] {
         for (i, c) in texts.chunks(chunk).enumerate() {
@@ -65,9 +67,27 @@ pub fn batch_grads(
             let g = grads.narrow(0, i * chunk, c.len())?;
             let surrogate = (e * g)?.sum_all()?;
             let part = surrogate.backward()?;
+            let mut part = part;
             match total.as_mut() {
-                Some(t) => t.extend(part)?,
-                None => total = Some(part),
+                Some(t) => {
+                    for (_, v) in &vars {
+                        if let Some(g) = part.remove(v.as_tensor()) {
+                            let sum = match t.remove(v.as_tensor()) {
+                                Some(old) => (old + g)?.detach(),
+                                None => g.detach(),
+                            };
+                            t.insert(v.as_tensor(), sum);
+                        }
+                    }
+                }
+                None => {
+                    for (_, v) in &vars {
+                        if let Some(g) = part.remove(v.as_tensor()) {
+                            part.insert(v.as_tensor(), g.detach());
+                        }
+                    }
+                    total = Some(part)
+                }
             }
         }
     }
