@@ -57,7 +57,6 @@ const WORDS: &[&str] = &[
     "century",
 ];
 
-
 fn sentence(r: &mut Rng, n: usize) -> String {
     (0..n).map(|_| *r.pick(WORDS)).collect::<Vec<_>>().join(" ")
 }
@@ -113,7 +112,12 @@ fn lrat_train(model: &Path, dir: &Path, s: &Shape, steps: usize) -> (f64, f64, S
         .arg("--model")
         .arg(model)
         .args(["--batch", &n(s.batch), "--group", &n(s.group)])
-        .args(["--query-max-len", &n(s.query_len), "--passage-max-len", &n(s.passage_len)])
+        .args([
+            "--query-max-len",
+            &n(s.query_len),
+            "--passage-max-len",
+            &n(s.passage_len),
+        ])
         .args(["--max-steps", &n(steps), "--holdout", "0", "--epochs", "1"])
         .output()
         .unwrap();
@@ -121,7 +125,12 @@ fn lrat_train(model: &Path, dir: &Path, s: &Shape, steps: usize) -> (f64, f64, S
     assert!(run.status.success(), "lrat train failed:\n{err}");
     let peak: f64 = err
         .lines()
-        .find_map(|l| l.strip_prefix("peak memory ")?.strip_suffix(" MB")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("peak memory ")?
+                .strip_suffix(" MB")?
+                .parse()
+                .ok()
+        })
         .unwrap_or(0.0);
     let chunk = err
         .lines()
@@ -173,10 +182,18 @@ fn main() {
         passage_len: 256,
         passage_words: 320,
     };
-    println!("training steps of all-MiniLM-L6-v2, {threads} threads, {steps} steps a shape (the first not counted)");
-    println!("{:<16} {:<22} {:>8} {:>12}  notes", "system", "shape", "s/step", "peak RSS MB");
+    println!(
+        "training steps of all-MiniLM-L6-v2, {threads} threads, {steps} steps a shape (the first not counted)"
+    );
+    println!(
+        "{:<16} {:<22} {:>8} {:>12}  notes",
+        "system", "shape", "s/step", "peak RSS MB"
+    );
     let (t, m, chunk) = lrat_train(&model, &dir, &small, steps);
-    println!("{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}", "lrat train", small.name);
+    println!(
+        "{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}",
+        "lrat train", small.name
+    );
     // PyTorch on the same shape: the batch file train_step.py reads.
     let mut r = Rng::new(7);
     let queries: Vec<String> = (0..small.batch).map(|_| sentence(&mut r, 40)).collect();
@@ -202,5 +219,8 @@ fn main() {
         println!("(no PyTorch row: LRAT_PYTHON or python3 with torch and transformers is needed)");
     }
     let (t, m, chunk) = lrat_train(&model, &dir, &paper, steps);
-    println!("{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}", "lrat train", paper.name);
+    println!(
+        "{:<16} {:<22} {t:>8.2} {m:>12.0}  {chunk}",
+        "lrat train", paper.name
+    );
 }

@@ -240,6 +240,8 @@ impl Encoder {
         device: &Device,
         pooling: Option<Pooling>,
     ) -> Result<Encoder> {
+        // A training folder whose last checkpoint was interrupted while moving into place.
+        super::checkpoint::settle(dir)?;
         let config_path = dir.join("config.json");
         let config_json = read_json(&config_path)?;
         let config: BertConfig = serde_json::from_value(config_json.clone()).map_err(|e| {

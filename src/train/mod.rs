@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod bert;
+pub mod checkpoint;
 pub mod data;
 pub mod encoder;
 pub mod eval;

@@ -12,6 +12,7 @@ use std::time::Instant;
 use candle_core::Device;
 use serde::{Deserialize, Serialize};
 
+use super::checkpoint::{self, STATE};
 use super::data::{Sampler, TrainSet, batches_per_epoch, epoch_order};
 use super::encoder::{Encoder, MaxLengths};
 use super::eval::{EvalSet, Metrics};
@@ -191,6 +192,7 @@ pub struct TrainerState {
 impl TrainerState {
     /// The state saved in a training folder, if there is one.
     pub fn read(dir: &Path) -> Result<Option<TrainerState>> {
+        checkpoint::settle(dir)?;
         let p = dir.join(STATE);
         if !p.is_file() {
             return Ok(None);
@@ -231,7 +233,6 @@ pub fn changed_settings(saved: &TrainConfig, now: &TrainConfig) -> Vec<String> {
     out
 }
 
-const STATE: &str = "trainer_state.json";
 const OPTIMISER: &str = "optimizer.safetensors";
 
 /// Runs a job on the calling thread; every event goes to `sink`, which returns `false` when
@@ -301,16 +302,12 @@ fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {
 }
 
 fn save(enc: &Encoder, opt: &AdamW, job: &TrainJob, state: &TrainerState) -> Result<()> {
-    let tmp = job.out.join(".partial");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    }
+    let tmp = checkpoint::begin(&job.out)?;
     enc.save(&tmp)?;
     opt.save(&tmp.join(OPTIMISER))?;
     std::fs::write(tmp.join(STATE), serde_json::to_string_pretty(state)?)
         .map_err(|e| Error::io(&tmp, e))?;
-    move_into(&tmp, &job.out)?;
-    std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))
+    checkpoint::commit(&job.out)
 }
 
 /// Hands an event to the sink; an error when nobody listens any more.
@@ -343,21 +340,6 @@ fn checkpoint(
             path: job.out.clone(),
         },
     )
-}
-
-/// Moves every file under `from` to the same place under `to`, replacing what is there.
-fn move_into(from: &Path, to: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
-        let entry = entry.map_err(|e| Error::io(from, e))?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| Error::io(&target, e))?;
-            move_into(&entry.path(), &target)?;
-        } else {
-            std::fs::rename(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
-        }
-    }
-    Ok(())
 }
 
 fn train(

@@ -634,3 +634,65 @@ fn gradient_caching_equals_the_full_batch() {
     let plain = batch_grads(&enc, &queries, &passages, 3, 0.1, &[1.0; 4], 2).unwrap();
     assert!((plain.loss - full.loss).abs() > 1e-4);
 }
+
+/// A checkpoint interrupted after it was committed is finished by the next reader, and a stale
+/// uncommitted one is never read: the folder is always one step's checkpoint.
+#[test]
+fn an_interrupted_checkpoint_is_finished_never_mixed() {
+    let start = tempfile::tempdir().unwrap();
+    toy_encoder(9).save(start.path()).unwrap();
+    let model = ModelSource::Folder(start.path().to_path_buf());
+    let a = tempfile::tempdir().unwrap();
+    run(job(a.path(), model.clone(), config(Some(2)), false));
+    let b = tempfile::tempdir().unwrap();
+    run(job(b.path(), model.clone(), config(Some(4)), false));
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    assert_ne!(
+        read(&a.path().join("model.safetensors")),
+        read(&b.path().join("model.safetensors"))
+    );
+    // Step 4's checkpoint was committed into A, and the crash came when only the weights had
+    // moved into place; a stale uncommitted checkpoint lies beside it.
+    let commit = a.path().join(".commit");
+    crate::copy_dir(b.path(), &commit);
+    let _ = std::fs::remove_file(commit.join("metrics.jsonl"));
+    std::fs::rename(
+        commit.join("model.safetensors"),
+        a.path().join("model.safetensors"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(a.path().join(".partial")).unwrap();
+    std::fs::write(a.path().join(".partial/model.safetensors"), b"torn").unwrap();
+    let state = worker::TrainerState::read(a.path()).unwrap().unwrap();
+    assert_eq!(state.step, 4);
+    assert!(!commit.exists());
+    for f in [
+        "model.safetensors",
+        "optimizer.safetensors",
+        "trainer_state.json",
+        "config.json",
+    ] {
+        assert_eq!(read(&a.path().join(f)), read(&b.path().join(f)), "{f}");
+    }
+    // Loading the folder finishes an interrupted commit too.
+    let c = tempfile::tempdir().unwrap();
+    crate::copy_dir(b.path(), c.path());
+    let commit = c.path().join(".commit");
+    crate::copy_dir(a.path(), &commit);
+    std::fs::write(
+        commit.join("trainer_state.json"),
+        std::fs::read_to_string(a.path().join("trainer_state.json"))
+            .unwrap()
+            .replace("\"step\": 4", "\"step\": 7"),
+    )
+    .unwrap();
+    Encoder::load(c.path(), max(), &Device::Cpu).unwrap();
+    assert!(!commit.exists());
+    assert_eq!(
+        worker::TrainerState::read(c.path()).unwrap().unwrap().step,
+        7
+    );
+    // The next checkpoint clears the stale partial one.
+    run(job(a.path(), model, config(Some(6)), true));
+    assert!(!a.path().join(".partial").exists());
+}
