@@ -8,7 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::record::{LabelKey, LabelValue, Record};
+use super::record::{LabelKey, LabelValue, Record, Tx};
 use crate::error::Error;
 
 /// What opening a journal found.
@@ -30,6 +30,9 @@ pub struct Journal {
     read_only: Option<String>,
     records: Vec<Record>,
     undone: HashSet<u64>,
+    /// Changes undone in this session, latest last, each as one transaction's (key, value)s:
+    /// what `redo` writes again. Cleared by any new change.
+    redo: Vec<Vec<(LabelKey, Option<LabelValue>)>>,
     state: HashMap<LabelKey, LabelValue>,
     /// Labelled negatives by run: (search step, document), for mining.
     negatives: HashMap<String, HashSet<(usize, String)>>,
@@ -89,11 +92,13 @@ impl Journal {
             read_only: report.read_only.clone(),
             records: Vec::new(),
             undone: HashSet::new(),
+            redo: Vec::new(),
             state: HashMap::new(),
             negatives: HashMap::new(),
             next_seq: 1,
         };
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let mut parsed_records: Vec<(usize, Record)> = Vec::new();
         for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
             if line.is_empty() {
                 continue;
@@ -102,12 +107,35 @@ impl Journal {
                 .map_err(|_| "not UTF-8".to_string())
                 .and_then(Record::from_line);
             match parsed {
-                Ok(r) => j.apply(r),
+                Ok(r) => parsed_records.push((i + 1, r)),
                 Err(why) => report.problems.push(format!(
                     "{}:{}: {why}; record skipped",
                     path.display(),
                     i + 1
                 )),
+            }
+        }
+        // A transaction applies whole or not at all.
+        let mut seen: HashMap<u64, u32> = HashMap::new();
+        for (_, r) in &parsed_records {
+            if let Some(tx) = r.tx() {
+                *seen.entry(tx.id).or_default() += 1;
+            }
+        }
+        let mut reported: HashSet<u64> = HashSet::new();
+        for (line, r) in parsed_records {
+            match r.tx() {
+                Some(tx) if seen.get(&tx.id).copied().unwrap_or(0) != tx.n => {
+                    if reported.insert(tx.id) {
+                        report.problems.push(format!(
+                            "{}:{line}: a change of {} labels written only in part ({} records); not applied",
+                            path.display(),
+                            tx.n,
+                            seen.get(&tx.id).copied().unwrap_or(0)
+                        ));
+                    }
+                }
+                _ => j.apply(r),
             }
         }
         let torn = complete < bytes.len();
@@ -161,9 +189,9 @@ impl Journal {
             .records
             .iter()
             .filter_map(|r| match r {
-                Record::Set { seq, key: k, value } if k == key && !self.undone.contains(seq) => {
-                    Some(value.clone())
-                }
+                Record::Set {
+                    seq, key: k, value, ..
+                } if k == key && !self.undone.contains(seq) => Some(value.clone()),
                 _ => None,
             })
             .next_back()
@@ -205,43 +233,130 @@ impl Journal {
         self.negatives.get(run_id)
     }
 
-    /// Appends `record`, flushed and fsynced, then applies it.
-    fn append(&mut self, record: Record) -> Result<(), Error> {
+    /// Appends `records` in one write, flushed and fsynced, then applies them.
+    fn append_all(&mut self, records: Vec<Record>) -> Result<(), Error> {
         if let Some(why) = &self.read_only {
             return Err(Error::ReadOnly(why.clone()));
         }
-        let line = record.to_line()?;
+        let mut text = String::new();
+        for r in &records {
+            text.push_str(&r.to_line()?);
+        }
         let file = self
             .file
             .as_mut()
             .ok_or_else(|| Error::ReadOnly("the journal is not open for writing".into()))?;
-        file.write_all(line.as_bytes()).map_err(io(&self.path))?;
+        file.write_all(text.as_bytes()).map_err(io(&self.path))?;
         file.flush().map_err(io(&self.path))?;
         file.sync_data().map_err(io(&self.path))?;
-        self.apply(record);
+        for r in records {
+            self.apply(r);
+        }
         Ok(())
     }
 
     /// Sets (or with `None` clears) a label; returns once it is on disk.
     pub fn set(&mut self, key: LabelKey, value: Option<LabelValue>) -> Result<u64, Error> {
-        let seq = self.next_seq;
-        self.append(Record::Set { seq, key, value })?;
-        Ok(seq)
+        self.set_all(vec![(key, value)])
     }
 
-    /// Reverts the latest change not yet undone; returns the key and its value now.
-    pub fn undo_last(&mut self) -> Result<Option<(LabelKey, Option<LabelValue>)>, Error> {
-        let target = self.records.iter().rev().find_map(|r| match r {
-            Record::Set { seq, key, .. } if !self.undone.contains(seq) => Some((*seq, key.clone())),
+    /// Sets several labels as one change: written together, applied whole or not at all after a
+    /// crash, and undone by one `undo_last`. Returns the first record's sequence number.
+    pub fn set_all(&mut self, changes: Vec<(LabelKey, Option<LabelValue>)>) -> Result<u64, Error> {
+        let first = self.next_seq;
+        self.write_sets(changes)?;
+        self.redo.clear();
+        Ok(first)
+    }
+
+    fn write_sets(&mut self, changes: Vec<(LabelKey, Option<LabelValue>)>) -> Result<(), Error> {
+        let first = self.next_seq;
+        let n = u32::try_from(changes.len()).unwrap_or(u32::MAX);
+        let tx = (n > 1).then_some(Tx { id: first, n });
+        let records = changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (key, value))| Record::Set {
+                seq: first + i as u64,
+                key,
+                value,
+                tx,
+            })
+            .collect();
+        self.append_all(records)
+    }
+
+    /// Reverts the latest change not yet undone (every label of a change made with `set_all`);
+    /// returns the keys with their values now.
+    pub fn undo_last(&mut self) -> Result<Option<Vec<(LabelKey, Option<LabelValue>)>>, Error> {
+        let last = self.records.iter().rev().find_map(|r| match r {
+            Record::Set { seq, tx, .. } if !self.undone.contains(seq) => Some((*seq, *tx)),
             _ => None,
         });
-        let Some((target, key)) = target else {
+        let Some((last, tx)) = last else {
             return Ok(None);
         };
-        let seq = self.next_seq;
-        self.append(Record::Undo { seq, target })?;
-        let now = self.state.get(&key).cloned();
-        Ok(Some((key, now)))
+        // The change's records, in the order they were written.
+        let targets: Vec<(u64, LabelKey, Option<LabelValue>)> = self
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Set {
+                    seq,
+                    key,
+                    value,
+                    tx: t,
+                } if !self.undone.contains(seq)
+                    && match tx {
+                        Some(tx) => *t == Some(tx),
+                        None => *seq == last,
+                    } =>
+                {
+                    Some((*seq, key.clone(), value.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let first = self.next_seq;
+        let n = u32::try_from(targets.len()).unwrap_or(u32::MAX);
+        let group = (n > 1).then_some(Tx { id: first, n });
+        let records = targets
+            .iter()
+            .enumerate()
+            .map(|(i, (target, _, _))| Record::Undo {
+                seq: first + i as u64,
+                target: *target,
+                tx: group,
+            })
+            .collect();
+        self.append_all(records)?;
+        self.redo.push(
+            targets
+                .iter()
+                .map(|(_, k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
+        Ok(Some(
+            targets
+                .into_iter()
+                .map(|(_, k, _)| {
+                    let now = self.state.get(&k).cloned();
+                    (k, now)
+                })
+                .collect(),
+        ))
+    }
+
+    /// Writes again the change undone last in this session; returns its keys with their values.
+    pub fn redo_last(&mut self) -> Result<Option<Vec<(LabelKey, Option<LabelValue>)>>, Error> {
+        let Some(changes) = self.redo.pop() else {
+            return Ok(None);
+        };
+        if let Err(e) = self.write_sets(changes.clone()) {
+            self.redo.push(changes);
+            return Err(e);
+        }
+        Ok(Some(changes))
     }
 
     pub fn get(&self, key: &LabelKey) -> Option<&LabelValue> {
@@ -297,6 +412,7 @@ impl Journal {
                 seq: i as u64 + 1,
                 key: k.clone(),
                 value: Some(v.clone()),
+                tx: None,
             })
             .collect();
         {
@@ -322,6 +438,7 @@ impl Journal {
         );
         self.records.clear();
         self.undone.clear();
+        self.redo.clear();
         self.state.clear();
         self.next_seq = 1;
         for r in records {

@@ -54,6 +54,14 @@ pub enum LabelValue {
     Note(String),
 }
 
+/// Records written, undone and replayed together: `n` records share `id` (the first one's
+/// sequence number). A transaction cut short by a crash is not applied at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tx {
+    pub id: u64,
+    pub n: u32,
+}
+
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -63,15 +71,28 @@ pub enum Record {
         seq: u64,
         key: LabelKey,
         value: Option<LabelValue>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tx: Option<Tx>,
     },
     /// Reverts the record with sequence number `target`.
-    Undo { seq: u64, target: u64 },
+    Undo {
+        seq: u64,
+        target: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tx: Option<Tx>,
+    },
 }
 
 impl Record {
     pub fn seq(&self) -> u64 {
         match self {
             Record::Set { seq, .. } | Record::Undo { seq, .. } => *seq,
+        }
+    }
+
+    pub fn tx(&self) -> Option<Tx> {
+        match self {
+            Record::Set { tx, .. } | Record::Undo { tx, .. } => *tx,
         }
     }
 
@@ -120,6 +141,7 @@ mod tests {
                 step: 17,
             },
             value: Some(LabelValue::Verdict(Verdict::NotRelevant)),
+            tx: None,
         };
         let line = r.to_line().unwrap();
         assert!(line.starts_with(r#"{"op":"set","seq":3,"key":{"kind":"browse","run_id":"4","step":17},"value":{"verdict":"not_relevant"},"crc":""#));

@@ -84,7 +84,32 @@ impl Filter {
     }
 }
 
+/// An action waiting for the user's yes or no.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirm {
+    /// Label every pair shown (`A`/`D` on the Pairs screen).
+    LabelPairs {
+        idx: Vec<usize>,
+        verdict: crate::verdict::Verdict,
+    },
+}
+
+impl Confirm {
+    /// The question the dialog asks.
+    pub fn question(&self) -> String {
+        match self {
+            Confirm::LabelPairs { idx, verdict } => format!(
+                "Mark all {} pairs shown as {}? It is one change: u undoes it, Ctrl-r redoes it.",
+                idx.len(),
+                verdict.name()
+            ),
+        }
+    }
+}
+
 pub struct App {
+    /// A bulk action waiting for y/n (drawn as a dialog over the screen).
+    pub confirm: Option<Confirm>,
     pub runs: Vec<Run>,
     pub derived: Derived,
     /// Visible runs (indices into `runs`) after filter and sort.
@@ -141,6 +166,7 @@ impl App {
     pub fn new(journal: Option<Journal>, judge: Option<Verdicts>, status: String) -> App {
         let model_dir = super::training::default_model_dir(journal.as_ref());
         App {
+            confirm: None,
             runs: Vec::new(),
             derived: Derived::default(),
             order: Vec::new(),

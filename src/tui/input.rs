@@ -11,6 +11,21 @@ use crate::verdict::Verdict;
 
 impl App {
     pub(super) fn key(&mut self, k: KeyEvent) {
+        if let Some(c) = self.confirm.take() {
+            match k.code {
+                KeyCode::Char('y' | 'Y') | KeyCode::Enter => match c {
+                    super::app::Confirm::LabelPairs { idx, verdict } => {
+                        self.label_pairs(idx, verdict)
+                    }
+                },
+                KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => {
+                    self.status = "cancelled: nothing was changed".into();
+                }
+                // Any other key leaves the question open.
+                _ => self.confirm = Some(c),
+            }
+            return;
+        }
         if let Some(buf) = self.typing.as_mut() {
             match k.code {
                 KeyCode::Enter => {
@@ -68,6 +83,7 @@ impl App {
             (Action::NextMatch, _) => self.jump(1),
             (Action::PrevMatch, _) => self.jump(-1),
             (Action::Undo, _) => self.undo(),
+            (Action::Redo, _) => self.redo(),
             (Action::ScreenRuns, _) => self.screen = Screen::Runs,
             (Action::ScreenPairs, _) => self.screen = Screen::Pairs,
             (Action::ScreenStats, _) => {

@@ -22,6 +22,7 @@ pub enum Action {
     Exclude,
     ActuallyRelevant,
     Undo,
+    Redo,
     Sort,
     Filter,
     ScreenRuns,
@@ -149,7 +150,14 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('u')],
         action: Action::Undo,
         label: "u",
-        help: "undo the last label change",
+        help: "undo the last label change (a bulk change whole)",
+    },
+    Binding {
+        // Ctrl-r (matched in `action`: a plain `r` rejects).
+        keys: &[],
+        action: Action::Redo,
+        label: "Ctrl-r",
+        help: "redo the change undone last",
     },
     Binding {
         keys: &[KeyCode::Char('s')],
@@ -215,13 +223,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('A')],
         action: Action::AcceptShown,
         label: "A",
-        help: "Pairs: accept every pair shown",
+        help: "Pairs: accept every pair shown (asks first; one change, one u undoes it)",
     },
     Binding {
         keys: &[KeyCode::Char('D')],
         action: Action::RejectShown,
         label: "D",
-        help: "Pairs: reject every pair shown",
+        help: "Pairs: reject every pair shown (asks first; one change, one u undoes it)",
     },
     Binding {
         keys: &[KeyCode::Char('J')],
@@ -251,8 +259,12 @@ pub const BINDINGS: &[Binding] = &[
 
 /// The action for a key press, if any (Ctrl-C always quits).
 pub fn action(key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return Some(Action::Quit);
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('c') => Some(Action::Quit),
+            KeyCode::Char('r') => Some(Action::Redo),
+            _ => None,
+        };
     }
     BINDINGS
         .iter()

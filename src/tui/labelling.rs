@@ -94,18 +94,59 @@ impl App {
             return;
         };
         match j.undo_last() {
-            Ok(Some((key, now))) => {
-                self.status = format!(
-                    "undid the last change to {}; now {}",
-                    rows::key_name(&key),
-                    now.map(|v| rows::value_name(&v))
-                        .unwrap_or_else(|| "unlabelled".into())
-                );
-                let id = key.run_id().to_string();
-                self.refresh_for(&id);
+            Ok(Some(changes)) => {
+                self.status = format!("undid {}", describe(&changes));
+                self.refresh_changed(&changes);
             }
             Ok(None) => self.status = "nothing to undo".into(),
             Err(e) => self.status = format!("undo not saved: {e}"),
         }
+    }
+
+    pub(super) fn redo(&mut self) {
+        let Some(j) = self.journal.as_mut() else {
+            self.status = "labels are not open: nothing to redo".into();
+            return;
+        };
+        match j.redo_last() {
+            Ok(Some(changes)) => {
+                self.status = format!("redid {}", describe(&changes));
+                self.refresh_changed(&changes);
+            }
+            Ok(None) => self.status = "nothing to redo".into(),
+            Err(e) => self.status = format!("redo not saved: {e}"),
+        }
+    }
+
+    /// Recomputes the runs `changes` are about: one by one for a few, in one pass for many.
+    pub(super) fn refresh_changed(&mut self, changes: &[(LabelKey, Option<LabelValue>)]) {
+        let mut runs: Vec<String> = Vec::new();
+        for (k, _) in changes {
+            let id = k.run_id().to_string();
+            if !runs.contains(&id) {
+                runs.push(id);
+            }
+        }
+        if runs.len() <= 64 {
+            for id in runs {
+                self.refresh_for(&id);
+            }
+        } else {
+            self.refresh();
+        }
+    }
+}
+
+/// "the change to browse q1:3 (now relevant)" or "a change of 108 labels".
+fn describe(changes: &[(LabelKey, Option<LabelValue>)]) -> String {
+    match changes {
+        [(key, now)] => format!(
+            "the last change to {}; now {}",
+            rows::key_name(key),
+            now.as_ref()
+                .map(rows::value_name)
+                .unwrap_or_else(|| "unlabelled".into())
+        ),
+        many => format!("a change of {} labels at once", many.len()),
     }
 }

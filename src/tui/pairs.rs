@@ -118,48 +118,48 @@ impl App {
     }
 
     /// Sets the verdict of every listed candidate at once.
-    fn label_pairs(&mut self, idx: Vec<usize>, v: Verdict) {
-        let keys: Vec<LabelKey> = idx
+    /// Asks before labelling every pair shown (one change: `u` undoes it whole).
+    fn confirm_label_pairs(&mut self, v: Verdict) {
+        let n = self.pairs.order.len();
+        if n == 0 {
+            self.status = "no pairs shown".into();
+            return;
+        }
+        self.confirm = Some(super::app::Confirm::LabelPairs {
+            idx: self.pairs.order.clone(),
+            verdict: v,
+        });
+    }
+
+    pub(super) fn label_pairs(&mut self, idx: Vec<usize>, v: Verdict) {
+        let changes: Vec<(LabelKey, Option<LabelValue>)> = idx
             .iter()
             .filter_map(|&i| self.derived.candidates.get(i))
-            .map(|c| LabelKey::Browse {
-                run_id: c.pair.run_id.clone(),
-                step: c.pair.browse_step,
+            .map(|c| {
+                (
+                    LabelKey::Browse {
+                        run_id: c.pair.run_id.clone(),
+                        step: c.pair.browse_step,
+                    },
+                    Some(LabelValue::Verdict(v)),
+                )
             })
             .collect();
         let Some(j) = self.journal.as_mut() else {
             self.status = "labels are not open: nothing was written".into();
             return;
         };
-        let mut done = 0;
-        let mut failed = None;
-        let mut runs: Vec<String> = Vec::new();
-        for k in keys {
-            let id = k.run_id().to_string();
-            if let Err(e) = j.set(k, Some(LabelValue::Verdict(v))) {
-                failed = Some(e);
-                break;
+        let n = changes.len();
+        match j.set_all(changes.clone()) {
+            Ok(_) => {
+                self.status = format!(
+                    "{n} browse(s) marked {} as one change (u undoes it), saved to {}",
+                    v.name(),
+                    j.path().display()
+                );
+                self.refresh_changed(&changes);
             }
-            if !runs.contains(&id) {
-                runs.push(id);
-            }
-            done += 1;
-        }
-        self.status = match failed {
-            Some(e) => format!("stopped after {done}: {e}"),
-            None => format!(
-                "{done} browse(s) marked {}, saved to {}",
-                v.name(),
-                j.path().display()
-            ),
-        };
-        // A few runs are recomputed one by one; many at once in one pass.
-        if runs.len() <= 64 {
-            for id in runs {
-                self.refresh_for(&id);
-            }
-        } else {
-            self.refresh();
+            Err(e) => self.status = format!("not saved: {e}"),
         }
     }
 
@@ -203,8 +203,8 @@ impl App {
                     self.label_pairs(vec![i], v);
                 }
             }
-            Action::AcceptShown => self.label_pairs(self.pairs.order.clone(), Verdict::Relevant),
-            Action::RejectShown => self.label_pairs(self.pairs.order.clone(), Verdict::NotRelevant),
+            Action::AcceptShown => self.confirm_label_pairs(Verdict::Relevant),
+            Action::RejectShown => self.confirm_label_pairs(Verdict::NotRelevant),
             Action::Enter => {
                 let Some(c) = self
                     .pairs

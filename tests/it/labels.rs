@@ -46,10 +46,10 @@ fn labels_persist_undo_and_compact() {
         )
         .unwrap();
         // Undo the note, then the neg label: each revert is a record of its own.
-        assert_eq!(j.undo_last().unwrap().unwrap().1, None);
-        assert_eq!(j.undo_last().unwrap().unwrap(), (neg, None));
+        assert_eq!(j.undo_last().unwrap().unwrap()[0].1, None);
+        assert_eq!(j.undo_last().unwrap().unwrap(), vec![(neg, None)]);
         // Then the browse(1) change back to not_relevant.
-        assert_eq!(j.undo_last().unwrap().unwrap().1, REJECT);
+        assert_eq!(j.undo_last().unwrap().unwrap()[0].1, REJECT);
     }
     let (mut j, report) = Journal::open(dir.path()).unwrap();
     assert_eq!(report.records, 8);
@@ -383,4 +383,48 @@ fn labels_commands_and_mining_with_human_labels() {
     assert!(err.contains("negatives left out by labels  1"), "{err}");
     let (ok, _, err) = lrat(&["labels", "--labels", l, "compact"]);
     assert!(ok && err.contains("to 3 labels"), "{err}");
+}
+
+/// A bulk change is one transaction: undone by one undo, redone by one redo, and after a crash
+/// that wrote only part of it, not applied at all (and reported).
+#[test]
+fn a_bulk_change_is_one_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let reject = Some(LabelValue::Verdict(Verdict::NotRelevant));
+    {
+        let (mut j, _) = Journal::open(dir.path()).unwrap();
+        j.set(browse(9), reject.clone()).unwrap();
+        j.set_all((1..=3).map(|s| (browse(s), reject.clone())).collect())
+            .unwrap();
+        assert_eq!(j.labels().len(), 4);
+        let undone = j.undo_last().unwrap().unwrap();
+        assert_eq!(undone.len(), 3);
+        assert_eq!(j.labels().len(), 1, "the single label before it stays");
+        let redone = j.redo_last().unwrap().unwrap();
+        assert_eq!(redone.len(), 3);
+        assert_eq!(j.labels().len(), 4);
+        assert!(j.redo_last().unwrap().is_none());
+        // A new change after an undo clears what could be redone.
+        j.undo_last().unwrap();
+        j.set(browse(5), reject.clone()).unwrap();
+        assert!(j.redo_last().unwrap().is_none());
+        j.undo_last().unwrap();
+        j.set_all((1..=3).map(|s| (browse(s), reject.clone())).collect())
+            .unwrap();
+    }
+    // A crash after two of the last change's three lines reached the disk.
+    let path = dir.path().join("labels.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&path, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let (j, report) = Journal::open(dir.path()).unwrap();
+    assert_eq!(j.labels().len(), 1, "{:?}", j.labels());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("a change of 3 labels written only in part")),
+        "{:?}",
+        report.problems
+    );
 }

@@ -156,6 +156,11 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     assert_eq!(a.pairs.filter.name(), "rejected");
     assert_eq!(a.pairs.order.len(), 1);
     keys(&mut a, "A");
+    assert_eq!(
+        a.derived.total_pairs, 13,
+        "nothing happens before the answer"
+    );
+    keys(&mut a, "y");
     assert_eq!(a.derived.total_pairs, 14);
     assert!(
         a.status.contains("1 browse(s) marked relevant"),
@@ -171,11 +176,49 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     );
     keys(&mut a, "fff");
     assert_eq!(a.pairs.filter.name(), "accepted");
+    // A bulk action asks first; n leaves everything as it was.
     keys(&mut a, "D");
+    insta::assert_snapshot!("confirm_bulk_reject_80x24", screen(&a, 80, 24));
+    keys(&mut a, "jn");
+    assert_eq!(a.derived.total_pairs, 14);
+    assert!(
+        a.confirm.is_none() && a.status.contains("cancelled"),
+        "{}",
+        a.status
+    );
+    keys(&mut a, "Dy");
     assert_eq!(
         a.derived.total_pairs, 0,
         "every pair rejected in paper mode"
     );
+    // One u undoes the whole bulk action, Ctrl-r redoes it.
+    keys(&mut a, "u");
+    assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
+    assert!(a.status.contains("a change of 14 labels"), "{}", a.status);
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(a.derived.total_pairs, 0, "{}", a.status);
+    assert!(
+        a.status.starts_with("redid a change of 14 labels"),
+        "{}",
+        a.status
+    );
+    // The labels survive a restart, and undo there still takes the bulk change back whole.
+    drop(a);
+    let mut a = app(ws.path());
+    assert_eq!(a.derived.total_pairs, 0);
+    keys(&mut a, "2u");
+    assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
+    keys(&mut a, "1");
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('r'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(a.derived.total_pairs, 0);
+    keys(&mut a, "2f");
+    assert_eq!(a.pairs.filter.name(), "accepted");
     keys(&mut a, "m");
     let s = screen(&a, 120, 40);
     assert!(s.contains("reference mode"), "{s}");

@@ -32,6 +32,33 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Help => help::draw(frame, body, app, theme),
     }
     draw_status(frame, status, app, theme);
+    if let Some(c) = &app.confirm {
+        draw_confirm(frame, body, &c.question(), theme);
+    }
+}
+
+/// A yes/no question in a box over the middle of the screen.
+fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+    use ratatui::widgets::{Block, Borders, Clear, Wrap};
+    let width = area.width.clamp(20, 64);
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let lines = question.len().div_ceil(inner) as u16 + 2;
+    let height = (lines + 2).min(area.height);
+    let x = area.x + (area.width - width) / 2;
+    let y = area.y + area.height.saturating_sub(height) / 2;
+    let rect = Rect::new(x, y, width, height);
+    frame.render_widget(Clear, rect);
+    let text = vec![
+        Line::from(question.to_string()),
+        Line::from(""),
+        Line::from(Span::styled("y yes · n no", theme.bold())),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL).title(" confirm ")),
+        rect,
+    );
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
