@@ -21,6 +21,9 @@ pub struct JournalReport {
     pub read_only: Option<String>,
 }
 
+/// A label and its value (`None`: cleared).
+pub type Change = (LabelKey, Option<LabelValue>);
+
 pub struct Journal {
     path: PathBuf,
     /// The append handle; `None` when read-only.
@@ -288,7 +291,7 @@ impl Journal {
 
     /// Reverts the latest change not yet undone (every label of a change made with `set_all`);
     /// returns the keys with their values now.
-    pub fn undo_last(&mut self) -> Result<Option<Vec<(LabelKey, Option<LabelValue>)>>, Error> {
+    pub fn undo_last(&mut self) -> Result<Option<Vec<Change>>, Error> {
         let last = self.records.iter().rev().find_map(|r| match r {
             Record::Set { seq, tx, .. } if !self.undone.contains(seq) => Some((*seq, *tx)),
             _ => None,
@@ -348,7 +351,7 @@ impl Journal {
     }
 
     /// Writes again the change undone last in this session; returns its keys with their values.
-    pub fn redo_last(&mut self) -> Result<Option<Vec<(LabelKey, Option<LabelValue>)>>, Error> {
+    pub fn redo_last(&mut self) -> Result<Option<Vec<Change>>, Error> {
         let Some(changes) = self.redo.pop() else {
             return Ok(None);
         };
