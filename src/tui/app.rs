@@ -131,6 +131,8 @@ pub struct App {
     pub help_scroll: u16,
     /// The search being typed, while `/` is active.
     pub typing: Option<String>,
+    /// The run note being typed (`:` on the Run screen), when one is.
+    pub note_typing: Option<String>,
     pub query: String,
     /// (run index, step position) of every match.
     pub matches: Vec<(usize, usize)>,
@@ -182,6 +184,7 @@ impl App {
             detail_scroll: 0,
             help_scroll: 0,
             typing: None,
+            note_typing: None,
             query: String::new(),
             matches: Vec::new(),
             match_at: 0,

@@ -26,6 +26,25 @@ impl App {
             }
             return;
         }
+        if let Some(buf) = self.note_typing.as_mut() {
+            match k.code {
+                KeyCode::Enter => {
+                    let note = std::mem::take(buf);
+                    self.note_typing = None;
+                    self.write_note(note);
+                }
+                KeyCode::Esc => {
+                    self.note_typing = None;
+                    self.status = "note not changed".into();
+                }
+                KeyCode::Backspace => {
+                    buf.pop();
+                }
+                KeyCode::Char(c) => buf.push(c),
+                _ => {}
+            }
+            return;
+        }
         if let Some(buf) = self.typing.as_mut() {
             match k.code {
                 KeyCode::Enter => {
@@ -84,6 +103,16 @@ impl App {
             (Action::PrevMatch, _) => self.jump(-1),
             (Action::Undo, _) => self.undo(),
             (Action::Redo, _) => self.redo(),
+            (Action::Correctness, Screen::Run | Screen::Runs) => self.cycle_correctness(),
+            (Action::Note, Screen::Run | Screen::Runs) => {
+                let now = self
+                    .current_run()
+                    .and_then(|ri| self.derived.rows.get(ri))
+                    .and_then(|r| r.note.clone())
+                    .unwrap_or_default();
+                self.note_typing = Some(now);
+            }
+            (Action::NextUnreviewed, Screen::Run | Screen::Runs) => self.next_unreviewed(),
             (Action::ScreenRuns, _) => self.screen = Screen::Runs,
             (Action::ScreenPairs, _) => self.screen = Screen::Pairs,
             (Action::ScreenStats, _) => {

@@ -150,3 +150,78 @@ fn describe(changes: &[(LabelKey, Option<LabelValue>)]) -> String {
         many => format!("a change of {} labels at once", many.len()),
     }
 }
+
+impl App {
+    /// `c`: the run's correctness, cycling correct → incorrect → as the file says.
+    pub(super) fn cycle_correctness(&mut self) {
+        let Some(ri) = self.current_run() else { return };
+        let run_id = self.runs[ri].id.clone();
+        let key = LabelKey::Run {
+            run_id: run_id.clone(),
+        };
+        let now = self.journal.as_ref().and_then(|j| j.get(&key)).cloned();
+        let (next, what) = match now {
+            None => (Some(LabelValue::Correct(true)), "correct"),
+            Some(LabelValue::Correct(true)) => (Some(LabelValue::Correct(false)), "incorrect"),
+            _ => (None, "back to what the file says"),
+        };
+        self.write(key, next, format!("run {run_id} marked {what}"));
+    }
+
+    /// Saves the run note typed after `:` (an empty one clears it).
+    pub(super) fn write_note(&mut self, note: String) {
+        let Some(ri) = self.current_run() else { return };
+        let run_id = self.runs[ri].id.clone();
+        let key = LabelKey::Note {
+            run_id: run_id.clone(),
+            step: None,
+        };
+        let note = note.trim().to_string();
+        if note.is_empty() {
+            self.write(key, None, format!("note of run {run_id} cleared"));
+        } else {
+            self.write(
+                key,
+                Some(LabelValue::Note(note)),
+                format!("note of run {run_id} written"),
+            );
+        }
+    }
+
+    /// `]`: the next successful browse no human has reviewed, after the selected step of this
+    /// run, then in the following runs of the list.
+    pub(super) fn next_unreviewed(&mut self) {
+        let eff = self.labels();
+        let from_step = if self.screen == super::app::Screen::Run {
+            self.step + 1
+        } else {
+            0
+        };
+        let start = self.selected;
+        let mut found = None;
+        'runs: for (n, &ri) in self.order.iter().enumerate().skip(start) {
+            let run = &self.runs[ri];
+            let first = if n == start { from_step } else { 0 };
+            for (pos, s) in run.steps.iter().enumerate().skip(first) {
+                if let StepKind::Browse(b) = &s.kind
+                    && b.docid.is_some()
+                    && b.error.is_none()
+                    && eff.verdict(&run.id, s.index).1 != crate::labels::Source::Human
+                {
+                    found = Some((n, pos));
+                    break 'runs;
+                }
+            }
+        }
+        match found {
+            Some((n, pos)) => {
+                self.selected = n;
+                self.screen = super::app::Screen::Run;
+                self.pane = super::app::Pane::Timeline;
+                self.select_step(pos);
+                self.status = "the next browse no human has reviewed (a/r to label it)".into();
+            }
+            None => self.status = "every browse from here on has a human verdict".into(),
+        }
+    }
+}

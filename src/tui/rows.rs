@@ -21,6 +21,8 @@ pub struct RunRow {
     /// Successful browses with neither a judge's nor a human's verdict yet.
     pub pending: usize,
     pub question: String,
+    /// The run's note, written by a human (`:` on the Run screen).
+    pub note: Option<String>,
 }
 
 /// One candidate pair on the Pairs screen: emitted, dropped by its verdict, or unjudged.
@@ -132,6 +134,19 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
             })
             .count(),
         question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
+        note: run_note(labels, &r.id),
+    }
+}
+
+/// The run-level note in the journal, if any.
+pub fn run_note(labels: &Effective<'_>, run_id: &str) -> Option<String> {
+    let key = LabelKey::Note {
+        run_id: run_id.to_string(),
+        step: None,
+    };
+    match labels.human?.get(&key) {
+        Some(LabelValue::Note(n)) if !n.trim().is_empty() => Some(n.clone()),
+        _ => None,
     }
 }
 

@@ -596,3 +596,52 @@ fn help_scrolls_to_its_end_at_80x24() {
     keys(&mut a, "\u{1b}");
     assert_ne!(a.screen, Screen::Help);
 }
+
+/// The Run screen as a labelling desk: the header, run correctness and a note written from the
+/// keyboard (both surviving a restart, the note shown in the Runs list), and `]` to the next
+/// browse no human has reviewed.
+#[test]
+fn run_header_correctness_note_and_next_unreviewed() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "\n");
+    assert_eq!(a.screen, Screen::Run);
+    insta::assert_snapshot!("run_header_120x40", screen(&a, 120, 40));
+    let ri = a.current_run().unwrap();
+    let id = a.runs[ri].id.clone();
+    let before = a.derived.rows[ri].outcome;
+    keys(&mut a, "c");
+    assert_eq!(a.derived.rows[ri].outcome.name(), "correct", "{}", a.status);
+    assert_eq!(a.derived.rows[ri].source.name(), "human");
+    keys(&mut a, "c");
+    assert_eq!(a.derived.rows[ri].outcome.name(), "incorrect");
+    keys(&mut a, ":odd answer format\n");
+    assert_eq!(
+        a.derived.rows[ri].note.as_deref(),
+        Some("odd answer format"),
+        "{}",
+        a.status
+    );
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("note odd answer format") && s.contains("incorrect (human)"),
+        "{s}"
+    );
+    // `]` goes to a browse without a human verdict; labelling it moves `]` on.
+    keys(&mut a, "]");
+    let first = (a.current_run().unwrap(), a.step);
+    assert!(matches!(
+        a.runs[first.0].steps[first.1].kind,
+        lrat::run::StepKind::Browse(_)
+    ));
+    keys(&mut a, "a]");
+    assert_ne!((a.current_run().unwrap(), a.step), first, "{}", a.status);
+    // After a restart: the correctness and the note are still there, and listed.
+    drop(a);
+    let a = app(ws.path());
+    let ri = a.runs.iter().position(|r| r.id == id).unwrap();
+    assert_eq!(a.derived.rows[ri].outcome.name(), "incorrect");
+    assert_ne!(before.name(), "human");
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("✎ odd answer format"), "{s}");
+}

@@ -118,13 +118,19 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = match &app.typing {
-        Some(buf) => Line::from(vec![
+    let line = match (&app.note_typing, &app.typing) {
+        (Some(buf), _) => Line::from(vec![
+            Span::styled("note: ", theme.bold()),
+            Span::raw(crate::text::inert(buf).into_owned()),
+            Span::raw("▏"),
+            Span::styled("  Enter saves · Esc leaves it", theme.dim()),
+        ]),
+        (None, Some(buf)) => Line::from(vec![
             Span::styled("/", theme.bold()),
             Span::raw(crate::text::inert(buf).into_owned()),
             Span::raw("▏"),
         ]),
-        None => Line::from(vec![
+        (None, None) => Line::from(vec![
             Span::styled(format!(" {} ", screen_keys(app.screen)), theme.dim()),
             Span::raw(crate::text::inert(&app.status).into_owned()),
         ]),

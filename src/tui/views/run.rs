@@ -16,9 +16,57 @@ use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 use crate::verdict::Verdict;
 
+/// The run's question, gold and final answers, outcome with its source, and note.
+fn draw_header(frame: &mut Frame, area: Rect, app: &App, ri: usize, theme: &Theme) {
+    let run = &app.runs[ri];
+    let one = |s: &str, n: usize| crate::text::one_line(&inert(s), n);
+    let row = app.derived.rows.get(ri);
+    let question = run.question.as_deref().unwrap_or("");
+    let q = if question.trim().is_empty() {
+        Span::styled("(no question: open with --questions FILE)", theme.dim())
+    } else {
+        Span::raw(one(question, 300))
+    };
+    let gold = if run.gold.is_empty() {
+        "-".to_string()
+    } else {
+        one(&run.gold.join(" | "), 60)
+    };
+    let answer = run
+        .final_answer
+        .as_deref()
+        .map_or("-".into(), |a| one(a, 60));
+    let (outcome, source) =
+        row.map_or(("unknown", "none"), |r| (r.outcome.name(), r.source.name()));
+    let note = row.and_then(|r| r.note.clone());
+    let lines = vec![
+        Line::from(vec![Span::styled("Q ", theme.bold()), q]),
+        Line::from(vec![
+            Span::styled(format!("{outcome} ({source})"), theme.bold()),
+            Span::styled(" · gold ", theme.bold()),
+            Span::raw(gold),
+            Span::styled(" · answer ", theme.bold()),
+            Span::raw(answer),
+        ]),
+        match note {
+            Some(n) => Line::from(vec![
+                Span::styled("note ", theme.bold()),
+                Span::raw(one(&n, 300)),
+            ]),
+            None => Line::from(Span::styled(
+                "c correctness · : note · ] next unreviewed browse",
+                theme.dim(),
+            )),
+        },
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(ri) = app.current_run() else { return };
     let run = &app.runs[ri];
+    let [head, area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+    draw_header(frame, head, app, ri, theme);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area);
     let eff = app.labels();

@@ -43,12 +43,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 } else {
                     String::new()
                 }),
-                Cell::from(Line::from(super::highlighted(
-                    &crate::text::inert(&r.question),
-                    &app.query,
-                    ratatui::style::Style::new(),
-                    theme,
-                ))),
+                Cell::from(Line::from({
+                    let mut spans = Vec::new();
+                    if let Some(n) = &r.note {
+                        spans.push(ratatui::text::Span::styled(
+                            format!("✎ {} · ", crate::text::one_line(&crate::text::inert(n), 30)),
+                            theme.dim(),
+                        ));
+                    }
+                    spans.extend(super::highlighted(
+                        &crate::text::inert(&r.question),
+                        &app.query,
+                        ratatui::style::Style::new(),
+                        theme,
+                    ));
+                    spans
+                })),
             ])
         })
         .collect();
