@@ -92,6 +92,8 @@ pub enum Confirm {
         idx: Vec<usize>,
         verdict: crate::verdict::Verdict,
     },
+    /// Quit while training runs: stop it, save its checkpoint, then quit.
+    QuitTraining,
 }
 
 impl Confirm {
@@ -103,6 +105,10 @@ impl Confirm {
                 idx.len(),
                 verdict.name()
             ),
+            Confirm::QuitTraining => {
+                "Training is running. Stop it after this batch, save its checkpoint and quit?"
+                    .into()
+            }
         }
     }
 }
@@ -110,6 +116,8 @@ impl Confirm {
 pub struct App {
     /// A bulk action waiting for y/n (drawn as a dialog over the screen).
     pub confirm: Option<Confirm>,
+    /// Quit once the training worker has stopped and saved.
+    pub quit_when_stopped: bool,
     pub runs: Vec<Run>,
     pub derived: Derived,
     /// Visible runs (indices into `runs`) after filter and sort.
@@ -169,6 +177,7 @@ impl App {
         let model_dir = super::training::default_model_dir(journal.as_ref());
         App {
             confirm: None,
+            quit_when_stopped: false,
             runs: Vec::new(),
             derived: Derived::default(),
             order: Vec::new(),
@@ -352,7 +361,12 @@ impl App {
             Msg::CorpusFailed(e) => {
                 self.status = format!("corpus not available, showing what the runs showed: {e}")
             }
-            Msg::Train(e) => self.train.apply(&e),
+            Msg::Train(e) => {
+                self.train.apply(&e);
+                if self.quit_when_stopped && !self.train.running {
+                    self.quit = true;
+                }
+            }
         }
     }
 }

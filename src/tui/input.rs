@@ -12,10 +12,24 @@ use crate::verdict::Verdict;
 impl App {
     pub(super) fn key(&mut self, k: KeyEvent) {
         if let Some(c) = self.confirm.take() {
+            let ctrl_c = k
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+                && k.code == KeyCode::Char('c');
+            let yes = ctrl_c || matches!(k.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
             match k.code {
-                KeyCode::Char('y' | 'Y') | KeyCode::Enter => match c {
+                _ if yes => match c {
                     super::app::Confirm::LabelPairs { idx, verdict } => {
                         self.label_pairs(idx, verdict)
+                    }
+                    super::app::Confirm::QuitTraining => {
+                        self.stop_training();
+                        self.quit_when_stopped = true;
+                        self.status =
+                            "stopping training: saving its checkpoint, then quitting".into();
+                        if !self.train.running {
+                            self.quit = true;
+                        }
                     }
                 },
                 KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => {
@@ -92,6 +106,9 @@ impl App {
             return;
         }
         match (a, self.screen) {
+            (Action::Quit, _) if self.train.running => {
+                self.confirm = Some(super::app::Confirm::QuitTraining);
+            }
             (Action::Quit, _) => self.quit = true,
             (Action::Help, s) => {
                 self.before_help = s;

@@ -278,7 +278,7 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
-/// The action for a key press, if any (Ctrl-C always quits).
+/// The action for a key press, if any (Ctrl-C quits; while training runs, after asking).
 pub fn action(key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return match key.code {

@@ -645,3 +645,29 @@ fn run_header_correctness_note_and_next_unreviewed() {
     let s = screen(&a, 120, 40);
     assert!(s.contains("✎ odd answer format"), "{s}");
 }
+
+/// `q` while training runs asks first, then stops the training, waits for its checkpoint and
+/// quits; `n` keeps everything running.
+#[test]
+fn quitting_while_training_asks_then_stops_cleanly() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "t");
+    a.train.running = true;
+    keys(&mut a, "q");
+    assert!(!a.quit);
+    assert!(a.confirm.is_some());
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("Training is running"), "{s}");
+    keys(&mut a, "n");
+    assert!(!a.quit && a.confirm.is_none() && a.train.running);
+    keys(&mut a, "qy");
+    assert!(!a.quit, "it waits for the worker to stop");
+    assert!(a.quit_when_stopped);
+    a.update(Msg::Train(lrat::train::worker::TrainEvent::Done {
+        step: 3,
+        cancelled: true,
+        path: ws.path().join("m"),
+    }));
+    assert!(a.quit);
+}
