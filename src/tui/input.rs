@@ -76,7 +76,7 @@ impl App {
             return;
         }
         if self.screen == Screen::Train && self.train.editing.is_some() {
-            self.train_edit_key(k.code);
+            self.train_edit_key(k);
             return;
         }
         if let Some(a) = keymap::action(k) {

@@ -144,6 +144,33 @@ impl Form {
     }
 }
 
+impl TrainView {
+    /// Whether the value being typed would make valid settings: `Err` names the field and why.
+    pub fn check_edit(&self) -> Result<(), String> {
+        let Some(buf) = &self.editing else {
+            return Ok(());
+        };
+        let mut form = self.form.clone();
+        if let Some(slot) = form.values.get_mut(self.field) {
+            *slot = buf.clone();
+        }
+        let c = form.config()?;
+        if c.batch == 0 || c.group == 0 || c.epochs == 0 {
+            return Err("batch, group G and epochs must be at least 1".into());
+        }
+        if !(c.temperature > 0.0) {
+            return Err("temperature τ must be above 0".into());
+        }
+        if !(0.0..1.0).contains(&c.holdout) || !(0.0..1.0).contains(&c.warmup) {
+            return Err("held-out runs and warmup share must be in [0, 1)".into());
+        }
+        if c.lr.is_some_and(|lr| !(lr > 0.0)) {
+            return Err("learning rate must be above 0 (or auto)".into());
+        }
+        Ok(())
+    }
+}
+
 /// Everything the Train screen shows.
 pub struct TrainView {
     pub form: Form,
@@ -463,26 +490,38 @@ impl App {
     }
 
     /// A key on the Train screen while a value is typed.
-    pub(super) fn train_edit_key(&mut self, code: crossterm::event::KeyCode) {
-        use crossterm::event::KeyCode;
+    pub(super) fn train_edit_key(&mut self, k: crossterm::event::KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        if self.train.editing.is_none() {
+            return;
+        }
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if k.code == KeyCode::Enter
+            && let Err(e) = self.train.check_edit()
+        {
+            // A value that does not parse stays in the editor, with the reason.
+            self.train.state = e;
+            return;
+        }
         let Some(buf) = self.train.editing.as_mut() else {
             return;
         };
-        match code {
+        match k.code {
             KeyCode::Enter => {
                 let v = std::mem::take(buf);
                 self.train.editing = None;
                 if let Some(slot) = self.train.form.values.get_mut(self.train.field) {
                     *slot = v;
                 }
-                if let Err(e) = self.train.form.config() {
-                    self.train.state = e;
-                }
+                self.train.state = "settings changed".into();
             }
             KeyCode::Esc => self.train.editing = None,
             KeyCode::Backspace => {
                 buf.pop();
             }
+            // Ctrl-U clears the value (as in a shell).
+            KeyCode::Char('u') if ctrl => buf.clear(),
+            KeyCode::Char(_) if ctrl => {}
             KeyCode::Char(c) => buf.push(c),
             _ => {}
         }

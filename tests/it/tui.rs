@@ -671,3 +671,56 @@ fn quitting_while_training_asks_then_stops_cleanly() {
     }));
     assert!(a.quit);
 }
+
+/// Train settings are checked as they are typed, shown whole on the bottom line while edited,
+/// and a value that does not parse is not taken.
+#[test]
+fn train_form_checks_values_as_typed() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "tjj\n");
+    assert_eq!(a.train.editing.as_deref(), Some("16"));
+    keys(&mut a, "x");
+    let s = screen(&a, 80, 24);
+    let last = s.lines().last().unwrap();
+    assert!(last.contains("batch: 16x") && last.contains("✗"), "{last}");
+    keys(&mut a, "\n");
+    assert!(
+        a.train.editing.is_some(),
+        "an invalid value stays in the editor"
+    );
+    assert_eq!(a.train.form.values[2], "16");
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    keys(&mut a, "0");
+    assert!(a.train.check_edit().unwrap_err().contains("at least 1"));
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    keys(&mut a, "8\n");
+    assert!(a.train.editing.is_none());
+    assert_eq!(a.train.form.values[2], "8");
+    // A long value is shown whole while it is typed, though the form's column is narrow.
+    keys(&mut a, "gg\n");
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    keys(&mut a, "/models/a-rather-long/folder/name/all-MiniLM-L6-v2");
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.lines()
+            .last()
+            .unwrap()
+            .contains("model: /models/a-rather-long/folder/name/all-MiniLM-L6-v2"),
+        "{s}"
+    );
+    keys(&mut a, "\u{1b}");
+    assert_eq!(
+        a.train.form.values[0], "auto",
+        "Esc leaves the value as it was"
+    );
+}

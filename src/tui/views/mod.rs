@@ -118,6 +118,28 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    if app.screen == Screen::Train
+        && let Some(buf) = &app.train.editing
+    {
+        let label = super::training::FIELDS
+            .get(app.train.field)
+            .map_or("value", |f| f.label());
+        let check = match app.train.check_edit() {
+            Ok(()) => Span::styled(
+                "  ✓ Enter keeps it · Esc leaves it · Ctrl-U clears",
+                theme.dim(),
+            ),
+            Err(e) => Span::styled(format!("  ✗ {e}"), theme.bold()),
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{label}: "), theme.bold()),
+            Span::raw(crate::text::inert(buf).into_owned()),
+            Span::raw("▏"),
+            check,
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let line = match (&app.note_typing, &app.typing) {
         (Some(buf), _) => Line::from(vec![
             Span::styled("note: ", theme.bold()),
