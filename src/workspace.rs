@@ -45,11 +45,17 @@ pub fn resolve(paths: &[PathBuf]) -> Inputs {
     inputs
 }
 
-/// `sample_trajectories/` in the working directory, else next to the crate's manifest.
-pub fn sample_dir() -> PathBuf {
+/// `sample_trajectories/` in the working directory (the repository root, where `cargo run`
+/// starts); an error naming what to do elsewhere.
+pub fn sample_dir() -> Result<PathBuf, crate::error::Error> {
     let here = Path::new("sample_trajectories");
     if here.is_dir() {
-        return here.to_path_buf();
+        return Ok(here.to_path_buf());
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_trajectories")
+    Err(crate::error::Error::Rejected(format!(
+        "no sample_trajectories/ in {}: name the runs to open (lrat open RUNS…), or run lrat from the repository's root",
+        std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into())
+    )))
 }

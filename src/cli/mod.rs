@@ -72,7 +72,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         // The main job: the app on the sample; without a terminal, the sample's statistics.
         None => {
             use std::io::IsTerminal;
-            let dir = workspace::sample_dir();
+            let dir = workspace::sample_dir()?;
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 open::OpenArgs::for_sample(dir).run()
             } else {

@@ -52,7 +52,7 @@ impl OpenArgs {
             );
         }
         let runs = if self.runs.is_empty() {
-            vec![crate::workspace::sample_dir()]
+            vec![crate::workspace::sample_dir()?]
         } else {
             self.runs
         };

@@ -171,3 +171,19 @@ fn errors_are_plain_lines_for_people() {
         );
     }
 }
+
+/// `lrat` with no arguments outside the repository says what to do instead of opening a path
+/// fixed when it was built.
+#[test]
+fn no_arguments_outside_the_repository_is_a_plain_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("no sample_trajectories/ in") && err.contains("lrat open RUNS"), "{err}");
+    assert!(!err.contains("Location") && !err.contains('\u{1b}'), "{err}");
+}
