@@ -184,6 +184,12 @@ fn no_arguments_outside_the_repository_is_a_plain_error() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("no sample_trajectories/ in") && err.contains("lrat open RUNS"), "{err}");
-    assert!(!err.contains("Location") && !err.contains('\u{1b}'), "{err}");
+    assert!(
+        err.contains("no sample_trajectories/ in") && err.contains("lrat open RUNS"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Location") && !err.contains('\u{1b}'),
+        "{err}"
+    );
 }

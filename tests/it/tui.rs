@@ -724,3 +724,34 @@ fn train_form_checks_values_as_typed() {
         "Esc leaves the value as it was"
     );
 }
+
+/// The browsed-rank chart has a bar for every rank up to the deepest browsed, empty ones too.
+#[test]
+fn rank_chart_keeps_empty_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("runs")).unwrap();
+    let hits: Vec<serde_json::Value> = (1..=5)
+        .map(|i| serde_json::json!({"docid": format!("d{i}"), "title": format!("T{i}"), "snippet": "s"}))
+        .collect();
+    let run = serde_json::json!({"run_id": "x", "question": "q?", "steps": [
+        {"type": "search", "query": "q", "hits": hits},
+        {"type": "browse", "docid": "d1", "text": "page one"},
+        {"type": "reasoning", "text": "useful"},
+        {"type": "browse", "docid": "d5", "text": "page five"},
+        {"type": "reasoning", "text": "also useful"},
+        {"type": "answer", "text": "a"}]});
+    std::fs::write(dir.path().join("runs/x.jsonl"), format!("{run}\n")).unwrap();
+    let mut a = app(dir.path());
+    keys(&mut a, "3");
+    let s = screen(&a, 120, 40);
+    let labels = s
+        .lines()
+        .find(|l| l.contains(" 1 ") && l.contains(" 5 "))
+        .unwrap_or_else(|| panic!("{s}"));
+    for r in ["2", "3", "4"] {
+        assert!(
+            labels.contains(&format!(" {r} ")),
+            "rank {r} missing: {labels}\n{s}"
+        );
+    }
+}

@@ -62,9 +62,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .groups
         .first()
         .map(|g| {
-            g.browse_ranks
-                .iter()
-                .map(|(r, n)| Bar::with_label(r.to_string(), *n))
+            // Every rank from 1 to the deepest browsed, so an empty rank shows as a gap.
+            let deepest = g.browse_ranks.keys().next_back().copied().unwrap_or(0);
+            (1..=deepest)
+                .map(|r| {
+                    let n = g.browse_ranks.get(&r).copied().unwrap_or(0);
+                    Bar::with_label(r.to_string(), n)
+                })
                 .collect()
         })
         .unwrap_or_default();
