@@ -111,15 +111,7 @@ fn text_of(v: Option<&Value>, notes: &mut Notes) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| match p {
-                Value::String(s) => Some(s.as_str()),
-                Value::Object(m) => m.get("text").and_then(Value::as_str),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(Value::Array(parts)) => lenient::text_parts(parts),
         Some(Value::Object(m)) => {
             notes.add("observation content is an object, not a string or content parts");
             match ["text", "content", "output"]

@@ -62,6 +62,20 @@ impl<'de> Visitor<'de> for TextVisitor {
 }
 
 /// Gold answers: a string, a number, or a list of them.
+/// Content parts joined by newlines: plain strings and the `text` of `{type, text}` objects
+/// (OpenAI chat, Responses and ATIF content arrays alike); other parts are skipped.
+pub fn text_parts(parts: &[Value]) -> String {
+    parts
+        .iter()
+        .filter_map(|p| match p {
+            Value::String(s) => Some(s.as_str()),
+            Value::Object(m) => m.get("text").and_then(Value::as_str),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn answers(v: Value) -> Vec<String> {
     match v {
         Value::Null => Vec::new(),

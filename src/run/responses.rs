@@ -17,15 +17,7 @@ use super::tools::ToolNames;
 fn parts_text(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|p| match p {
-                Value::String(s) => Some(s.as_str()),
-                Value::Object(m) => m.get("text").and_then(Value::as_str),
-                _ => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(Value::Array(parts)) => lenient::text_parts(parts),
         _ => String::new(),
     }
 }

@@ -189,6 +189,9 @@ const ROLLOUT_KEYS: [&str; 6] = [
     "completion",
 ];
 
+const QUESTION_KEYS: [&str; 4] = ["question", "query", "prompt", "input"];
+const ID_KEYS: [&str; 4] = ["id", "run_id", "query_id", "qid"];
+
 /// One Search-R1 record: a question and the whole rollout as one string (`output`, `response`,
 /// `prediction`, `trajectory` or `text`), with `golden_answers`.
 pub fn build_search_r1(
@@ -224,7 +227,7 @@ pub fn build_search_r1(
         .remove(&rollout_key)
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let question = ["question", "query", "prompt", "input"]
+    let question = QUESTION_KEYS
         .iter()
         .find_map(|k| o.get(*k).and_then(Value::as_str).map(str::to_string));
     let mut messages = Vec::new();
@@ -262,7 +265,7 @@ pub fn build_search_r1(
         });
         t = &t[end..];
     }
-    let id = ["id", "run_id", "query_id", "qid"]
+    let id = ID_KEYS
         .iter()
         .find_map(|k| o.get(*k).and_then(super::lenient::scalar));
     let gold = ["golden_answers", "answers", "answer", "gold"]
@@ -271,11 +274,7 @@ pub fn build_search_r1(
     let correct = o.remove("correct");
     let mut metadata = std::collections::BTreeMap::new();
     for (k, v) in o {
-        if ![
-            "question", "query", "prompt", "input", "id", "run_id", "query_id", "qid",
-        ]
-        .contains(&k.as_str())
-        {
+        if !QUESTION_KEYS.contains(&k.as_str()) && !ID_KEYS.contains(&k.as_str()) {
             metadata.insert(k, v);
         }
     }

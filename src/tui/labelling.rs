@@ -89,32 +89,32 @@ impl App {
     }
 
     pub(super) fn undo(&mut self) {
-        let Some(j) = self.journal.as_mut() else {
-            self.status = "labels are not open: nothing to undo".into();
-            return;
-        };
-        match j.undo_last() {
-            Ok(Some(changes)) => {
-                self.status = format!("undid {}", describe(&changes));
-                self.refresh_changed(&changes);
-            }
-            Ok(None) => self.status = "nothing to undo".into(),
-            Err(e) => self.status = format!("undo not saved: {e}"),
-        }
+        self.replay(false);
     }
 
     pub(super) fn redo(&mut self) {
+        self.replay(true);
+    }
+
+    /// `u` (undo the last change) or `Ctrl-r` (redo the change undone last).
+    fn replay(&mut self, redo: bool) {
+        let (verb, done) = if redo {
+            ("redo", "redid")
+        } else {
+            ("undo", "undid")
+        };
         let Some(j) = self.journal.as_mut() else {
-            self.status = "labels are not open: nothing to redo".into();
+            self.status = format!("labels are not open: nothing to {verb}");
             return;
         };
-        match j.redo_last() {
+        let result = if redo { j.redo_last() } else { j.undo_last() };
+        match result {
             Ok(Some(changes)) => {
-                self.status = format!("redid {}", describe(&changes));
+                self.status = format!("{done} {}", describe(&changes));
                 self.refresh_changed(&changes);
             }
-            Ok(None) => self.status = "nothing to redo".into(),
-            Err(e) => self.status = format!("redo not saved: {e}"),
+            Ok(None) => self.status = format!("nothing to {verb}"),
+            Err(e) => self.status = format!("{verb} not saved: {e}"),
         }
     }
 
