@@ -1,8 +1,11 @@
-//! A BERT encoder built only from differentiable tensor operations, so gradients reach every
-//! weight (candle-nn's fused layer norm has no backward pass, which leaves candle-transformers'
-//! BERT untrainable). Parameter names follow Hugging Face checkpoints.
+//! A BERT encoder whose every operation has a backward pass, so gradients reach every weight
+//! (candle-nn's fused layer norm has none, which leaves candle-transformers' BERT untrainable):
+//! candle's ops, and `fused` kernels for layer norm, GELU and the attention softmax.
+//! Parameter names follow Hugging Face checkpoints.
 
-use candle_core::{D, DType, Device, Module, Result, Tensor};
+use candle_core::{DType, Device, Module, Result, Tensor};
+
+use super::fused;
 use candle_nn::{Embedding, VarBuilder};
 use serde::Deserialize;
 
@@ -28,7 +31,7 @@ fn eps() -> f64 {
     1e-12
 }
 
-/// Layer normalisation over the last dimension, written out so it has a backward pass.
+/// Layer normalisation over the last dimension, with a backward pass (`fused`).
 struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
@@ -45,19 +48,14 @@ impl LayerNorm {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let centred = x.broadcast_sub(&mean)?;
-        let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
-        let normed = centred.broadcast_div(&(var + self.eps)?.sqrt()?)?;
-        normed
-            .broadcast_mul(&self.weight)?
-            .broadcast_add(&self.bias)
+        fused::layer_norm(x, &self.weight, &self.bias, self.eps)
     }
 }
 
-/// A dense layer that multiplies the flattened [batch·tokens, in] input once. candle-nn's
-/// `Linear` broadcasts the weight over the batch instead, so its backward pass makes one small
-/// matmul per sequence and sums a [batch, in, out] gradient: several times slower.
+/// A dense layer that multiplies the flattened [batch·tokens, in] input once, its bias added in
+/// the same pass (`fused::linear`). candle-nn's `Linear` broadcasts the weight over the batch
+/// instead, so its backward pass makes one small matmul per sequence and sums a [batch, in, out]
+/// gradient: several times slower.
 struct Linear {
     weight: Tensor,
     bias: Tensor,
@@ -76,19 +74,21 @@ impl Linear {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let dims = x.dims().to_vec();
-        let inp = dims.last().copied().unwrap_or(0);
-        let rows = x.elem_count() / inp.max(1);
-        let y = x
-            .reshape((rows, inp))?
-            .matmul(&self.weight.t()?)?
-            .broadcast_add(&self.bias)?;
-        let mut out = dims;
-        if let Some(l) = out.last_mut() {
-            *l = self.bias.dim(0)?;
-        }
-        y.reshape(out)
+        dense(x, &self.weight, &self.bias)
     }
+}
+
+/// x·Wᵀ + b over the last dimension of `x`, whatever its rank.
+fn dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let inp = dims.last().copied().unwrap_or(0);
+    let rows = x.elem_count() / inp.max(1);
+    let y = fused::linear(&x.reshape((rows, inp))?, weight, bias)?;
+    let mut out = dims;
+    if let Some(l) = out.last_mut() {
+        *l = bias.dim(0)?;
+    }
+    y.reshape(out)
 }
 
 struct Layer {
@@ -122,28 +122,15 @@ impl Layer {
 
     /// `x`: [batch, tokens, hidden]; `mask`: additive, [batch, 1, 1, tokens].
     fn forward(&self, x: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (b, t, h) = x.dims3()?;
-        let hd = h / self.heads;
-        let split = |y: Tensor| -> Result<Tensor> {
-            y.reshape((b, t, self.heads, hd))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let q = split(self.query.forward(x)?)?;
-        let k = split(self.key.forward(x)?)?;
-        let v = split(self.value.forward(x)?)?;
-        let scores =
-            (q.matmul(&k.t()?.contiguous()?)? / (hd as f64).sqrt())?.broadcast_add(mask)?;
-        let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
-        let ctx = probs
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((b, t, h))?;
+        // Queries, keys and values by one product with the three weights stacked.
+        let (q, k, v) = (&self.query, &self.key, &self.value);
+        let weight = Tensor::cat(&[&q.weight, &k.weight, &v.weight], 0)?;
+        let bias = Tensor::cat(&[&q.bias, &k.bias, &v.bias], 0)?;
+        let ctx = fused::attention(&dense(x, &weight, &bias)?, mask, self.heads)?;
         let x = self
             .attn_norm
             .forward(&(self.attn_out.forward(&ctx)? + x)?)?;
-        let inner = self.intermediate.forward(&x)?.gelu_erf()?;
+        let inner = fused::gelu(&self.intermediate.forward(&x)?)?;
         self.out_norm.forward(&(self.output.forward(&inner)? + x)?)
     }
 }

@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod encoder;
 pub mod eval;
+pub mod fused;
 pub mod gradcache;
 pub mod loss;
 pub mod optim;
