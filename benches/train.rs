@@ -134,8 +134,8 @@ fn lrat_train(model: &Path, dir: &Path, s: &Shape, steps: usize) -> (f64, f64, S
         .unwrap_or(0.0);
     let chunk = err
         .lines()
-        .find(|l| l.contains("texts a forward pass"))
-        .and_then(|l| l.split("; ").find(|p| p.contains("texts a forward pass")))
+        .find(|l| l.starts_with("model "))
+        .and_then(|l| l.split("; ").nth(2))
         .unwrap_or("")
         .to_string();
     let elapsed: Vec<f64> = std::fs::read_to_string(out.join("metrics.jsonl"))

@@ -263,6 +263,7 @@ impl TrainArgs {
                 ..ScratchShape::default()
             },
         };
+        let passages = self.batch * self.group;
         let mut log = MetricsLog::open(&self.out, self.resume)?;
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template(
@@ -294,9 +295,14 @@ impl TrainArgs {
                     lr,
                     ..
                 } => {
+                    let passes = if *chunk >= passages {
+                        "the whole batch in one pass".to_string()
+                    } else {
+                        format!("{chunk} texts a forward pass, by gradient caching")
+                    };
                     bar.suspend(|| {
                         eprintln!(
-                            "model {model}; pooling {pooling}; {chunk} texts a forward pass (gradient caching below the batch)\n{examples} pairs: {train_examples} to train, \
+                            "model {model}; pooling {pooling}; {passes}\n{examples} pairs: {train_examples} to train, \
                              {held_out_queries} held-out queries from {held_out_runs} runs, \
                              {eval_docs} documents ranked; peak lr {lr:e}"
                         )

@@ -104,7 +104,10 @@ impl CustomOp3 for Linear {
         let (x, w, g) = (x.detach(), w.detach(), grad.detach());
         let dx = g.matmul(&w)?;
         let dw = g.t()?.matmul(&x)?;
-        let db = g.sum(0)?;
+        // The bias gradient as a product with a row of ones: candle's sum over the first
+        // dimension walks the gradient column by column.
+        let ones = Tensor::ones((1, g.dim(0)?), g.dtype(), g.device())?;
+        let db = ones.matmul(&g)?.squeeze(0)?;
         Ok((Some(dx), Some(dw), Some(db)))
     }
 }
@@ -178,17 +181,12 @@ impl Attention {
         let mut p = matmul(qkv, &q, qkv, &kt, (self.heads, t, t, hd))?;
         let m = &self.mask[seq * t..(seq + 1) * t];
         for row in p.chunks_mut(t) {
-            let mut max = f32::NEG_INFINITY;
             for (s, &m) in row.iter_mut().zip(m) {
                 *s = *s * self.scale + m;
-                max = max.max(*s);
             }
-            let mut sum = 0f32;
-            for s in row.iter_mut() {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
-            let inv = 1.0 / sum;
+            let max = lane_max(row);
+            row.iter_mut().for_each(|s| *s = exp(*s - max));
+            let inv = 1.0 / lane_sum(row);
             row.iter_mut().for_each(|s| *s *= inv);
         }
         Ok(p)
@@ -279,7 +277,7 @@ impl CustomOp2 for AttentionGrad {
                 let vt = view((heads, hd, t), [hd, 1, 3 * h], off + 2 * h);
                 let mut ds = matmul(s2, &g, s1, &vt, (heads, t, t, hd))?;
                 for (ds, p) in ds.chunks_mut(t).zip(p.chunks(t)) {
-                    let dot: f32 = ds.iter().zip(p).map(|(d, p)| d * p).sum();
+                    let dot = lane_dot(ds, p);
                     for (d, &p) in ds.iter_mut().zip(p) {
                         *d = self.scale * p * (*d - dot);
                     }
@@ -305,6 +303,76 @@ impl CustomOp2 for AttentionGrad {
             })?;
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
+}
+
+/// Σ x over 8 running sums (a fixed order, so results do not vary, and one the compiler can
+/// vectorize, which a single running float sum is not).
+#[inline]
+fn lane_sum(x: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    acc.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
+}
+
+/// Σ a·b, as [`lane_sum`].
+#[inline]
+fn lane_dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (mut ca, mut cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for ((s, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *s += x * y;
+        }
+    }
+    let rest: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    acc.iter().sum::<f32>() + rest
+}
+
+/// The largest of `x` (−∞ when empty), by 8 running maxima.
+#[inline]
+fn lane_max(x: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a = if v > *a { v } else { *a };
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .chain(&acc)
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
+/// eˣ in f32 to within 2 ulp for x ≥ −87 (0 below), written so loops over it vectorize: x =
+/// n·ln 2 + r with |r| ≤ ln 2 / 2, eʳ by its Taylor polynomial to degree 7, 2ⁿ in the exponent
+/// bits.
+#[inline]
+fn exp(x: f32) -> f32 {
+    let under = x < -87.0;
+    let x = x.clamp(-87.0, 88.0);
+    // Rounded to the nearest integer by adding and removing 1.5·2²³ (no call to `round`).
+    const SHIFT: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
+    let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
+    let y = p * f32::from_bits(((n as i32 + 127) as u32) << 23);
+    if under { 0.0 } else { y }
 }
 
 /// erf(x) to within 1.5e-7 (Abramowitz and Stegun 7.1.26), given e = exp(-x²).
@@ -346,7 +414,7 @@ impl CustomOp1 for Gelu {
             .zip(x.par_chunks(MIN_ELEMS))
             .for_each(|(y, x)| {
                 for (y, &x) in y.iter_mut().zip(x) {
-                    let e = (-0.5 * x * x).exp();
+                    let e = exp(-0.5 * x * x);
                     *y = 0.5 * x * (1.0 + erf_with(x * INV_SQRT2, e));
                 }
             });
@@ -380,7 +448,7 @@ impl CustomOp2 for GeluGrad {
             .zip(x.par_chunks(MIN_ELEMS).zip(g.par_chunks(MIN_ELEMS)))
             .for_each(|(dx, (x, g))| {
                 for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(g) {
-                    let e = (-0.5 * x * x).exp();
+                    let e = exp(-0.5 * x * x);
                     let cdf = 0.5 * (1.0 + erf_with(x * INV_SQRT2, e));
                     *dx = g * (cdf + x * INV_SQRT_2PI * e);
                 }
@@ -413,8 +481,20 @@ struct LayerNorm {
 #[inline]
 fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
     let n = x.len() as f32;
-    let mean = x.iter().sum::<f32>() / n;
-    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    let mean = lane_sum(x) / n;
+    let mut acc = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += (v - mean) * (v - mean);
+        }
+    }
+    let rest: f32 = chunks
+        .remainder()
+        .iter()
+        .map(|v| (v - mean) * (v - mean))
+        .sum();
+    let var = (acc.iter().sum::<f32>() + rest) / n;
     (mean, 1.0 / (var + eps).sqrt())
 }
 
@@ -514,22 +594,20 @@ impl CustomOp3 for LayerNormGrad {
                 // [dw; db] of this block.
                 let mut acc = vec![0f32; 2 * h];
                 let (dw, db) = acc.split_at_mut(h);
+                let mut gy = vec![0f32; h];
                 for ((dx, x), g) in dx.chunks_mut(h).zip(x.chunks(h)).zip(g.chunks(h)) {
                     let (mean, r) = row_stats(x, self.eps);
-                    let mut sum_gy = 0f32;
-                    let mut sum_gy_xhat = 0f32;
+                    // dx holds x̂ until the last loop.
                     for i in 0..h {
-                        let xhat = (x[i] - mean) * r;
-                        let gy = g[i] * w[i];
-                        sum_gy += gy;
-                        sum_gy_xhat += gy * xhat;
-                        dw[i] += g[i] * xhat;
+                        dx[i] = (x[i] - mean) * r;
+                        gy[i] = g[i] * w[i];
+                        dw[i] += g[i] * dx[i];
                         db[i] += g[i];
                     }
-                    let (m1, m2) = (sum_gy / h as f32, sum_gy_xhat / h as f32);
+                    let m1 = lane_sum(&gy) / h as f32;
+                    let m2 = lane_dot(&gy, dx) / h as f32;
                     for i in 0..h {
-                        let xhat = (x[i] - mean) * r;
-                        dx[i] = r * (g[i] * w[i] - m1 - xhat * m2);
+                        dx[i] = r * (gy[i] - m1 - dx[i] * m2);
                     }
                 }
                 acc
@@ -665,6 +743,18 @@ mod tests {
             &[qkv],
             1e-4,
         );
+    }
+
+    #[test]
+    fn exp_is_within_two_ulp() {
+        for i in -87_000..=88_000 {
+            let x = i as f32 / 1000.0;
+            let (got, want) = (exp(x), f64::from(x).exp());
+            let rel = ((f64::from(got) - want) / want).abs();
+            assert!(rel < 2.5e-7, "exp({x}) = {got}, not {want}");
+        }
+        assert_eq!(exp(-87.5), 0.0);
+        assert_eq!(exp(f32::MIN), 0.0);
     }
 
     #[test]

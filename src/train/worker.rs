@@ -456,7 +456,7 @@ fn train(
     let chunk = c
         .chunk
         .filter(|&n| n > 0)
-        .unwrap_or_else(|| super::gradcache::auto_chunk(&enc));
+        .unwrap_or_else(|| super::gradcache::auto_chunk(&enc, c.batch, c.group));
     send(
         sink,
         TrainEvent::Started {

@@ -696,3 +696,25 @@ fn an_interrupted_checkpoint_is_finished_never_mixed() {
     run(job(a.path(), model, config(Some(6)), true));
     assert!(!a.path().join(".partial").exists());
 }
+
+/// The automatic chunk takes the whole batch when its graph fits the budget, else as many of the
+/// longest texts as fit, and never less than one.
+#[test]
+fn automatic_chunk_follows_the_memory_budget() {
+    use lrat::train::gradcache::chunk_for;
+    let enc = toy_encoder(11);
+    let c = &enc.bert.config;
+    let per_token = c.num_hidden_layers * c.hidden_size * 24 * 4;
+    let (q, p) = (enc.max.query, enc.max.passage);
+    let whole = per_token * (4 * q + 12 * p);
+    assert_eq!(chunk_for(&enc, 4, 3, whole), 12, "the whole batch fits");
+    assert_eq!(chunk_for(&enc, 4, 3, usize::MAX / 2), 12);
+    let longest = q.max(p);
+    assert_eq!(
+        chunk_for(&enc, 4, 3, whole - 1),
+        ((whole - 1) / (per_token * longest)).min(11),
+        "just too big: gradient caching, never the one-pass path"
+    );
+    assert_eq!(chunk_for(&enc, 4, 3, per_token * longest * 3), 3);
+    assert_eq!(chunk_for(&enc, 4, 3, 0), 1);
+}
