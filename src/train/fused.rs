@@ -148,6 +148,7 @@ fn attention_composed(qkv: &Tensor, mask: &Tensor, heads: usize, scale: f64) -> 
         .reshape((b, t, h))
 }
 
+#[derive(Clone)]
 struct Attention {
     heads: usize,
     scale: f32,
@@ -227,22 +228,14 @@ impl CustomOp1 for Attention {
     }
 
     fn bwd(&self, qkv: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let op = AttentionGrad {
-            heads: self.heads,
-            scale: self.scale,
-            mask: self.mask.clone(),
-        };
+        let op = AttentionGrad(self.clone());
         Ok(Some(qkv.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
     }
 }
 
 /// The gradient of `Attention` with respect to its packed input, from the context's gradient;
 /// the probabilities are recomputed rather than kept from the forward pass.
-struct AttentionGrad {
-    heads: usize,
-    scale: f32,
-    mask: Vec<f32>,
-}
+struct AttentionGrad(Attention);
 
 impl CustomOp2 for AttentionGrad {
     fn name(&self) -> &'static str {
@@ -256,34 +249,30 @@ impl CustomOp2 for AttentionGrad {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let fwd = Attention {
-            heads: self.heads,
-            scale: self.scale,
-            mask: self.mask.clone(),
-        };
-        let (b, t, h, hd) = attention_dims(&fwd, l1)?;
+        let fwd = &self.0;
+        let (b, t, h, hd) = attention_dims(fwd, l1)?;
         if l2.shape().dims() != [b, t, h] {
             candle_core::bail!("{}: gradient shape disagrees", self.name());
         }
         let (base, gbase) = (l1.start_offset(), l2.start_offset());
-        let heads = self.heads;
+        let heads = fwd.heads;
         let mut out = vec![0f32; b * t * 3 * h];
         out.par_chunks_mut(t * 3 * h)
             .enumerate()
             .try_for_each(|(seq, rows)| -> Result<()> {
                 let off = base + seq * t * 3 * h;
-                let mut p = fwd.probs(s1, off, seq, t, h)?;
+                let p = fwd.probs(s1, off, seq, t, h)?;
                 let g = view((heads, t, hd), [hd, h, 1], gbase + seq * t * h);
                 let vt = view((heads, hd, t), [hd, 1, 3 * h], off + 2 * h);
                 let mut ds = matmul(s2, &g, s1, &vt, (heads, t, t, hd))?;
                 for (ds, p) in ds.chunks_mut(t).zip(p.chunks(t)) {
                     let dot = lane_dot(ds, p);
                     for (d, &p) in ds.iter_mut().zip(p) {
-                        *d = self.scale * p * (*d - dot);
+                        *d = fwd.scale * p * (*d - dot);
                     }
                 }
                 let pt = view((heads, t, t), [t * t, 1, t], 0);
-                let ps = CpuStorage::F32(std::mem::take(&mut p));
+                let ps = CpuStorage::F32(p);
                 let dv = matmul(&ps, &pt, s2, &g, (heads, t, hd, t))?;
                 scatter_heads(&dv, rows, t, hd, 3 * h, 2 * h);
                 let dss = CpuStorage::F32(ds);
