@@ -52,8 +52,8 @@ impl LayerNorm {
     }
 }
 
-/// A dense layer that multiplies the flattened [batch·tokens, in] input once, its bias added in
-/// the same pass (`fused::linear`). candle-nn's `Linear` broadcasts the weight over the batch
+/// A dense layer that multiplies the [batch·tokens, in] rows at once, its bias added in the
+/// same pass (`fused::linear`). candle-nn's `Linear` broadcasts the weight over the batch
 /// instead, so its backward pass makes one small matmul per sequence and sums a [batch, in, out]
 /// gradient: several times slower.
 struct Linear {
@@ -73,22 +73,10 @@ impl Linear {
         })
     }
 
+    /// `x`: [rows, in].
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        dense(x, &self.weight, &self.bias)
+        fused::linear(x, &self.weight, &self.bias)
     }
-}
-
-/// x·Wᵀ + b over the last dimension of `x`, whatever its rank.
-fn dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let dims = x.dims().to_vec();
-    let inp = dims.last().copied().unwrap_or(0);
-    let rows = x.elem_count() / inp.max(1);
-    let y = fused::linear(&x.reshape((rows, inp))?, weight, bias)?;
-    let mut out = dims;
-    if let Some(l) = out.last_mut() {
-        *l = bias.dim(0)?;
-    }
-    y.reshape(out)
 }
 
 struct Layer {
@@ -120,13 +108,14 @@ impl Layer {
         })
     }
 
-    /// `x`: [batch, tokens, hidden]; `mask`: additive, [batch, 1, 1, tokens].
+    /// `x`: [batch·tokens, hidden], sequences one after another; `mask`: additive,
+    /// [batch, 1, 1, tokens].
     fn forward(&self, x: &Tensor, mask: &Tensor) -> Result<Tensor> {
         // Queries, keys and values by one product with the three weights stacked.
         let (q, k, v) = (&self.query, &self.key, &self.value);
         let weight = Tensor::cat(&[&q.weight, &k.weight, &v.weight], 0)?;
         let bias = Tensor::cat(&[&q.bias, &k.bias, &v.bias], 0)?;
-        let ctx = fused::attention(&dense(x, &weight, &bias)?, mask, self.heads)?;
+        let ctx = fused::attention(&fused::linear(x, &weight, &bias)?, mask, self.heads)?;
         let x = self
             .attn_norm
             .forward(&(self.attn_out.forward(&ctx)? + x)?)?;
@@ -190,11 +179,14 @@ impl Bert {
             .emb_norm
             .forward(&(x + self.token_type.forward(&types)?)?)?;
         let additive = additive_mask(mask, x.dtype())?;
-        let mut x = x;
+        // The layers work on [batch·tokens, hidden]: every dense layer multiplies the rows at
+        // once, and no reshape (each a node of the backward pass) is needed between them.
+        let h = self.config.hidden_size;
+        let mut x = x.reshape((b * t, h))?;
         for layer in &self.layers {
             x = layer.forward(&x, &additive)?;
         }
-        Ok(x)
+        x.reshape((b, t, h))
     }
 }
 
