@@ -3,7 +3,6 @@
 
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 
-use super::keymap::Action;
 use super::rows::{self, Derived, RunRow};
 use crate::error::InputError;
 use crate::labels::Journal;
@@ -340,8 +339,8 @@ impl App {
             }
             Msg::Key(k) => self.key(k),
             Msg::Mouse(m) => match m.kind {
-                MouseEventKind::ScrollDown => self.act(Action::Down),
-                MouseEventKind::ScrollUp => self.act(Action::Up),
+                MouseEventKind::ScrollDown => self.wheel(m.column, true),
+                MouseEventKind::ScrollUp => self.wheel(m.column, false),
                 MouseEventKind::Down(_) => self.click(m.row, m.column),
                 _ => {}
             },

@@ -216,14 +216,8 @@ impl App {
                     Pane::Detail => Pane::Timeline,
                 }
             }
-            (Action::Up, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(self.step.saturating_sub(1)),
-                Pane::Detail => self.move_hit(-1),
-            },
-            (Action::Down, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(self.step + 1),
-                Pane::Detail => self.move_hit(1),
-            },
+            (Action::Up, Screen::Run) => self.move_in(self.pane, -1),
+            (Action::Down, Screen::Run) => self.move_in(self.pane, 1),
             (Action::PageUp, Screen::Run) => match self.pane {
                 Pane::Timeline => self.select_step(self.step.saturating_sub(self.page)),
                 Pane::Detail => self.detail_scroll = self.detail_scroll.saturating_sub(10),
@@ -280,16 +274,43 @@ impl App {
                 }
             }
             Screen::Run if row >= 2 => {
-                // The timeline is the left 38 % of the screen.
-                if usize::from(column) * 100 < usize::from(self.width) * 38 {
-                    self.pane = Pane::Timeline;
+                self.pane = self.pane_at(column);
+                if self.pane == Pane::Timeline {
                     let offset = self.step.saturating_sub(visible);
                     self.select_step(offset + first_row(2));
-                } else {
-                    self.pane = Pane::Detail;
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The mouse wheel: on the Run screen it moves in the pane under the pointer (the focus
+    /// stays where it was); elsewhere it moves as ↑/↓ do.
+    pub(super) fn wheel(&mut self, column: u16, down: bool) {
+        let d = if down { 1 } else { -1 };
+        if self.screen == Screen::Run {
+            self.move_in(self.pane_at(column), d);
+        } else {
+            self.act(if down { Action::Down } else { Action::Up });
+        }
+    }
+
+    /// The Run screen's pane at a screen column.
+    fn pane_at(&self, column: u16) -> Pane {
+        let timeline = super::views::run::TIMELINE_PERCENT;
+        if u32::from(column) * 100 < u32::from(self.width) * u32::from(timeline) {
+            Pane::Timeline
+        } else {
+            Pane::Detail
+        }
+    }
+
+    /// One step (timeline) or one hit (detail) up or down on the Run screen.
+    fn move_in(&mut self, pane: Pane, d: i64) {
+        match pane {
+            Pane::Timeline if d < 0 => self.select_step(self.step.saturating_sub(1)),
+            Pane::Timeline => self.select_step(self.step + 1),
+            Pane::Detail => self.move_hit(d),
         }
     }
 

@@ -755,3 +755,46 @@ fn rank_chart_keeps_empty_ranks() {
         );
     }
 }
+
+/// The mouse wheel moves in the Run screen's pane under the pointer, not the focused one, and
+/// leaves the focus where it was.
+#[test]
+fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    use lrat::tui::app::Pane;
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    (a.width, a.list_rows) = (100, 20);
+    keys(&mut a, "\n");
+    let wheel = |a: &mut App, down: bool, column: u16| {
+        let kind = if down {
+            MouseEventKind::ScrollDown
+        } else {
+            MouseEventKind::ScrollUp
+        };
+        a.update(Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    assert_eq!((a.pane, a.step), (Pane::Timeline, 0));
+    // Over the detail pane (right of 38 % of 100 columns) with the timeline focused: the detail
+    // scrolls, the step stays.
+    for _ in 0..3 {
+        wheel(&mut a, true, 70);
+    }
+    assert_eq!((a.pane, a.step), (Pane::Timeline, 0));
+    assert!(a.detail_scroll > 0 || a.hit > 0, "the detail moved");
+    // Over the timeline: the next steps.
+    wheel(&mut a, true, 10);
+    wheel(&mut a, true, 10);
+    assert_eq!((a.pane, a.step), (Pane::Timeline, 2));
+    wheel(&mut a, false, 37);
+    assert_eq!(a.step, 1);
+    // With the detail focused, the wheel over the timeline still moves the timeline.
+    keys(&mut a, "\t");
+    wheel(&mut a, true, 5);
+    assert_eq!((a.pane, a.step), (Pane::Detail, 2));
+}

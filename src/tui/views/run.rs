@@ -62,13 +62,19 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, ri: usize, theme: &Them
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The timeline's share of the Run screen's width, in percent (the detail pane has the rest).
+pub const TIMELINE_PERCENT: u16 = 38;
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(ri) = app.current_run() else { return };
     let run = &app.runs[ri];
     let [head, area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     draw_header(frame, head, app, ri, theme);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area);
+    let [left, right] = Layout::horizontal([
+        Constraint::Percentage(TIMELINE_PERCENT),
+        Constraint::Percentage(100 - TIMELINE_PERCENT),
+    ])
+    .areas(area);
     let eff = app.labels();
     let items: Vec<ListItem> = run
         .steps
