@@ -237,10 +237,10 @@ impl TrainView {
             .map(|e| &e.1)
     }
 
-    /// Seconds left at the current pace.
+    /// Seconds left at the current pace, while training runs.
     pub fn eta_s(&self) -> Option<f64> {
         let done = self.step.saturating_sub(self.first);
-        (done > 0 && self.total > self.step)
+        (self.running && done > 0 && self.total > self.step)
             .then(|| self.elapsed_s / done as f64 * (self.total - self.step) as f64)
     }
 
@@ -262,6 +262,7 @@ impl TrainView {
                 pooling,
                 ..
             } => {
+                self.running = true;
                 self.model = Some(format!("{model} · pooling {pooling}"));
                 self.note = note.clone();
                 self.total = *total_steps;

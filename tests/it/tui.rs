@@ -434,6 +434,7 @@ fn train_screen_draws_a_scripted_run() {
     }));
     let s = screen(&a, 80, 24);
     assert!(s.contains("stopped after 24 steps"), "{s}");
+    assert_eq!(a.train.eta_s(), None, "no ETA once stopped");
     insta::assert_snapshot!("train_stopped_small", s);
 }
 
