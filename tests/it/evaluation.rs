@@ -95,7 +95,7 @@ fn pairs_files_read_both_schemas_and_name_bad_lines() {
 fn places(dir: &std::path::Path) -> Places {
     Places {
         caches: vec![dir.join("hub")],
-        own: dir.join("own"),
+        progress: false,
         // Nothing listens on port 9 here: a download fails at once.
         endpoint: "http://127.0.0.1:9".into(),
     }

@@ -8,6 +8,7 @@ mod evaluation;
 mod export;
 mod formats;
 mod hostile;
+mod hub;
 mod judge;
 mod labels;
 mod mine;
