@@ -8,7 +8,7 @@ use super::synth::KnobArgs;
 use crate::experiment::{Ablation, Arm, mean_sd, run};
 use crate::synth;
 use crate::train::scratch::ScratchShape;
-use crate::train::worker::TrainConfig;
+use crate::train::worker::{Preset, TrainConfig};
 
 #[derive(Debug, Args)]
 pub struct ExperimentArgs {
@@ -48,23 +48,31 @@ struct AblationArgs {
     /// A pretrained model folder to start from (default: a scratch model per seed).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Epochs a arm (the experiment's own default, longer than the quick preset's 2).
     #[arg(long, default_value_t = 3)]
     epochs: usize,
-    #[arg(long, default_value_t = 16)]
-    batch: usize,
-    #[arg(long, default_value_t = 4)]
-    group: usize,
-    #[arg(long, default_value_t = 0.02)]
-    temperature: f64,
-    /// Peak learning rate [default: 1e-6 for a pretrained model, 3e-4 from scratch].
+    /// Queries a batch [the quick preset's 16].
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Group size G [the quick preset's 4].
+    #[arg(long)]
+    group: Option<usize>,
+    /// Softmax temperature τ [the quick preset's 0.02].
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Peak learning rate [the quick preset's 2e-5 for a pretrained model, 3e-4 from scratch].
     #[arg(long)]
     lr: Option<f64>,
+    /// Share of runs held out (the experiment's own default, to have more questions to compare
+    /// the arms on).
     #[arg(long, default_value_t = 0.2)]
     holdout: f64,
-    #[arg(long, default_value_t = 32)]
-    query_max_len: usize,
-    #[arg(long, default_value_t = 128)]
-    passage_max_len: usize,
+    /// Query tokens [the quick preset's 32].
+    #[arg(long)]
+    query_max_len: Option<usize>,
+    /// Passage tokens [the quick preset's 128].
+    #[arg(long)]
+    passage_max_len: Option<usize>,
     /// Also write the whole report (every seed and arm) as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -170,17 +178,20 @@ fn run_one(a: &AblationArgs) -> color_eyre::Result<crate::experiment::AblationRe
         out: a.out.clone(),
         seeds: a.seeds.clone(),
         model: a.model.clone(),
-        config: TrainConfig {
-            epochs: a.epochs,
-            batch: a.batch,
-            group: a.group,
-            temperature: a.temperature,
-            // The arms load the saved start model, so say the scratch rate here.
-            lr: a.lr.or(a.model.is_none().then_some(3e-4)),
-            holdout: a.holdout,
-            query_max_len: a.query_max_len,
-            passage_max_len: a.passage_max_len,
-            ..TrainConfig::default()
+        config: {
+            let base = TrainConfig::preset(Preset::Quick);
+            TrainConfig {
+                epochs: a.epochs,
+                batch: a.batch.unwrap_or(base.batch),
+                group: a.group.unwrap_or(base.group),
+                temperature: a.temperature.unwrap_or(base.temperature),
+                // The arms load the saved start model, so say the scratch rate here.
+                lr: a.lr.or(a.model.is_none().then_some(3e-4)),
+                holdout: a.holdout,
+                query_max_len: a.query_max_len.unwrap_or(base.query_max_len),
+                passage_max_len: a.passage_max_len.unwrap_or(base.passage_max_len),
+                ..base
+            }
         },
         scratch: ScratchShape::default(),
     };

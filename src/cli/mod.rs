@@ -59,7 +59,7 @@ pub enum Command {
     /// BM25 search over an index built by `lrat index`.
     Search(corpus::SearchArgs),
     /// Fine-tune a dense retriever on mined pairs with the intensity-weighted contrastive loss.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Retrieval quality of a model (and BM25) on pairs or runs: Recall@k, MRR@10, nDCG@10,
     /// evidence recall with qrels.
     Eval(train::EvalArgs),

@@ -18,7 +18,7 @@ use crate::train::eval::{EvalSet, Metrics};
 use crate::train::resolve::{self, ModelSource};
 use crate::train::scratch::ScratchShape;
 use crate::train::source::{self, FromRuns};
-use crate::train::worker::{self, MetricsLog, TrainConfig, TrainEvent, TrainJob};
+use crate::train::worker::{self, MetricsLog, Preset, TrainConfig, TrainEvent, TrainJob};
 
 /// Where the pairs come from and what else is known (shared by `train` and `eval`).
 #[derive(Debug, Args)]
@@ -131,38 +131,48 @@ pub struct TrainArgs {
     /// apply, and stderr says which changed).
     #[arg(long, requires = "resume")]
     force: bool,
-    /// Softmax temperature τ.
-    #[arg(long, default_value_t = 0.02)]
-    temperature: f64,
-    /// Group size G: the positive and G−1 sampled negatives.
-    #[arg(long, default_value_t = 10)]
-    group: usize,
-    /// Queries a batch (the other queries' passages are in-batch negatives).
-    #[arg(long, default_value_t = 32)]
-    batch: usize,
-    #[arg(long, default_value_t = 64)]
-    query_max_len: usize,
-    #[arg(long, default_value_t = 256)]
-    passage_max_len: usize,
-    /// Peak learning rate [default: 1e-6 for a pretrained model (the paper), 3e-4 from scratch].
+    /// Defaults for the settings below: `paper` (§5.2: batch 32, G 10, query/passage tokens
+    /// 64/256, a pretrained model's peak rate 1e-6) or `quick` (the Train screen's: batch 16, G 4,
+    /// 32/128 tokens, peak rate 2e-5). Both: τ 0.02, 2 epochs, warmup 0.1, weight decay 0.01,
+    /// clipping at 1.0, seed 42, 10 % of runs held out.
+    #[arg(long, value_enum, default_value_t = Preset::Paper)]
+    preset: Preset,
+    /// Softmax temperature τ [preset].
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Group size G: the positive and G−1 sampled negatives [preset].
+    #[arg(long)]
+    group: Option<usize>,
+    /// Queries a batch (the other queries' passages are in-batch negatives) [preset].
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Query tokens [preset].
+    #[arg(long)]
+    query_max_len: Option<usize>,
+    /// Passage tokens [preset].
+    #[arg(long)]
+    passage_max_len: Option<usize>,
+    /// Peak learning rate [preset's rate for a pretrained model, 3e-4 from scratch].
     #[arg(long)]
     lr: Option<f64>,
-    #[arg(long, default_value_t = 2)]
-    epochs: usize,
-    /// Share of the steps spent in linear warmup (then linear decay).
-    #[arg(long, default_value_t = 0.1)]
-    warmup: f64,
-    /// AdamW weight decay (not on biases and layer norms).
-    #[arg(long, default_value_t = 0.01)]
-    weight_decay: f64,
-    /// Clip gradients to this global norm (0: off).
-    #[arg(long, default_value_t = 1.0)]
-    clip: f64,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Share of runs held out for evaluation (split by run, never by pair).
-    #[arg(long, default_value_t = 0.1)]
-    holdout: f64,
+    /// Epochs [preset].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Share of the steps spent in linear warmup, then linear decay [preset].
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// AdamW weight decay, not on biases and layer norms [preset].
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Clip gradients to this global norm, 0: off [preset].
+    #[arg(long)]
+    clip: Option<f64>,
+    /// Seed of the held-out split, batch order and negative sampling [preset].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Share of runs held out for evaluation, split by run, never by pair [preset].
+    #[arg(long)]
+    holdout: Option<f64>,
     /// Evaluate every N steps (0: ten times over the run).
     #[arg(long, default_value_t = 0)]
     eval_every: usize,
@@ -201,29 +211,34 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
+    /// The preset's settings with every flag given put over them.
     fn config(&self) -> TrainConfig {
+        let base = TrainConfig::preset(self.preset);
         TrainConfig {
-            temperature: self.temperature,
-            group: self.group,
-            batch: self.batch,
-            query_max_len: self.query_max_len,
-            passage_max_len: self.passage_max_len,
+            temperature: self.temperature.unwrap_or(base.temperature),
+            group: self.group.unwrap_or(base.group),
+            batch: self.batch.unwrap_or(base.batch),
+            query_max_len: self.query_max_len.unwrap_or(base.query_max_len),
+            passage_max_len: self.passage_max_len.unwrap_or(base.passage_max_len),
             lr: self.lr,
-            epochs: self.epochs,
-            warmup: self.warmup,
-            weight_decay: self.weight_decay,
-            clip: (self.clip > 0.0).then_some(self.clip),
-            seed: self.seed,
-            holdout: self.holdout,
+            epochs: self.epochs.unwrap_or(base.epochs),
+            warmup: self.warmup.unwrap_or(base.warmup),
+            weight_decay: self.weight_decay.unwrap_or(base.weight_decay),
+            clip: match self.clip {
+                Some(c) => (c > 0.0).then_some(c),
+                None => base.clip,
+            },
+            seed: self.seed.unwrap_or(base.seed),
+            holdout: self.holdout.unwrap_or(base.holdout),
             eval_every: self.eval_every,
             save_every: self.save_every,
             weighted: !self.no_weights,
             max_steps: self.max_steps,
-            eval_batch: 64,
             query_prefix: self.query_prefix.clone(),
             passage_prefix: self.passage_prefix.clone(),
             pooling: self.pooling,
             chunk: self.chunk,
+            ..base
         }
     }
 
@@ -263,7 +278,7 @@ impl TrainArgs {
                 ..ScratchShape::default()
             },
         };
-        let passages = self.batch * self.group;
+        let passages = job.config.batch * job.config.group;
         let mut log = MetricsLog::open(&self.out, self.resume)?;
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template(

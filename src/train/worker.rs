@@ -35,8 +35,12 @@ pub struct TrainConfig {
     pub batch: usize,
     pub query_max_len: usize,
     pub passage_max_len: usize,
-    /// Peak learning rate; `None`: 1e-6 for a pretrained model (the paper), 3e-4 from scratch.
+    /// Peak learning rate; `None`: `pretrained_lr` for a pretrained model, 3e-4 from scratch.
     pub lr: Option<f64>,
+    /// The peak rate a pretrained model gets when `lr` is `None`: the paper's 1e-6, or the quick
+    /// preset's 2e-5.
+    #[serde(default = "paper_lr")]
+    pub pretrained_lr: f64,
     pub epochs: usize,
     /// Share of the steps spent warming up.
     pub warmup: f64,
@@ -68,6 +72,39 @@ pub struct TrainConfig {
     pub chunk: Option<usize>,
 }
 
+fn paper_lr() -> f64 {
+    1e-6
+}
+
+/// A named set of training settings. The paper's is the default of `lrat train`; the quick one
+/// is the Train screen's and the ablation's: shorter texts, smaller batches and a rate at which a
+/// pretrained model moves within a few dozen steps on a 2-core CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Preset {
+    /// §5.2: batch 32, G 10, queries 64 / passages 256 tokens, pretrained peak rate 1e-6.
+    #[default]
+    Paper,
+    /// batch 16, G 4, queries 32 / passages 128 tokens, pretrained peak rate 2e-5.
+    Quick,
+}
+
+impl TrainConfig {
+    /// The settings of a preset (everything not named above is the paper's).
+    pub fn preset(p: Preset) -> TrainConfig {
+        match p {
+            Preset::Paper => TrainConfig::default(),
+            Preset::Quick => TrainConfig {
+                batch: 16,
+                group: 4,
+                query_max_len: 32,
+                passage_max_len: 128,
+                pretrained_lr: 2e-5,
+                ..TrainConfig::default()
+            },
+        }
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
@@ -77,6 +114,7 @@ impl Default for TrainConfig {
             query_max_len: 64,
             passage_max_len: 256,
             lr: None,
+            pretrained_lr: paper_lr(),
             epochs: 2,
             warmup: 0.1,
             weight_decay: 0.01,
@@ -279,7 +317,9 @@ impl MetricsLog {
 
 /// The learning rate a run uses.
 pub fn peak_lr(config: &TrainConfig, scratch: bool) -> f64 {
-    config.lr.unwrap_or(if scratch { 3e-4 } else { 1e-6 })
+    config
+        .lr
+        .unwrap_or(if scratch { 3e-4 } else { config.pretrained_lr })
 }
 
 fn load_model(job: &TrainJob, max: MaxLengths) -> Result<Encoder> {

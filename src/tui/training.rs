@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::app::{App, Msg};
 use crate::train::eval::Metrics;
-use crate::train::resolve::{self, ModelSource};
+use crate::train::resolve;
 use crate::train::scratch::ScratchShape;
 use crate::train::source::{FromRuns, from_runs};
-use crate::train::worker::{self, MetricsLog, TrainConfig, TrainEvent, TrainJob};
+use crate::train::worker::{self, MetricsLog, Preset, TrainConfig, TrainEvent, TrainJob};
 
 /// One setting on the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,8 +66,8 @@ impl Field {
     }
 }
 
-/// The Train screen's learning rate for a pretrained model when the field says `auto`.
-pub const QUICK_LR: f64 = 2e-5;
+/// The Train screen's preset: its fields start at these settings, and `auto` takes its rates.
+pub const PRESET: Preset = Preset::Quick;
 
 /// The form's values as typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,25 +77,22 @@ pub struct Form {
 
 impl Form {
     fn new(out: &str) -> Form {
+        let c = TrainConfig::preset(PRESET);
         let values = FIELDS
             .iter()
-            .map(|f| {
-                match f {
-                    Field::Model => "auto",
-                    Field::Epochs => "2",
-                    Field::Batch => "16",
-                    Field::Group => "4",
-                    Field::Temperature => "0.02",
-                    Field::Lr => "auto",
-                    Field::Warmup => "0.1",
-                    Field::Holdout => "0.1",
-                    Field::QueryLen => "32",
-                    Field::PassageLen => "128",
-                    Field::MaxSteps => "all",
-                    Field::Weights => "on",
-                    Field::Out => out,
-                }
-                .to_string()
+            .map(|f| match f {
+                Field::Model | Field::Lr => "auto".to_string(),
+                Field::Epochs => c.epochs.to_string(),
+                Field::Batch => c.batch.to_string(),
+                Field::Group => c.group.to_string(),
+                Field::Temperature => c.temperature.to_string(),
+                Field::Warmup => c.warmup.to_string(),
+                Field::Holdout => c.holdout.to_string(),
+                Field::QueryLen => c.query_max_len.to_string(),
+                Field::PassageLen => c.passage_max_len.to_string(),
+                Field::MaxSteps => c.max_steps.map_or("all".into(), |m| m.to_string()),
+                Field::Weights => if c.weighted { "on" } else { "off" }.to_string(),
+                Field::Out => out.to_string(),
             })
             .collect();
         Form { values }
@@ -139,7 +136,7 @@ impl Form {
                 Some(num(self, Field::MaxSteps)?)
             },
             weighted: !matches!(self.get(Field::Weights).trim(), "off" | "no" | "false"),
-            ..TrainConfig::default()
+            ..TrainConfig::preset(PRESET)
         })
     }
 }
@@ -438,13 +435,6 @@ impl App {
                 return;
             }
         };
-        // The screen's quick path: with the rate left at `auto`, a pretrained model starts at
-        // QUICK_LR, which moves its weights within a dozen steps (the paper's 1e-6 does not on a
-        // sample this size; type it in for the paper's setting).
-        let mut config = config;
-        if config.lr.is_none() && !matches!(resolved.source, ModelSource::Scratch) {
-            config.lr = Some(QUICK_LR);
-        }
         let out = new_run_dir(&PathBuf::from(self.train.form.get(Field::Out).trim()));
         self.train.out = Some(out.clone());
         self.train.log = MetricsLog::open(&out, false).ok();

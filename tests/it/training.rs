@@ -718,3 +718,55 @@ fn automatic_chunk_follows_the_memory_budget() {
     assert_eq!(chunk_for(&enc, 4, 3, per_token * longest * 3), 3);
     assert_eq!(chunk_for(&enc, 4, 3, 0), 1);
 }
+
+/// One place for training defaults: the Train screen's form, `lrat train --preset quick` and
+/// the paper's preset all come from `TrainConfig::preset`, and `auto` rates from `peak_lr`.
+#[test]
+fn the_screen_and_the_cli_train_with_the_same_preset() {
+    use lrat::train::worker::{Preset, peak_lr};
+    let quick = TrainConfig::preset(Preset::Quick);
+    let screen = lrat::tui::training::TrainView::new("unused")
+        .form
+        .config()
+        .unwrap();
+    assert_eq!(screen, quick);
+    assert_eq!(peak_lr(&quick, false), 2e-5);
+    assert_eq!(peak_lr(&quick, true), 3e-4);
+    assert_eq!(peak_lr(&TrainConfig::default(), false), 1e-6);
+    assert_eq!(TrainConfig::preset(Preset::Paper), TrainConfig::default());
+    assert_eq!((quick.batch, quick.group, quick.query_max_len), (16, 4, 32));
+
+    let ws = crate::sample_copy();
+    let out = tempfile::tempdir().unwrap();
+    let (ws_s, out_s) = (
+        ws.path().to_str().unwrap(),
+        out.path().join("m").to_str().unwrap().to_string(),
+    );
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "train",
+            ws_s,
+            "--preset",
+            "quick",
+            "--model",
+            "scratch",
+            "--out",
+            &out_s,
+            "--max-steps",
+            "1",
+            "--batch",
+            "8",
+        ],
+        &[("HF_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let state = worker::TrainerState::read(Path::new(&out_s))
+        .unwrap()
+        .unwrap();
+    let expected = TrainConfig {
+        batch: 8,
+        max_steps: Some(1),
+        ..quick
+    };
+    assert_eq!(state.config, expected);
+}
