@@ -204,6 +204,10 @@ pub struct TrainArgs {
     /// CLS for the BGE family and mean for the rest; always printed).
     #[arg(long, value_enum)]
     pooling: Option<Pooling>,
+    /// Batches of similar lengths: the shuffled pairs are sorted by length in windows of 16
+    /// batches before they are cut into batches, so a batch pads less.
+    #[arg(long)]
+    length_buckets: bool,
     /// Texts a forward pass with its graph (memory, not the result: below the batch's size the
     /// step uses gradient caching and gives the same gradients). Default: from available memory.
     #[arg(long)]
@@ -237,6 +241,7 @@ impl TrainArgs {
             query_prefix: self.query_prefix.clone(),
             passage_prefix: self.passage_prefix.clone(),
             pooling: self.pooling,
+            length_buckets: self.length_buckets,
             chunk: self.chunk,
             ..base
         }

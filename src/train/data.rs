@@ -272,6 +272,39 @@ pub fn epoch_order(train: &[usize], seed: u64, epoch: usize) -> Vec<usize> {
     order
 }
 
+/// Examples a length bucket: this many batches' worth of the shuffled order is sorted by length
+/// before it is cut into batches.
+pub const BUCKET_BATCHES: usize = 16;
+
+/// `epoch_order` with length-bucketed batches: the shuffled order is cut into windows of
+/// `BUCKET_BATCHES` batches, each window is sorted by the length of its query and positive text
+/// (so a batch pads to little beyond its texts), and the full batches are shuffled again so that
+/// lengths do not rise through the epoch; a last, shorter batch stays last.
+pub fn bucketed_order(
+    set: &TrainSet,
+    train: &[usize],
+    batch: usize,
+    seed: u64,
+    epoch: usize,
+) -> Vec<usize> {
+    let batch = batch.max(1);
+    let len = |i: usize| {
+        let e = &set.examples[i];
+        e.query.len() + set.docs.get(&e.pos).map_or(0, String::len)
+    };
+    let mut order = epoch_order(train, seed, epoch);
+    for window in order.chunks_mut(batch * BUCKET_BATCHES) {
+        window.sort_by_key(|&i| len(i));
+    }
+    let full = order.len() / batch;
+    let mut batches: Vec<&[usize]> = order.chunks(batch).collect();
+    let mut r = Rng::new(seed ^ 0xB0C4).fork(1 + epoch as u64);
+    for i in (1..full).rev() {
+        batches.swap(i, r.below(i + 1));
+    }
+    batches.concat()
+}
+
 /// Batches per epoch.
 pub fn batches_per_epoch(n: usize, batch: usize) -> usize {
     n.div_ceil(batch.max(1))

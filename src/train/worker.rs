@@ -13,7 +13,7 @@ use candle_core::Device;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, STATE};
-use super::data::{Sampler, TrainSet, batches_per_epoch, epoch_order};
+use super::data::{Sampler, TrainSet, batches_per_epoch, bucketed_order, epoch_order};
 use super::encoder::{Encoder, MaxLengths};
 use super::eval::{EvalSet, Metrics};
 use super::gradcache::{StepGrads, batch_grads};
@@ -66,6 +66,10 @@ pub struct TrainConfig {
     /// Pooling of a pretrained folder (`None`: its pooling module, else its family's).
     #[serde(default)]
     pub pooling: Option<crate::train::encoder::Pooling>,
+    /// Batches of similar lengths (`data::bucketed_order`): less padding, the same examples
+    /// each epoch in a different grouping.
+    #[serde(default)]
+    pub length_buckets: bool,
     /// Texts a forward pass with its graph when training (`None`: chosen from the memory
     /// available); below the batch's size the step uses gradient caching, with the same result.
     #[serde(default)]
@@ -129,6 +133,7 @@ impl Default for TrainConfig {
             query_prefix: String::new(),
             passage_prefix: String::new(),
             pooling: None,
+            length_buckets: false,
             chunk: None,
         }
     }
@@ -550,7 +555,11 @@ fn train(
             break;
         }
         let epoch = step / per_epoch;
-        let order = epoch_order(&train_ids, c.seed, epoch);
+        let order = if c.length_buckets {
+            bucketed_order(set, &train_ids, c.batch, c.seed, epoch)
+        } else {
+            epoch_order(&train_ids, c.seed, epoch)
+        };
         let b = sampler.batch(&order, step % per_epoch, epoch);
         let queries: Vec<&str> = b.queries.iter().map(String::as_str).collect();
         let passages: Vec<&str> = b

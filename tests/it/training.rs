@@ -770,3 +770,53 @@ fn the_screen_and_the_cli_train_with_the_same_preset() {
     };
     assert_eq!(state.config, expected);
 }
+
+/// Length-bucketed batches: every example once an epoch, the same order for the same seed and
+/// epoch, batches of similar lengths (far less spread than plain shuffling), a short last batch
+/// last, and no rise of length through the epoch.
+#[test]
+fn length_buckets_group_similar_lengths_and_keep_every_example() {
+    use lrat::train::data::{bucketed_order, epoch_order};
+    let mut set = TrainSet::default();
+    for i in 0..203usize {
+        let n = (i * 37) % 200 + 1;
+        set.docs.insert(format!("d{i}"), "w ".repeat(n));
+        set.examples.push(Example {
+            run_id: format!("r{}", i % 9),
+            browse_step: None,
+            query: format!("q{i}"),
+            pos: format!("d{i}"),
+            negs: vec![],
+            weight: 1.0,
+        });
+    }
+    let train: Vec<usize> = (0..203).collect();
+    let len = |i: usize| set.docs[&set.examples[i].pos].len();
+    let spread = |order: &[usize]| -> usize {
+        order
+            .chunks(8)
+            .map(|b| {
+                let l: Vec<usize> = b.iter().map(|&i| len(i)).collect();
+                l.iter().max().unwrap() - l.iter().min().unwrap()
+            })
+            .sum()
+    };
+    let a = bucketed_order(&set, &train, 8, 42, 0);
+    assert_eq!(a, bucketed_order(&set, &train, 8, 42, 0));
+    assert_ne!(a, bucketed_order(&set, &train, 8, 42, 1));
+    let mut sorted = a.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, train);
+    let plain = epoch_order(&train, 42, 0);
+    assert!(
+        spread(&a) * 4 < spread(&plain),
+        "bucketed {} vs shuffled {}",
+        spread(&a),
+        spread(&plain)
+    );
+    // The last 3 examples (203 = 25 × 8 + 3) are the short batch; the full ones are not in
+    // ascending length order across the epoch.
+    assert_eq!(a.len() % 8, 3);
+    let firsts: Vec<usize> = a.chunks(8).take(25).map(|b| len(b[0])).collect();
+    assert!(firsts.windows(2).any(|w| w[1] < w[0]));
+}
