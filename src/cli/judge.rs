@@ -8,7 +8,7 @@ use color_eyre::eyre::{bail, eyre};
 
 use super::{ReadArgs, finish, load, print_errors};
 use crate::config::{self, Config};
-use crate::judge::{self, Cache, Outcome, answer, heuristic, llm::LlmJudge};
+use crate::judge::{self, Outcome, answer, heuristic, llm::LlmJudge};
 
 /// Which judge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -95,25 +95,10 @@ impl JudgeArgs {
             Some(p) => Some(std::fs::read_to_string(p).map_err(|e| eyre!("{}: {e}", p.display()))?),
             None => None,
         };
-        let cache = if self.no_cache {
-            None
-        } else {
-            Some(Cache::open(
-                &self.cache.clone().unwrap_or_else(config::cache_dir),
-            )?)
-        };
-        let key = std::env::var("OPENAI_API_KEY").ok();
-        eprintln!(
-            "judging with {} at {} ({} in flight){}",
-            cfg.model,
-            crate::judge::llm::endpoint(&cfg.url),
-            cfg.concurrency,
-            cache
-                .as_ref()
-                .map(|c| format!(", cache {}", c.path().display()))
-                .unwrap_or_default()
-        );
-        Ok(LlmJudge::new(cfg, key, template, cache))
+        let cache_dir = self.cache.clone().unwrap_or_else(config::cache_dir);
+        let j = LlmJudge::from_settings(cfg, template, (!self.no_cache).then_some(&*cache_dir))?;
+        eprintln!("judging with {}", j.describe());
+        Ok(j)
     }
 
     pub fn run(self) -> color_eyre::Result<()> {

@@ -93,6 +93,33 @@ impl LlmJudge {
         }
     }
 
+    /// The judge `lrat judge --judge llm` and the app use: these settings, the key from
+    /// `OPENAI_API_KEY`, the built-in prompt unless `template`, and answers cached in `cache`
+    /// (`None`: every browse asks the server).
+    pub fn from_settings(
+        cfg: JudgeConfig,
+        template: Option<String>,
+        cache: Option<&std::path::Path>,
+    ) -> crate::Result<LlmJudge> {
+        let cache = cache.map(Cache::open).transpose()?;
+        let key = std::env::var("OPENAI_API_KEY").ok();
+        Ok(LlmJudge::new(cfg, key, template, cache))
+    }
+
+    /// `MODEL at ENDPOINT (N in flight)[, cache DIR]`, for the user.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} at {} ({} in flight){}",
+            self.cfg.model,
+            endpoint(&self.cfg.url),
+            self.cfg.concurrency,
+            self.cache
+                .as_ref()
+                .map(|c| format!(", cache {}", c.path().display()))
+                .unwrap_or_default()
+        )
+    }
+
     pub fn prompt_hash(&self) -> &str {
         &self.prompt_hash
     }

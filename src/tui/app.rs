@@ -23,9 +23,12 @@ pub enum Msg {
     },
     LoadDone,
     Resize,
-    /// Background judge progress, then its verdicts.
+    /// Background judge progress (done, total), then what it gave.
     JudgeProgress(usize, usize),
-    Judged(Vec<crate::judge::Judgement>),
+    Judged {
+        by: String,
+        outcomes: Result<Vec<crate::judge::Outcome>, String>,
+    },
     /// The corpus index, once open (document texts come from it).
     Corpus(Box<crate::corpus::DocIndex>),
     CorpusFailed(String),
@@ -93,6 +96,8 @@ pub enum Confirm {
     },
     /// Quit while training runs: stop it, save its checkpoint, then quit.
     QuitTraining,
+    /// `J`: which judge (h, l or p), or none.
+    ChooseJudge { question: String },
 }
 
 impl Confirm {
@@ -108,6 +113,15 @@ impl Confirm {
                 "Training is running. Stop it after this batch, save its checkpoint and quit?"
                     .into()
             }
+            Confirm::ChooseJudge { question } => question.clone(),
+        }
+    }
+
+    /// The dialog's title and the keys that answer it.
+    pub fn answers(&self) -> (&'static str, &'static str) {
+        match self {
+            Confirm::ChooseJudge { .. } => (" judge ", "Esc cancel"),
+            _ => (" confirm ", "y yes · n no"),
         }
     }
 }
@@ -169,6 +183,8 @@ pub struct App {
     pub qrels: Option<crate::qrels::Qrels>,
     pub corpus: Option<Box<crate::corpus::DocIndex>>,
     pub train: super::training::TrainView,
+    /// The judge from the app: which one is at work, browses left pending.
+    pub judging: super::judging::JudgeState,
 }
 
 impl App {
@@ -216,6 +232,7 @@ impl App {
             qrels: None,
             corpus: None,
             train: super::training::TrainView::new(&model_dir.display().to_string()),
+            judging: Default::default(),
         }
     }
 
@@ -345,10 +362,8 @@ impl App {
                 _ => {}
             },
             Msg::Resize => {}
-            Msg::JudgeProgress(done, total) => {
-                self.status = format!("judging {done}/{total} browses…")
-            }
-            Msg::Judged(j) => self.take_judgements(j),
+            Msg::JudgeProgress(done, total) => self.judge_progress(done, total),
+            Msg::Judged { by, outcomes } => self.take_outcomes(by, outcomes),
             Msg::Corpus(ix) => {
                 self.status = format!(
                     "documents from {} ({} in the index)",

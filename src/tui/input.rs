@@ -11,6 +11,27 @@ use crate::verdict::Verdict;
 
 impl App {
     pub(super) fn key(&mut self, k: KeyEvent) {
+        if let Some(super::app::Confirm::ChooseJudge { .. }) = &self.confirm {
+            use super::judging::JudgeChoice;
+            let choice = match k.code {
+                KeyCode::Char('h') => Some(JudgeChoice::Heuristic),
+                KeyCode::Char('l') => Some(JudgeChoice::Llm),
+                KeyCode::Char('p') if !self.judging.pending.is_empty() => {
+                    Some(JudgeChoice::RetryPending)
+                }
+                KeyCode::Esc | KeyCode::Char('n' | 'q') => {
+                    self.confirm = None;
+                    self.status = "no judge run".into();
+                    return;
+                }
+                _ => None,
+            };
+            if let Some(c) = choice {
+                self.confirm = None;
+                self.start_judge(c);
+            }
+            return;
+        }
         if let Some(c) = self.confirm.take() {
             let ctrl_c = k
                 .modifiers
@@ -31,6 +52,8 @@ impl App {
                             self.quit = true;
                         }
                     }
+                    // Answered above, never here.
+                    super::app::Confirm::ChooseJudge { .. } => {}
                 },
                 KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => {
                     self.status = "cancelled: nothing was changed".into();
@@ -176,7 +199,7 @@ impl App {
             (Action::Bottom, Screen::Train) => self.train.field = super::training::FIELDS.len() - 1,
             (Action::Enter, Screen::Train) => self.train_enter(),
             (Action::Back, Screen::Train) => self.screen = Screen::Runs,
-            (Action::Judge, _) => self.start_judge(),
+            (Action::Judge, _) => self.ask_judge(),
             (Action::Export, _) => self.export(),
             (a, Screen::Pairs) => self.pairs_action(a),
             (Action::Sort, Screen::Runs) => {

@@ -256,7 +256,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('J')],
         action: Action::Judge,
         label: "J",
-        help: "run the heuristic judge on the open run (or all runs) in the background",
+        help: "judge the open run (or all): h heuristic, l LLM (config.toml), p retry pending",
     },
     Binding {
         keys: &[KeyCode::Char('e')],

@@ -5,6 +5,7 @@
 pub mod app;
 mod input;
 mod jobs;
+pub mod judging;
 pub mod keymap;
 mod labelling;
 pub mod pairs;

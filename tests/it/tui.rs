@@ -259,7 +259,16 @@ fn stats_screen_judge_and_export() {
     assert!(s.contains("Table 1"), "{s}");
     // The judge runs inline without a message channel; its verdicts are kept beside the labels.
     keys(&mut a, "J");
-    assert!(a.status.contains("judged 14 browses"), "{}", a.status);
+    assert!(
+        screen(&a, 120, 40).contains("h  the heuristic judge"),
+        "J asks which judge"
+    );
+    keys(&mut a, "h");
+    assert!(
+        a.status.contains("The heuristic judge judged 14 browses"),
+        "{}",
+        a.status
+    );
     assert!(ws.path().join(".lrat/verdicts.jsonl").exists());
     assert!(
         a.derived.total_pairs < 14,
@@ -293,7 +302,7 @@ fn evidence_corpus_texts_and_agreement() {
         "{s}"
     );
     // The judge and a human disagree once.
-    keys(&mut a, "J");
+    keys(&mut a, "Jh");
     keys(&mut a, "r3");
     let s = screen(&a, 120, 40);
     assert!(s.contains("n 1  accuracy 0.000"), "{s}");
@@ -332,7 +341,7 @@ fn pending_verdicts_filter() {
     keys(&mut a, "fffff");
     assert_eq!(a.filter.name(), "with pending verdicts");
     assert_eq!(a.order.len(), 8, "nothing is judged yet");
-    keys(&mut a, "J");
+    keys(&mut a, "Jh");
     assert_eq!(a.order.len(), 0, "the judge settled every browse");
 }
 
@@ -798,4 +807,88 @@ fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
     keys(&mut a, "\t");
     wheel(&mut a, true, 5);
     assert_eq!((a.pane, a.step), (Pane::Detail, 2));
+}
+
+/// `J` then `l`: the LLM judge from the app against a loopback server. A browse whose every
+/// attempt fails stays pending (no verdict, counted in the status), `J` then `p` retries only
+/// it, the verdicts land in `.lrat/verdicts.jsonl`, and a restart reads them back.
+#[test]
+fn llm_judge_from_the_app_with_pending_and_retry() {
+    use crate::server::{Reply, Server};
+    use lrat::tui::judging::LlmSettings;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let failing = Arc::new(AtomicBool::new(true));
+    let f = failing.clone();
+    // One request at a time: the first browse's two attempts fail while `failing` is set.
+    let server = Server::start(move |n, _| {
+        if n < 2 && f.load(Ordering::SeqCst) {
+            Reply::Status(503, "busy".into())
+        } else if n % 3 == 0 {
+            Reply::Content("NOT_RELEVANT".into())
+        } else {
+            Reply::Content("RELEVANT".into())
+        }
+    });
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    let mut cfg = lrat::config::Config::load_from(std::path::Path::new("/nonexistent"))
+        .unwrap()
+        .judge;
+    cfg.url = server.url.clone();
+    cfg.model = "judge-test".into();
+    cfg.concurrency = 1;
+    cfg.attempts = 2;
+    cfg.backoff_ms = 1;
+    cfg.backoff_max_ms = 2;
+    a.judging.llm = Some(LlmSettings { cfg, cache: None });
+
+    keys(&mut a, "J");
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("l  the LLM judge: judge-test at") && s.contains("http://127.0.0.1:"),
+        "{s}"
+    );
+    assert!(!s.contains("left pending"), "nothing pending yet: {s}");
+    keys(&mut a, "l");
+    assert!(a.confirm.is_none());
+    assert!(
+        a.status.contains("judged 13 browses") && a.status.contains("1 pending"),
+        "{}",
+        a.status
+    );
+    assert_eq!(a.judging.pending.len(), 1);
+    assert_eq!(
+        server.count(),
+        15,
+        "2 attempts for the failing browse, 1 for the rest"
+    );
+    let verdicts = ws.path().join(".lrat/verdicts.jsonl");
+    let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+    assert_eq!(lines(&verdicts), 13);
+    let text = std::fs::read_to_string(&verdicts).unwrap();
+    assert!(
+        text.contains("\"judge-test\""),
+        "the model is recorded: {text}"
+    );
+
+    failing.store(false, Ordering::SeqCst);
+    keys(&mut a, "J");
+    assert!(
+        screen(&a, 120, 40).contains("p  the LLM judge on the 1 browses it left pending"),
+        "the dialog offers the retry"
+    );
+    keys(&mut a, "p");
+    assert_eq!(server.count(), 16, "only the pending browse is asked again");
+    assert!(a.judging.pending.is_empty());
+    assert!(a.status.contains("judged 1 browses"), "{}", a.status);
+    assert_eq!(lines(&verdicts), 14);
+
+    // Esc leaves without judging; a restart reads every verdict back.
+    keys(&mut a, "J\u{1b}");
+    assert_eq!(server.count(), 16);
+    let b = app(ws.path());
+    let judged: usize = b.judge.as_ref().unwrap().0.values().map(|m| m.len()).sum();
+    assert_eq!(judged, 14);
 }

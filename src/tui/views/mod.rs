@@ -33,30 +33,37 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     draw_status(frame, status, app, theme);
     if let Some(c) = &app.confirm {
-        draw_confirm(frame, body, &c.question(), theme);
+        draw_confirm(frame, body, c, theme);
     }
 }
 
-/// A yes/no question in a box over the middle of the screen.
-fn draw_confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+/// A question in a box over the middle of the screen, with the keys that answer it.
+fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &super::app::Confirm, theme: &Theme) {
     use ratatui::widgets::{Block, Borders, Clear, Wrap};
+    let question = &confirm.question();
+    let (title, keys) = confirm.answers();
     let width = area.width.clamp(20, 64);
     let inner = width.saturating_sub(2).max(1) as usize;
-    let lines = question.len().div_ceil(inner) as u16 + 2;
+    let lines: u16 = question
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner).max(1) as u16)
+        .sum::<u16>()
+        + 2;
     let height = (lines + 2).min(area.height);
     let x = area.x + (area.width - width) / 2;
     let y = area.y + area.height.saturating_sub(height) / 2;
     let rect = Rect::new(x, y, width, height);
     frame.render_widget(Clear, rect);
-    let text = vec![
-        Line::from(question.to_string()),
-        Line::from(""),
-        Line::from(Span::styled("y yes · n no", theme.bold())),
-    ];
+    let mut text: Vec<Line> = question
+        .lines()
+        .map(|l| Line::from(l.to_string()))
+        .collect();
+    text.push(Line::from(""));
+    text.push(Line::from(Span::styled(keys, theme.bold())));
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" confirm ")),
+            .block(Block::default().borders(Borders::ALL).title(title)),
         rect,
     );
 }

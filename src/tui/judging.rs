@@ -1,0 +1,311 @@
+//! Judging from the app: `J` asks which judge (the heuristic phrase rules, or the LLM judge on
+//! the OpenAI-compatible server the user's config names), the work runs on a background thread
+//! with progress in the status line, browses the LLM could not judge stay pending (never
+//! labelled) and `J` then `p` retries them, and the verdicts are written where the app reads
+//! them at its next start (`verdicts.jsonl` beside the labels, the file `lrat judge --out` and
+//! `lrat mine --verdicts` use).
+
+use std::path::PathBuf;
+
+use super::app::{App, Confirm, Msg, Screen};
+use crate::config::{self, JudgeConfig};
+use crate::judge::llm::LlmJudge;
+use crate::judge::{self, BrowseInput, Judgement, Outcome, Pending, heuristic};
+
+/// A judge's work: given a progress callback (browses done), every browse's outcome, or why the
+/// judge could not start.
+type Work = Box<dyn FnOnce(&(dyn Fn(usize) + Sync)) -> Result<Vec<Outcome>, String> + Send>;
+
+/// Which judge `J` was answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgeChoice {
+    Heuristic,
+    Llm,
+    /// The LLM judge again on the browses it left pending.
+    RetryPending,
+}
+
+/// LLM settings given to the app instead of the user's config (tests, embedding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmSettings {
+    pub cfg: JudgeConfig,
+    /// Where answers are cached; `None`: every browse asks the server.
+    pub cache: Option<PathBuf>,
+}
+
+/// The judge's state in the app.
+#[derive(Debug, Default)]
+pub struct JudgeState {
+    /// The judge at work (its description), while one runs.
+    pub running: Option<String>,
+    /// Browses the LLM judge could not judge after every attempt: unlabelled, retried with `p`.
+    pub pending: Vec<Pending>,
+    /// `None`: the user's `config.toml`, `LRAT_JUDGE_URL`/`LRAT_JUDGE_MODEL` and cache folder.
+    pub llm: Option<LlmSettings>,
+}
+
+/// The dialog's question for `J`, an answer a line.
+pub fn choice_question(scope: &str, browses: usize, llm: &str, pending: usize) -> String {
+    let mut q = format!(
+        "Judge the {browses} browses of {scope} with:\n\
+         h  the heuristic judge (phrase rules, offline)\n\
+         l  the LLM judge: {llm}"
+    );
+    if pending > 0 {
+        q.push_str(&format!(
+            "\np  the LLM judge on the {pending} browses it left pending"
+        ));
+    }
+    q
+}
+
+impl App {
+    /// The runs `J` judges: the open run on the Run screen, else every run.
+    fn judge_scope(&self) -> (Vec<crate::run::Run>, String) {
+        match (self.screen, self.current_run()) {
+            (Screen::Run, Some(r)) => (
+                vec![self.runs[r].clone()],
+                format!("run {}", self.runs[r].id),
+            ),
+            _ => (self.runs.clone(), format!("all {} runs", self.runs.len())),
+        }
+    }
+
+    /// The LLM judge's settings and cache folder: the app's own, else the user's config.
+    fn llm_settings(&self) -> crate::Result<LlmSettings> {
+        match &self.judging.llm {
+            Some(s) => Ok(s.clone()),
+            None => Ok(LlmSettings {
+                cfg: config::Config::load()?.judge,
+                cache: Some(config::cache_dir()),
+            }),
+        }
+    }
+
+    /// `J`: asks which judge, unless one is at work.
+    pub(super) fn ask_judge(&mut self) {
+        if let Some(by) = &self.judging.running {
+            self.status = format!("the judge is at work ({by}); its verdicts arrive when done");
+            return;
+        }
+        let (runs, scope) = self.judge_scope();
+        let browses = judge::browse_inputs(&runs).len();
+        let llm = match self.llm_settings() {
+            Ok(s) => format!(
+                "{} at {}",
+                s.cfg.model,
+                crate::judge::llm::endpoint(&s.cfg.url)
+            ),
+            Err(e) => format!("not available: {e}"),
+        };
+        self.confirm = Some(Confirm::ChooseJudge {
+            question: choice_question(&scope, browses, &llm, self.judging.pending.len()),
+        });
+    }
+
+    /// Starts the chosen judge on the scope's browses (or the pending ones) in the background.
+    pub(super) fn start_judge(&mut self, choice: JudgeChoice) {
+        let inputs = match choice {
+            JudgeChoice::RetryPending => {
+                let keys: std::collections::HashSet<(&str, usize)> = self
+                    .judging
+                    .pending
+                    .iter()
+                    .map(|p| (p.run_id.as_str(), p.step))
+                    .collect();
+                judge::browse_inputs(&self.runs)
+                    .into_iter()
+                    .filter(|i| keys.contains(&(i.run_id.as_str(), i.step)))
+                    .collect()
+            }
+            _ => judge::browse_inputs(&self.judge_scope().0),
+        };
+        if inputs.is_empty() {
+            self.status = "no browses to judge".into();
+            return;
+        }
+        let total = inputs.len();
+        let (by, work): (String, Work) = match choice {
+            JudgeChoice::Heuristic => (
+                "the heuristic judge".into(),
+                Box::new(heuristic_work(inputs)),
+            ),
+            JudgeChoice::Llm | JudgeChoice::RetryPending => match self.llm_settings() {
+                Ok(set) => {
+                    let by = format!(
+                        "the LLM judge ({} at {})",
+                        set.cfg.model,
+                        crate::judge::llm::endpoint(&set.cfg.url)
+                    );
+                    (
+                        by,
+                        Box::new(move |progress: &(dyn Fn(usize) + Sync)| {
+                            // The cache is read here, off the draw loop.
+                            let j = LlmJudge::from_settings(set.cfg, None, set.cache.as_deref())
+                                .map_err(|e| e.to_string())?;
+                            Ok(j.judge_all(&inputs, &|done, _| progress(done)))
+                        }),
+                    )
+                }
+                Err(e) => {
+                    self.status = format!("the LLM judge is not available: {e}");
+                    return;
+                }
+            },
+        };
+        self.judging.running = Some(by.clone());
+        match self.tx.clone() {
+            Some(tx) => {
+                self.status = format!("judging {total} browses with {by}…");
+                std::thread::spawn(move || {
+                    let outcomes = work(&|done| {
+                        let _ = tx.send(Msg::JudgeProgress(done, total));
+                    });
+                    let _ = tx.send(Msg::Judged { by, outcomes });
+                });
+            }
+            None => {
+                let outcomes = work(&|_| {});
+                self.take_outcomes(by, outcomes);
+            }
+        }
+    }
+
+    /// Progress of the judge at work.
+    pub(super) fn judge_progress(&mut self, done: usize, total: usize) {
+        let by = self.judging.running.as_deref().unwrap_or("the judge");
+        let pending = self.judging.pending.len();
+        let pending = if pending > 0 {
+            format!(" ({pending} pending from before)")
+        } else {
+            String::new()
+        };
+        self.status = format!("judging {done}/{total} browses with {by}…{pending}");
+    }
+
+    /// A judge finished: verdicts kept and saved, pending browses remembered for `p`.
+    pub(super) fn take_outcomes(&mut self, by: String, outcomes: Result<Vec<Outcome>, String>) {
+        self.judging.running = None;
+        let outcomes = match outcomes {
+            Ok(o) => o,
+            Err(e) => {
+                self.status = format!("{} could not start: {e}", capitalise(&by));
+                return;
+            }
+        };
+        let mut judged = Vec::new();
+        let mut pending = Vec::new();
+        for o in outcomes {
+            match o {
+                Outcome::Judged { judgement, .. } => judged.push(judgement),
+                Outcome::Pending(p) => pending.push(p),
+            }
+        }
+        // Browses judged now are no longer pending; those left pending now replace their
+        // earlier entries.
+        let settled: std::collections::HashSet<(String, usize)> = judged
+            .iter()
+            .map(|j| (j.run_id.clone(), j.step))
+            .chain(pending.iter().map(|p| (p.run_id.clone(), p.step)))
+            .collect();
+        self.judging
+            .pending
+            .retain(|p| !settled.contains(&(p.run_id.clone(), p.step)));
+        self.judging.pending.extend(pending);
+        self.take_judgements(&by, judged);
+    }
+
+    /// Judge verdicts arrive: kept in memory, written beside the labels, pairs recomputed.
+    fn take_judgements(&mut self, by: &str, js: Vec<Judgement>) {
+        let judge = self.judge.get_or_insert_with(Default::default);
+        for j in &js {
+            judge.insert(&j.run_id, j.step, j.verdict);
+        }
+        let rejected = js
+            .iter()
+            .filter(|j| j.verdict == crate::verdict::Verdict::NotRelevant)
+            .count();
+        let path = self
+            .journal
+            .as_ref()
+            .and_then(|j| j.path().parent())
+            .map(|d| d.join("verdicts.jsonl"));
+        let saved = match &path {
+            Some(p) => match save_verdicts(p, &js) {
+                Ok(()) => format!(", saved to {}", p.display()),
+                Err(e) => format!(", not saved: {e}"),
+            },
+            None => String::new(),
+        };
+        let pending = match self.judging.pending.len() {
+            0 => String::new(),
+            n => format!("; {n} pending (J then p retries them)"),
+        };
+        self.status = format!(
+            "{} judged {} browses: {} relevant, {rejected} not relevant{saved}{pending}",
+            capitalise(by),
+            js.len(),
+            js.len() - rejected
+        );
+        self.refresh();
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The heuristic judge over `inputs`, reporting progress every 256 browses.
+fn heuristic_work(
+    inputs: Vec<BrowseInput>,
+) -> impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<Vec<Outcome>, String> {
+    move |progress| {
+        let rules = heuristic::Rules::default_rules();
+        Ok(inputs
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                if i % 256 == 0 {
+                    progress(i);
+                }
+                Outcome::Judged {
+                    judgement: heuristic::judge(&rules, b),
+                    cached: false,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Rewrites `path` with these judgements replacing earlier lines for the same browses.
+fn save_verdicts(path: &std::path::Path, js: &[Judgement]) -> std::io::Result<()> {
+    let fresh: std::collections::HashSet<(&str, usize)> =
+        js.iter().map(|j| (j.run_id.as_str(), j.step)).collect();
+    let mut out = String::new();
+    if let Ok(text) = std::fs::read_to_string(path) {
+        for line in text.lines() {
+            // A line that is not a verdict is kept as it is: it is not ours to drop.
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            };
+            let key = (
+                v["run_id"].as_str().unwrap_or(""),
+                v["step"].as_u64().unwrap_or(u64::MAX) as usize,
+            );
+            if !fresh.contains(&key) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    for j in js {
+        out.push_str(&serde_json::to_string(j).map_err(std::io::Error::other)?);
+        out.push('\n');
+    }
+    std::fs::write(path, out)
+}
