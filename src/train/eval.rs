@@ -19,7 +19,7 @@ use crate::qrels::Qrels;
 pub const FULL_POOL_LIMIT: usize = 200_000;
 
 /// Retrieval quality for one system.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Metrics {
     pub recall_1: f64,
     pub recall_5: f64,
@@ -33,7 +33,7 @@ pub struct Metrics {
 }
 
 /// Evidence retrieval as BrowseComp-Plus measures it: the question is the query.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub recall_10: f64,
     pub recall_100: f64,

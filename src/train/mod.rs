@@ -9,6 +9,7 @@ pub mod encoder;
 pub mod eval;
 pub mod fused;
 pub mod gradcache;
+pub mod history;
 pub mod loss;
 pub mod optim;
 pub mod resolve;

@@ -140,7 +140,7 @@ impl Default for TrainConfig {
 }
 
 /// What the trainer reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainEvent {
     /// The model is loaded and the data split.

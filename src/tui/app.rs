@@ -377,6 +377,13 @@ impl App {
             }
             Msg::Train(e) => {
                 self.train.apply(&e);
+                if matches!(
+                    e,
+                    crate::train::worker::TrainEvent::Done { .. }
+                        | crate::train::worker::TrainEvent::Failed { .. }
+                ) {
+                    self.rescan_history();
+                }
                 if self.quit_when_stopped && !self.train.running {
                     self.quit = true;
                 }

@@ -190,6 +190,8 @@ impl App {
             (Action::StartTraining, _) => {
                 self.status = "S starts training on the Train screen (t)".into()
             }
+            (a, Screen::Train) if self.history_action(a) => {}
+            (Action::History, Screen::Train) => self.toggle_history(),
             (Action::StopTraining, _) => self.stop_training(),
             (Action::Up, Screen::Train) => self.train.field = self.train.field.saturating_sub(1),
             (Action::Down, Screen::Train) => {

@@ -34,6 +34,8 @@ pub enum Action {
     ScreenTrain,
     StartTraining,
     StopTraining,
+    History,
+    Overlay,
     ToggleMode,
     ToggleLength,
     AcceptShown,
@@ -227,6 +229,18 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::StopTraining,
         label: "X",
         help: "stop training after the current batch (a checkpoint is saved)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('H')],
+        action: Action::History,
+        label: "H",
+        help: "earlier training runs side by side (Train screen; j/k select, H or Esc closes)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('o')],
+        action: Action::Overlay,
+        label: "o",
+        help: "overlay the selected earlier run's held-out curve on the chart (Train history)",
     },
     Binding {
         keys: &[KeyCode::Char('m')],

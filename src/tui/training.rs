@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::app::{App, Msg};
 use crate::train::eval::Metrics;
+use crate::train::history::{self, PastRun};
 use crate::train::resolve;
 use crate::train::scratch::ScratchShape;
 use crate::train::source::{FromRuns, from_runs};
@@ -196,6 +197,19 @@ pub struct TrainView {
     pub log: Option<MetricsLog>,
     /// The folder the current (or last) run trains into.
     pub out: Option<PathBuf>,
+    /// Earlier runs side by side, while shown (`H`).
+    pub history: Option<HistoryView>,
+}
+
+/// The Train screen's list of earlier runs.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryView {
+    /// Where they were found (the *save to* folder).
+    pub base: PathBuf,
+    pub runs: Vec<PastRun>,
+    pub selected: usize,
+    /// Runs whose held-out curves are drawn over the chart (indices into `runs`).
+    pub overlaid: Vec<usize>,
 }
 
 impl TrainView {
@@ -222,6 +236,7 @@ impl TrainView {
             state: "S starts training on the mined pairs; Enter edits a setting".into(),
             log: None,
             out: None,
+            history: None,
         }
     }
 
@@ -338,7 +353,6 @@ impl TrainView {
     }
 }
 
-/// Where the Train screen saves by default: `model/` beside the labels, else lrat's cache.
 /// Where the Train screen's runs go: `.lrat/runs/` beside the labels (each start gets its own
 /// folder there).
 pub fn default_model_dir(journal: Option<&crate::labels::Journal>) -> PathBuf {
@@ -537,5 +551,89 @@ impl App {
             Some(_) => self.train.editing = Some(self.train.form.values[self.train.field].clone()),
             None => {}
         }
+    }
+
+    /// `H`: shows the earlier runs under the *save to* folder, or hides them.
+    pub(super) fn toggle_history(&mut self) {
+        if self.train.history.take().is_some() {
+            return;
+        }
+        let base = PathBuf::from(self.train.form.get(Field::Out).trim());
+        let runs = history::scan(&base);
+        self.status = match runs.len() {
+            0 => format!("no earlier training runs in {}", base.display()),
+            n => {
+                let problems: usize = runs.iter().map(|r| r.problems.len()).sum();
+                let first = runs
+                    .iter()
+                    .flat_map(|r| r.problems.first())
+                    .next()
+                    .map(|p| format!(" (first: {p})"))
+                    .unwrap_or_default();
+                format!(
+                    "{n} earlier training runs in {}{}",
+                    base.display(),
+                    if problems > 0 {
+                        format!("; {problems} unreadable lines left out{first}")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        };
+        self.train.history = Some(HistoryView {
+            selected: runs.len().saturating_sub(1),
+            base,
+            runs,
+            overlaid: Vec::new(),
+        });
+    }
+
+    /// Reads the history's folders again (a run ended), keeping the selection and overlays.
+    pub(super) fn rescan_history(&mut self) {
+        let Some(h) = self.train.history.as_mut() else {
+            return;
+        };
+        let name = |i: &usize| h.runs.get(*i).map(|r| r.name.clone());
+        let selected = name(&h.selected);
+        let overlaid: Vec<String> = h.overlaid.iter().filter_map(name).collect();
+        let runs = history::scan(&h.base);
+        h.selected = selected
+            .and_then(|n| runs.iter().position(|r| r.name == n))
+            .unwrap_or(runs.len().saturating_sub(1));
+        h.overlaid = overlaid
+            .iter()
+            .filter_map(|n| runs.iter().position(|r| &r.name == n))
+            .collect();
+        h.runs = runs;
+    }
+
+    /// A key while the history is shown; `false` when it is not the history's.
+    pub(super) fn history_action(&mut self, a: super::keymap::Action) -> bool {
+        use super::keymap::Action;
+        let Some(h) = self.train.history.as_mut() else {
+            return false;
+        };
+        let last = h.runs.len().saturating_sub(1);
+        match a {
+            Action::Up => h.selected = h.selected.saturating_sub(1),
+            Action::Down => h.selected = (h.selected + 1).min(last),
+            Action::Top => h.selected = 0,
+            Action::Bottom => h.selected = last,
+            Action::Overlay if !h.runs.is_empty() => {
+                let i = h.selected;
+                if let Some(at) = h.overlaid.iter().position(|&x| x == i) {
+                    h.overlaid.remove(at);
+                    self.status = format!("{}: curve hidden", h.runs[i].name);
+                } else {
+                    h.overlaid.push(i);
+                    self.status =
+                        format!("{}: held-out MRR@10 drawn over the chart", h.runs[i].name);
+                }
+            }
+            Action::Back | Action::History => self.train.history = None,
+            _ => return false,
+        }
+        true
     }
 }

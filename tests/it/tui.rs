@@ -892,3 +892,118 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     let judged: usize = b.judge.as_ref().unwrap().0.values().map(|m| m.len()).sum();
     assert_eq!(judged, 14);
 }
+
+/// Writes a training folder as the trainer would: `metrics.jsonl` and `trainer_state.json`.
+fn past_run(dir: &std::path::Path, lr: f64, steps: usize, mrr_end: f64, end: Option<bool>) {
+    use lrat::train::worker::{TrainConfig, TrainEvent};
+    std::fs::create_dir_all(dir).unwrap();
+    let mut events = vec![
+        TrainEvent::Started {
+            model: "/models/all-MiniLM-L6-v2/model".into(),
+            pooling: "mean".into(),
+            chunk: 64,
+            note: None,
+            examples: 115,
+            train_examples: 101,
+            held_out_runs: 3,
+            held_out_queries: 14,
+            eval_docs: 1500,
+            total_steps: 14,
+            first_step: 0,
+            lr,
+        },
+        TrainEvent::Eval {
+            step: 0,
+            system: "bm25".into(),
+            metrics: metrics(0.9, 0.55, true),
+        },
+        TrainEvent::Eval {
+            step: 0,
+            system: "base".into(),
+            metrics: metrics(0.9, 0.6, true),
+        },
+    ];
+    for step in 1..=steps {
+        events.push(TrainEvent::Step {
+            step,
+            epoch: 1,
+            loss: 1.0 / step as f64,
+            lr,
+            grad_norm: 1.0,
+            examples_per_s: 5.0,
+            elapsed_s: step as f64 * 3.0,
+        });
+        if step % 2 == 0 {
+            let m = 0.6 + (mrr_end - 0.6) * step as f64 / steps as f64;
+            events.push(TrainEvent::Eval {
+                step,
+                system: "model".into(),
+                metrics: metrics(0.93, m, true),
+            });
+        }
+    }
+    if let Some(cancelled) = end {
+        events.push(TrainEvent::Done {
+            step: steps,
+            cancelled,
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut text: String = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
+    if end.is_none() {
+        // A torn last line, as a killed process leaves it.
+        text.push_str("{\"event\":\"step\",\"ste");
+    }
+    std::fs::write(dir.join("metrics.jsonl"), text).unwrap();
+    let config = TrainConfig {
+        lr: Some(lr),
+        ..TrainConfig::preset(lrat::train::worker::Preset::Quick)
+    };
+    let state = serde_json::json!({"step": steps, "config": config});
+    std::fs::write(dir.join("trainer_state.json"), state.to_string()).unwrap();
+}
+
+/// `H` on the Train screen: earlier runs from their folders with settings and final figures
+/// side by side (a torn log line named, not fatal), `o` overlays a run's curve with a legend,
+/// `H` closes.
+#[test]
+fn train_history_compares_earlier_runs_and_overlays_their_curves() {
+    let ws = crate::sample_copy();
+    let root = ws.path().display().to_string();
+    let base = ws.path().join(".lrat/runs");
+    past_run(&base.join("20261120-101500"), 2e-5, 14, 0.83, Some(false));
+    past_run(&base.join("20261121-090000"), 1e-6, 6, 0.61, Some(true));
+    past_run(&base.join("20261122-170000"), 5e-5, 4, 0.70, None);
+    std::fs::create_dir_all(base.join("not-a-run")).unwrap();
+    let mut a = app(ws.path());
+    keys(&mut a, "t");
+    let last = a.train.form.values.len() - 1;
+    a.train.form.values[last] = base.display().to_string();
+    keys(&mut a, "H");
+    let h = a.train.history.as_ref().unwrap();
+    assert_eq!(h.runs.len(), 3, "folders without a log are not runs");
+    assert_eq!(h.selected, 2, "the newest is selected");
+    assert!(
+        a.status.contains("3 earlier training runs")
+            && a.status.contains("1 unreadable lines")
+            && a.status.contains("20261122-170000/metrics.jsonl:"),
+        "{}",
+        a.status
+    );
+    assert_eq!(h.runs[0].trained().unwrap().mrr_10, 0.83);
+    keys(&mut a, "kk");
+    keys(&mut a, "o");
+    // The field is cut to its pane: write it without the temporary folder for the snapshot.
+    a.train.form.values[last] = "<ws>/.lrat/runs".into();
+    let s = screen(&a, 120, 40).replace(&root, "<ws>");
+    assert!(s.contains("MRR@10 20261120-101500"), "legend: {s}");
+    insta::assert_snapshot!("train_history", s);
+    keys(&mut a, "o");
+    assert!(a.train.history.as_ref().unwrap().overlaid.is_empty());
+    keys(&mut a, "H");
+    assert!(a.train.history.is_none());
+    assert!(screen(&a, 120, 40).contains("Base vs trained vs BM25"));
+}

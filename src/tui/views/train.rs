@@ -14,13 +14,25 @@ use ratatui::widgets::{
 use crate::train::eval::Metrics;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::training::{FIELDS, TrainView};
+use crate::tui::training::{FIELDS, HistoryView, TrainView};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let t = &app.train;
     let [left, right] =
         Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area);
     draw_form(frame, left, t, theme);
+    if let Some(h) = &t.history {
+        let [loss_area, eval_area, history_area] = Layout::vertical([
+            Constraint::Percentage(30),
+            Constraint::Percentage(35),
+            Constraint::Min(5),
+        ])
+        .areas(right);
+        draw_loss(frame, loss_area, t, theme);
+        draw_evals(frame, eval_area, t, theme);
+        draw_history(frame, history_area, h, theme);
+        return;
+    }
     let [loss_area, eval_area, gauge_area, table_area] = Layout::vertical([
         Constraint::Percentage(38),
         Constraint::Percentage(32),
@@ -32,6 +44,108 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     draw_evals(frame, eval_area, t, theme);
     draw_gauge(frame, gauge_area, t, theme);
     draw_table(frame, table_area, t, theme);
+}
+
+/// An earlier run's curve over the chart: legend name, points, colour.
+type Overlay = (String, Vec<(f64, f64)>, Color);
+
+/// Colours of overlaid earlier runs, in turn.
+const OVERLAY: [Color; 4] = [
+    Color::Magenta,
+    Color::LightBlue,
+    Color::LightRed,
+    Color::White,
+];
+
+/// Earlier runs side by side: settings, how far each went, its final figures.
+fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
+    let f3 = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+    let header = [
+        "", "run", "model", "lr", "b×G", "w", "steps", "end", "loss", "R@10", "MRR@10", "ev R@10",
+    ];
+    let rows: Vec<Row> = h
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mark = match h.overlaid.iter().position(|&x| x == i) {
+                Some(k) => Span::styled("●", theme.fg(OVERLAY[k % OVERLAY.len()])),
+                None => Span::raw(" "),
+            };
+            let c = r.config.as_ref();
+            // The model's folder name (a sentence-transformers folder is often `…/NAME/model`).
+            let model = std::path::Path::new(&r.model)
+                .components()
+                .rev()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .find(|c| c != "model" && !c.is_empty())
+                .unwrap_or_else(|| r.model.clone());
+            let m = r.trained();
+            let cells = vec![
+                Cell::from(mark),
+                Cell::from(r.name.clone()),
+                Cell::from(crate::text::inert(&model).into_owned()),
+                Cell::from(
+                    r.peak_lr
+                        .map(|l| format!("{l:.0e}"))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(
+                    c.map(|c| format!("{}×{}", c.batch, c.group))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                Cell::from(
+                    c.map(|c| if c.weighted { "on" } else { "off" })
+                        .unwrap_or("-"),
+                ),
+                Cell::from(format!("{}/{}", r.step, r.total)),
+                Cell::from(r.ending.word().to_string()),
+                Cell::from(f3(r.last_loss)),
+                Cell::from(f3(m.map(|m| m.recall_10))),
+                Cell::from(f3(m.map(|m| m.mrr_10))),
+                Cell::from(f3(m.and_then(|m| m.evidence).map(|e| e.recall_10))),
+            ];
+            let row = Row::new(cells);
+            if i == h.selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(15),
+        Constraint::Min(6),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(3),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(6),
+        Constraint::Length(7),
+    ];
+    let title = format!(
+        " Earlier runs in {} · {} · j/k select · o overlay · H close ",
+        crate::text::inert(&h.base.display().to_string()),
+        h.runs.len()
+    );
+    if h.runs.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No earlier training runs here: S starts one.")
+                .block(Block::bordered().title(title)),
+            area,
+        );
+        return;
+    }
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(Block::bordered().title(title)),
+        area,
+    );
 }
 
 fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
@@ -133,6 +247,7 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
             .data(&t.smooth),
     ])
     .block(Block::bordered().title(format!(" Loss{last} ")))
+    .hidden_legend_constraints((Constraint::Percentage(100), Constraint::Percentage(100)))
     .x_axis(Axis::default().title("step").bounds(x).labels(labels(x, 0)))
     .y_axis(Axis::default().bounds(y).labels(labels(y, 3)));
     frame.render_widget(chart, area);
@@ -141,11 +256,28 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
 fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     let recall: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.recall_10)).collect();
     let mrr: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.mrr_10)).collect();
+    // Earlier runs' MRR@10, when overlaid from the history.
+    let overlays: Vec<Overlay> = t
+        .history
+        .iter()
+        .flat_map(|h| {
+            h.overlaid.iter().enumerate().filter_map(|(k, &i)| {
+                h.runs.get(i).map(|r| {
+                    (
+                        format!("MRR@10 {}", r.name),
+                        r.curve.iter().map(|(s, m)| (*s, m.mrr_10)).collect(),
+                        OVERLAY[k % OVERLAY.len()],
+                    )
+                })
+            })
+        })
+        .collect();
     let x_max = recall
         .iter()
+        .chain(overlays.iter().flat_map(|o| o.1.iter()))
         .map(|p| p.0)
         .fold(t.total.max(1) as f64, f64::max);
-    let chart = Chart::new(vec![
+    let mut sets = vec![
         Dataset::default()
             .name("Recall@10")
             .marker(Marker::Braille)
@@ -158,19 +290,34 @@ fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
             .graph_type(GraphType::Line)
             .style(theme.fg(Color::Yellow))
             .data(&mrr),
-    ])
-    .block(Block::bordered().title(" Held-out retrieval "))
-    .x_axis(
-        Axis::default()
-            .title("step")
-            .bounds([0.0, x_max])
-            .labels(labels([0.0, x_max], 0)),
-    )
-    .y_axis(
-        Axis::default()
-            .bounds([0.0, 1.0])
-            .labels(labels([0.0, 1.0], 1)),
-    );
+    ];
+    for (name, points, colour) in &overlays {
+        sets.push(
+            Dataset::default()
+                .name(name.clone())
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Line)
+                .style(theme.fg(*colour))
+                .data(points),
+        );
+    }
+    let chart = Chart::new(sets)
+        .block(Block::bordered().title(" Held-out retrieval "))
+        // The legend is always drawn (without it the lines cannot be told apart), low on the
+        // right where rising curves seldom are.
+        .hidden_legend_constraints((Constraint::Percentage(100), Constraint::Percentage(100)))
+        .legend_position(Some(ratatui::widgets::LegendPosition::BottomRight))
+        .x_axis(
+            Axis::default()
+                .title("step")
+                .bounds([0.0, x_max])
+                .labels(labels([0.0, x_max], 0)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, 1.0])
+                .labels(labels([0.0, 1.0], 1)),
+        );
     frame.render_widget(chart, area);
 }
 
