@@ -17,10 +17,19 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// As files write it.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Relevant => "relevant",
             Verdict::NotRelevant => "not_relevant",
+        }
+    }
+
+    /// As the app shows it (the same word everywhere: relevant, not relevant).
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Relevant => "relevant",
+            Verdict::NotRelevant => "not relevant",
         }
     }
 }
@@ -30,6 +39,47 @@ struct Row {
     run_id: crate::run::lenient::Text,
     step: usize,
     verdict: String,
+    #[serde(default)]
+    judge: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    rationale: Option<String>,
+}
+
+/// Why a judge decided: which judge (and model), and its words (the heuristic's rationale quotes
+/// the phrase that decided; the LLM judge's is the model's reply).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reason {
+    pub judge: String,
+    pub model: String,
+    pub rationale: String,
+}
+
+impl Reason {
+    /// The phrase a heuristic rationale names (`…rejects the page ("PHRASE"): …`).
+    pub fn phrase(&self) -> Option<&str> {
+        let start = self.rationale.find("(\"")? + 2;
+        let len = self.rationale[start..].find("\")")?;
+        Some(&self.rationale[start..start + len])
+    }
+}
+
+/// Reasons keyed by run id, then step (beside `Verdicts`).
+#[derive(Debug, Default, Clone)]
+pub struct Reasons(pub HashMap<String, HashMap<usize, Reason>>);
+
+impl Reasons {
+    pub fn get(&self, run_id: &str, step: usize) -> Option<&Reason> {
+        self.0.get(run_id).and_then(|m| m.get(&step))
+    }
+
+    pub fn insert(&mut self, run_id: &str, step: usize, r: Reason) {
+        self.0
+            .entry(run_id.to_string())
+            .or_default()
+            .insert(step, r);
+    }
 }
 
 /// Verdicts keyed by run id, then step.
@@ -40,8 +90,14 @@ impl Verdicts {
     /// Reads a verdicts file; bad lines come back as errors, the rest still counts. A later line
     /// for the same browse replaces an earlier one.
     pub fn read(path: &Path) -> Result<(Verdicts, Vec<InputError>), Error> {
+        Verdicts::read_with_reasons(path).map(|(v, _, e)| (v, e))
+    }
+
+    /// `read`, with each line's judge, model and rationale when it has them.
+    pub fn read_with_reasons(path: &Path) -> Result<(Verdicts, Reasons, Vec<InputError>), Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let mut map = Verdicts::default();
+        let mut reasons = Reasons::default();
         let mut errors = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -72,9 +128,20 @@ impl Verdicts {
                 errors.push(InputError::new(path, "`run_id` is null").at_line(i + 1));
                 continue;
             };
+            if let Some(rationale) = row.rationale {
+                reasons.insert(
+                    &run_id,
+                    row.step,
+                    Reason {
+                        judge: row.judge.unwrap_or_default(),
+                        model: row.model.unwrap_or_default(),
+                        rationale,
+                    },
+                );
+            }
             map.0.entry(run_id).or_default().insert(row.step, verdict);
         }
-        Ok((map, errors))
+        Ok((map, reasons, errors))
     }
 
     pub fn get(&self, run_id: &str, step: usize) -> Option<Verdict> {

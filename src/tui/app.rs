@@ -107,7 +107,7 @@ impl Confirm {
             Confirm::LabelPairs { idx, verdict } => format!(
                 "Mark all {} pairs shown as {}? It is one change: u undoes it, Ctrl-r redoes it.",
                 idx.len(),
-                verdict.name()
+                verdict.label()
             ),
             Confirm::QuitTraining => {
                 "Training is running. Stop it after this batch, save its checkpoint and quit?"
@@ -160,6 +160,8 @@ pub struct App {
     pub match_at: usize,
     pub journal: Option<Journal>,
     pub judge: Option<Verdicts>,
+    /// Why the judge decided each browse (its rationale), where known.
+    pub reasons: crate::verdict::Reasons,
     pub status: String,
     pub errors: Vec<InputError>,
     pub loading: Option<(usize, usize)>,
@@ -214,6 +216,7 @@ impl App {
             match_at: 0,
             journal,
             judge,
+            reasons: Default::default(),
             status,
             errors: Vec::new(),
             loading: Some((0, 0)),

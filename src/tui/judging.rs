@@ -220,6 +220,15 @@ impl App {
         let judge = self.judge.get_or_insert_with(Default::default);
         for j in &js {
             judge.insert(&j.run_id, j.step, j.verdict);
+            self.reasons.insert(
+                &j.run_id,
+                j.step,
+                crate::verdict::Reason {
+                    judge: j.judge.clone(),
+                    model: j.model.clone(),
+                    rationale: j.rationale.clone(),
+                },
+            );
         }
         let rejected = js
             .iter()

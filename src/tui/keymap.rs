@@ -131,13 +131,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('a')],
         action: Action::Accept,
         label: "a",
-        help: "accept the browse (human verdict: relevant)",
+        help: "mark the browse relevant (a human verdict)",
     },
     Binding {
         keys: &[KeyCode::Char('r')],
         action: Action::Reject,
         label: "r",
-        help: "reject the browse (human verdict: not relevant)",
+        help: "mark the browse not relevant (a human verdict)",
     },
     Binding {
         keys: &[KeyCode::Char('x')],
@@ -258,13 +258,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('A')],
         action: Action::AcceptShown,
         label: "A",
-        help: "Pairs: accept every pair shown (asks first; one change, one u undoes it)",
+        help: "Pairs: mark every pair shown relevant (asks first; one u undoes it)",
     },
     Binding {
         keys: &[KeyCode::Char('D')],
         action: Action::RejectShown,
         label: "D",
-        help: "Pairs: reject every pair shown (asks first; one change, one u undoes it)",
+        help: "Pairs: mark every pair shown not relevant (asks first; one u undoes it)",
     },
     Binding {
         keys: &[KeyCode::Char('J')],

@@ -50,7 +50,7 @@ impl App {
             run_id: run.id.clone(),
             step: index,
         };
-        let what = format!("browse {}:{index} marked {}", run.id, v.name());
+        let what = format!("browse {}:{index} marked {}", run.id, v.label());
         self.write(key, Some(LabelValue::Verdict(v)), what);
     }
 

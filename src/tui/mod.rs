@@ -73,11 +73,15 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
     };
     // Judge verdicts: the file given, else those an earlier session's `J` kept beside the labels.
     let kept = labels_dir.join("verdicts.jsonl");
-    let judge = match opts.verdicts.as_ref().or(kept.exists().then_some(&kept)) {
-        Some(p) => Some(Verdicts::read(p)?.0),
-        None => None,
+    let (judge, reasons) = match opts.verdicts.as_ref().or(kept.exists().then_some(&kept)) {
+        Some(p) => {
+            let (v, r, _) = Verdicts::read_with_reasons(p)?;
+            (Some(v), r)
+        }
+        None => (None, Default::default()),
     };
     let mut app = App::new(journal, judge, std::mem::take(&mut status));
+    app.reasons = reasons;
     if let Some(t) = &opts.tokenizer {
         app.tokens = Some(crate::mine::Length::tokens(t)?);
     }

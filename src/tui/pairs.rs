@@ -21,8 +21,8 @@ impl PairFilter {
     pub fn name(self) -> &'static str {
         match self {
             PairFilter::All => "all",
-            PairFilter::Accepted => "accepted",
-            PairFilter::Rejected => "rejected",
+            PairFilter::Accepted => "relevant",
+            PairFilter::Rejected => "not relevant",
             PairFilter::Pending => "pending (no verdict)",
             PairFilter::Human => "set by a human",
         }
@@ -154,7 +154,7 @@ impl App {
             Ok(_) => {
                 self.status = format!(
                     "{n} browse(s) marked {} as one change (u undoes it), saved to {}",
-                    v.name(),
+                    v.label(),
                     j.path().display()
                 );
                 self.refresh_changed(&changes);

@@ -69,7 +69,7 @@ fn open_a_run_override_a_verdict_and_undo() {
     assert!(s.contains("w = "), "{s}");
     keys(&mut a, "r");
     let s = screen(&a, 120, 40);
-    assert!(s.contains("verdict not_relevant (human)"), "{s}");
+    assert!(s.contains("verdict not relevant (human)"), "{s}");
     assert!(
         s.contains("8 runs · 13 pairs"),
         "the pair count follows the label: {s}"
@@ -82,6 +82,23 @@ fn open_a_run_override_a_verdict_and_undo() {
     let s = screen(&a, 120, 40);
     assert!(s.contains("verdict relevant (default)"), "{s}");
     assert!(s.contains("14 pairs"), "{s}");
+    // The browse names its document's title; the judge's words say why it decided.
+    assert!(s.contains("1017 · Grey Heron (bird)"), "{s}");
+    keys(&mut a, "Jh");
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("verdict not relevant (judge)"), "{s}");
+    assert!(
+        s.contains("the heuristic judge says: the reasoning rejects the page"),
+        "{s}"
+    );
+    // A browse whose search returned other results lists them as its pair's negatives.
+    keys(&mut a, "\u{1b}k\njjj");
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("negatives, were it a pair: 1020 (Salt Roads) · 1021"),
+        "{s}"
+    );
+    insta::assert_snapshot!("run_browse_negatives", s);
 }
 
 #[test]
@@ -151,9 +168,12 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     keys(&mut a, "r");
     assert_eq!(a.derived.total_pairs, 13);
     let s = screen(&a, 120, 40);
-    assert!(s.contains("reject (human)") && s.contains("dropped"), "{s}");
+    assert!(
+        s.contains("not relevant (human)") && s.contains("dropped"),
+        "{s}"
+    );
     keys(&mut a, "ff");
-    assert_eq!(a.pairs.filter.name(), "rejected");
+    assert_eq!(a.pairs.filter.name(), "not relevant");
     assert_eq!(a.pairs.order.len(), 1);
     keys(&mut a, "A");
     assert_eq!(
@@ -175,7 +195,7 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
         "without a judge nothing is pending"
     );
     keys(&mut a, "fff");
-    assert_eq!(a.pairs.filter.name(), "accepted");
+    assert_eq!(a.pairs.filter.name(), "relevant");
     // A bulk action asks first; n leaves everything as it was.
     keys(&mut a, "D");
     insta::assert_snapshot!("confirm_bulk_reject_80x24", screen(&a, 80, 24));
@@ -218,7 +238,7 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     )));
     assert_eq!(a.derived.total_pairs, 0);
     keys(&mut a, "2f");
-    assert_eq!(a.pairs.filter.name(), "accepted");
+    assert_eq!(a.pairs.filter.name(), "relevant");
     keys(&mut a, "m");
     let s = screen(&a, 120, 40);
     assert!(s.contains("reference mode"), "{s}");
@@ -891,6 +911,9 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     let b = app(ws.path());
     let judged: usize = b.judge.as_ref().unwrap().0.values().map(|m| m.len()).sum();
     assert_eq!(judged, 14);
+    // With the judge's words: the model and its reply, shown in the browse's detail.
+    let r = b.reasons.get("s1", 3).expect("a reason for s1:3");
+    assert_eq!((r.judge.as_str(), r.model.as_str()), ("llm", "judge-test"));
 }
 
 /// Writes a training folder as the trainer would: `metrics.jsonl` and `trainer_state.json`.

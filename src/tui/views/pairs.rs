@@ -36,8 +36,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     inert(&format!("{} {}", p.pair.pos_id, one_line(&p.title, 40))).into_owned(),
                 ),
                 Cell::from(match p.verdict {
-                    Some(Verdict::Relevant) => format!("accept ({src})"),
-                    Some(Verdict::NotRelevant) => format!("reject ({src})"),
+                    Some(Verdict::Relevant) => format!("relevant ({src})"),
+                    Some(Verdict::NotRelevant) => format!("not relevant ({src})"),
                     None => "pending".to_string(),
                 })
                 .style(vstyle),
@@ -83,7 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(4),
             Constraint::Percentage(35),
             Constraint::Percentage(30),
-            Constraint::Length(16),
+            Constraint::Length(22),
             Constraint::Length(5),
             Constraint::Length(7),
             Constraint::Length(4),

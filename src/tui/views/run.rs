@@ -127,7 +127,7 @@ fn verdict_style(v: Option<Verdict>, theme: &Theme) -> Style {
 }
 
 fn verdict_name(v: Option<Verdict>) -> &'static str {
-    v.map_or("pending", Verdict::name)
+    v.map_or("pending", Verdict::label)
 }
 
 fn timeline_line(
@@ -178,6 +178,31 @@ fn timeline_line(
         Span::styled(glyph, style),
         Span::styled(inert(&text).into_owned(), style),
     ])
+}
+
+/// Negatives listed by name in a browse's detail (the rest are counted).
+const MAX_NEGATIVES: usize = 8;
+
+/// A document's title: from the corpus when it is open, else from the run's search results.
+fn doc_title(app: &App, run: &Run, docid: &str) -> Option<String> {
+    if let Some(t) = app
+        .corpus
+        .as_ref()
+        .and_then(|ix| ix.get(docid).ok().flatten())
+        .and_then(|d| d.title)
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Some(t);
+    }
+    run.steps.iter().find_map(|s| match &s.kind {
+        StepKind::Search(x) => x
+            .hits
+            .iter()
+            .find(|h| h.docid == docid)
+            .and_then(|h| h.title.clone())
+            .filter(|t| !t.trim().is_empty()),
+        _ => None,
+    })
 }
 
 fn text_lines(text: &str, app: &App, theme: &Theme) -> Vec<Line<'static>> {
@@ -325,6 +350,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 Some((s, rank)) => format!("from search [{s}], rank {rank}"),
                 None => "not returned by any earlier search: no pair".into(),
             };
+            let title = doc_title(app, run, d);
             out.push(Line::from(vec![
                 Span::styled(inert(d).into_owned(), theme.bold()),
                 Span::styled(
@@ -335,13 +361,42 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     },
                     theme.bold(),
                 ),
+                Span::styled(
+                    title
+                        .map(|t| format!(" · {}", inert(&one_line(&t, 80))))
+                        .unwrap_or_default(),
+                    theme.bold(),
+                ),
                 Span::raw(format!("  {from}")),
             ]));
             out.push(Line::from(vec![
                 Span::raw("verdict "),
                 Span::styled(verdict_name(v), verdict_style(v, theme)),
-                Span::raw(format!(" ({})   a accept · r reject · u undo", src.name())),
+                Span::raw(format!(
+                    " ({})   a relevant · r not relevant · u undo",
+                    src.name()
+                )),
             ]));
+            // Why the judge decided: its words, the heuristic's deciding phrase highlighted.
+            let reason = app.reasons.get(&run.id, i);
+            let phrase = reason.and_then(|r| r.phrase()).unwrap_or_default();
+            if let Some(r) = reason {
+                let who = match (r.judge.as_str(), r.model.as_str()) {
+                    ("heuristic", _) => "the heuristic judge".to_string(),
+                    ("llm", "") => "the LLM judge".to_string(),
+                    ("llm", m) => format!("the LLM judge ({m})"),
+                    ("", _) => "the judge".to_string(),
+                    (j, _) => format!("the {j} judge"),
+                };
+                let mut spans = vec![Span::styled(format!("{} says: ", inert(&who)), theme.dim())];
+                spans.extend(highlighted(
+                    &inert(&one_line(&r.rationale, 400)),
+                    phrase,
+                    Style::new(),
+                    theme,
+                ));
+                out.push(Line::from(spans));
+            }
             let reasoning = run.reasoning_after(i);
             let cand = app
                 .current_run()
@@ -372,11 +427,47 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             };
             let unit = if app.use_tokens { "tokens" } else { "words" };
             out.push(Line::raw(format!("l = {l} {unit}   {weight}")));
+            // The negatives the pair gets: the search's results the agent did not browse.
+            if let Some(c) = cand.filter(|c| !c.pair.neg_id.is_empty()) {
+                let shown: Vec<String> = c
+                    .pair
+                    .neg_id
+                    .iter()
+                    .take(MAX_NEGATIVES)
+                    .map(|n| match doc_title(app, run, n) {
+                        Some(t) => format!("{} ({})", inert(n), inert(&one_line(&t, 40))),
+                        None => inert(n).into_owned(),
+                    })
+                    .collect();
+                let more = c.pair.neg_id.len().saturating_sub(MAX_NEGATIVES);
+                let more = if more > 0 {
+                    format!(" … and {more} more")
+                } else {
+                    String::new()
+                };
+                let label = if c.status == Status::Positive {
+                    "negatives: "
+                } else {
+                    "negatives, were it a pair: "
+                };
+                out.push(Line::from(vec![
+                    Span::styled(label, theme.dim()),
+                    Span::raw(format!("{}{more}", shown.join(" · "))),
+                ]));
+            }
             out.push(Line::styled("post-browse reasoning", theme.bold()));
             if reasoning.is_empty() {
                 out.push(Line::styled("(none)", theme.dim()));
             }
-            out.extend(text_lines(reasoning, app, theme));
+            if phrase.is_empty() {
+                out.extend(text_lines(reasoning, app, theme));
+            } else {
+                out.extend(
+                    inert(reasoning)
+                        .lines()
+                        .map(|l| Line::from(highlighted(l, phrase, Style::new(), theme))),
+                );
+            }
             out.push(Line::styled("document", theme.bold()));
             if let Some(e) = &b.error {
                 out.push(Line::styled(

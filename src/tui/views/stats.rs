@@ -114,7 +114,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|g| qrow(g.name.clone(), &g.post_browse_words))
         .collect();
-    lrows.push(qrow("accepted".into(), &by_verdict(Verdict::Relevant)));
+    lrows.push(qrow("relevant".into(), &by_verdict(Verdict::Relevant)));
     lrows.push(qrow("rejected".into(), &by_verdict(Verdict::NotRelevant)));
     if app.qrels.is_some() {
         for (name, want) in [("evidence", true), ("not evidence", false)] {
