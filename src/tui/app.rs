@@ -150,6 +150,8 @@ pub struct App {
     pub detail_scroll: u16,
     /// How far the help screen is scrolled.
     pub help_scroll: u16,
+    /// What the help is filtered by (`/` on the help screen).
+    pub help_filter: String,
     /// The search being typed, while `/` is active.
     pub typing: Option<String>,
     /// The run note being typed (`:` on the Run screen), when one is.
@@ -209,6 +211,7 @@ impl App {
             hit: 0,
             detail_scroll: 0,
             help_scroll: 0,
+            help_filter: String::new(),
             typing: None,
             note_typing: None,
             query: String::new(),

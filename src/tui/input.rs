@@ -87,7 +87,12 @@ impl App {
                 KeyCode::Enter => {
                     let q = std::mem::take(buf);
                     self.typing = None;
-                    self.run_search(q);
+                    if self.screen == Screen::Help {
+                        self.help_filter = q;
+                        self.help_scroll = 0;
+                    } else {
+                        self.run_search(q);
+                    }
                 }
                 KeyCode::Esc => self.typing = None,
                 KeyCode::Backspace => {
@@ -123,6 +128,14 @@ impl App {
                 Action::PageDown => *h = (*h).saturating_add(self.page as u16).min(max),
                 Action::Top => *h = 0,
                 Action::Bottom => *h = max,
+                Action::Search => {
+                    self.typing = Some(String::new());
+                    self.help_scroll = 0;
+                }
+                Action::Back if !self.help_filter.is_empty() => {
+                    self.help_filter.clear();
+                    self.help_scroll = 0;
+                }
                 Action::Help | Action::Back | Action::Enter => self.screen = self.before_help,
                 _ => {}
             }

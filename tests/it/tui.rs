@@ -615,14 +615,29 @@ fn help_scrolls_to_its_end_at_80x24() {
     keys(&mut a, "?");
     let top = screen(&a, 80, 24);
     let last_key = lrat::tui::keymap::BINDINGS.last().unwrap().help;
-    assert!(!top.contains("Esc or Enter closes it"), "{top}");
+    assert!(!top.contains("? or Esc closes."), "{top}");
     keys(&mut a, "x");
     assert_eq!(a.screen, Screen::Help, "x does not close the help");
     keys(&mut a, "G");
     let end = screen(&a, 80, 24);
-    assert!(end.contains("Esc or Enter closes it"), "{end}");
+    assert!(end.contains("? or Esc closes."), "{end}");
     assert!(end.contains(last_key), "{end}");
     insta::assert_snapshot!("help_80x24_scrolled", end);
+    // `/` searches the keys: only those whose key or words match, as typed and once entered.
+    keys(&mut a, "/undo");
+    let typing = screen(&a, 80, 24);
+    assert!(typing.contains("keys match “undo”"), "{typing}");
+    keys(&mut a, "\n");
+    let found = screen(&a, 80, 24);
+    assert!(found.contains("u           undo"), "{found}");
+    assert!(!found.contains("next row or step"), "{found}");
+    insta::assert_snapshot!("help_search_80x24", found);
+    keys(&mut a, "/zzzz\n");
+    assert!(screen(&a, 80, 24).contains("no key matches “zzzz”"));
+    // Esc clears the search first, then closes.
+    keys(&mut a, "\u{1b}");
+    assert_eq!(a.screen, Screen::Help);
+    assert!(screen(&a, 80, 24).contains("next row or step"));
     keys(&mut a, "\u{1b}");
     assert_ne!(a.screen, Screen::Help);
 }

@@ -2,21 +2,44 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::style::Style;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::tui::app::App;
-use crate::tui::keymap::BINDINGS;
+use crate::tui::keymap::{BINDINGS, Binding};
 use crate::tui::theme::Theme;
+use crate::tui::views::highlighted;
 
 const CLOSING: [&str; 2] = [
     "  Every label is written to the journal at once; the status bar says where.",
-    "  j/k, PgUp/PgDn, g/G scroll this help; ?, Esc or Enter closes it.",
+    "  j/k, PgUp/PgDn, g/G scroll · / searches keys · ? or Esc closes.",
 ];
 
-/// The help's lines as text: one a key, a blank, the closing note.
-fn texts() -> Vec<String> {
+/// What the help is filtered by: the search being typed, else the last one entered.
+fn filter(app: &App) -> &str {
+    match (&app.typing, app.screen) {
+        (Some(t), crate::tui::app::Screen::Help) => t,
+        _ => &app.help_filter,
+    }
+}
+
+/// The bindings whose key or words contain `filter` (case-insensitive), all when it is empty.
+fn entries(filter: &str) -> Vec<&'static Binding> {
+    let f = filter.trim().to_lowercase();
     BINDINGS
+        .iter()
+        .filter(|b| {
+            f.is_empty()
+                || b.help.to_lowercase().contains(&f)
+                || b.label.to_lowercase().contains(&f)
+        })
+        .collect()
+}
+
+/// The help's lines as text: one a key, a blank, the closing note.
+fn texts(filter: &str) -> Vec<String> {
+    entries(filter)
         .iter()
         .map(|b| format!("  {:<12}{}", b.label, b.help))
         .chain(std::iter::once(String::new()))
@@ -25,9 +48,9 @@ fn texts() -> Vec<String> {
 }
 
 /// Screen lines of the help once wrapped to a pane `width` columns wide (inside its border).
-fn line_count(width: u16) -> usize {
+fn line_count(width: u16, filter: &str) -> usize {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    texts()
+    texts(filter)
         .iter()
         .map(|t| t.chars().count().max(1).div_ceil(inner))
         .sum()
@@ -37,27 +60,44 @@ fn line_count(width: u16) -> usize {
 /// which have a header).
 pub fn scroll_max(app: &App) -> u16 {
     let visible = app.list_rows + 1;
-    u16::try_from(line_count(app.width).saturating_sub(visible)).unwrap_or(u16::MAX)
+    u16::try_from(line_count(app.width, filter(app)).saturating_sub(visible)).unwrap_or(u16::MAX)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let total = line_count(area.width);
-    let mut lines: Vec<Line> = BINDINGS
+    let f = filter(app);
+    let total = line_count(area.width, f);
+    let shown = entries(f);
+    let mut lines: Vec<Line> = shown
         .iter()
         .map(|b| {
-            Line::from(vec![
-                Span::styled(format!("  {:<12}", b.label), theme.bold()),
-                Span::raw(b.help),
-            ])
+            let mut spans = highlighted(&format!("  {:<12}", b.label), f, theme.bold(), theme);
+            spans.extend(highlighted(b.help, f, Style::new(), theme));
+            Line::from(spans)
         })
         .collect();
+    if shown.is_empty() {
+        lines.push(Line::styled(
+            format!("  no key matches “{}”", crate::text::inert(f)),
+            theme.dim(),
+        ));
+    }
     lines.push(Line::raw(""));
     lines.extend(CLOSING.iter().map(|c| Line::styled(*c, theme.dim())));
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
     let first = usize::from(app.help_scroll).min(total.saturating_sub(1));
     let last = (first + visible).min(total);
+    let matching = if f.trim().is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · {} of {} keys match “{}”",
+            shown.len(),
+            BINDINGS.len(),
+            crate::text::inert(f.trim())
+        )
+    };
     let title = format!(
-        " keys: lines {}–{} of {total} · j/k scroll · ? or Esc closes ",
+        " keys: lines {}–{} of {total}{matching} · / search · j/k scroll · ? or Esc closes ",
         first + 1,
         last
     );

@@ -175,7 +175,7 @@ fn screen_keys(screen: Screen) -> &'static str {
         Screen::Pairs => "a/r · A/D shown · f filter · s sort · m mode · e export │",
         Screen::Stats => "1 Runs · 2 Pairs · 4 Train · ? help │",
         Screen::Train => "Enter edit · S start · X stop · H history · ? help │",
-        Screen::Help => "j/k scroll · Esc close │",
+        Screen::Help => "j/k scroll · / search · Esc close │",
     }
 }
 
