@@ -442,42 +442,50 @@ impl App {
             progress: false,
             ..resolve::Places::from_env()
         };
-        let resolved = match resolve::resolve_in(model.as_deref(), &places) {
-            Ok(r) => r,
-            Err(e) => {
-                self.train.state = e.to_string();
-                return;
-            }
-        };
         let out = new_run_dir(&PathBuf::from(self.train.form.get(Field::Out).trim()));
         self.train.out = Some(out.clone());
         self.train.log = MetricsLog::open(&out, false).ok();
         self.train.reset_curves();
         let cancel = Arc::new(AtomicBool::new(false));
-        let job = TrainJob {
-            set: Arc::new(set),
-            model: resolved.source,
-            note: resolved.note,
-            config,
-            out,
-            qrels: self.qrels.clone(),
-            corpus: self.corpus.as_deref().cloned(),
-            resume: false,
-            force: false,
-            device: candle_core::Device::Cpu,
-            scratch: ScratchShape::default(),
-            held_out: None,
+        let (qrels, corpus) = (self.qrels.clone(), self.corpus.as_deref().cloned());
+        let stop = cancel.clone();
+        // Finding the model (a download, perhaps) and training run off the draw loop.
+        let work = move |sink: &mut dyn FnMut(TrainEvent) -> bool| {
+            let resolved = match resolve::resolve_in(model.as_deref(), &places) {
+                Ok(r) => r,
+                Err(e) => {
+                    sink(TrainEvent::Failed {
+                        message: e.to_string(),
+                    });
+                    return;
+                }
+            };
+            let job = TrainJob {
+                set: Arc::new(set),
+                model: resolved.source,
+                note: resolved.note,
+                config,
+                out,
+                qrels,
+                corpus,
+                resume: false,
+                force: false,
+                device: candle_core::Device::Cpu,
+                scratch: ScratchShape::default(),
+                held_out: None,
+            };
+            worker::run(job, &stop, sink);
         };
         self.train.running = true;
-        self.train.state = "loading the model…".into();
-        self.train.cancel = Some(cancel.clone());
+        self.train.state = "finding and loading the model…".into();
+        self.train.cancel = Some(cancel);
         match self.tx.clone() {
             Some(tx) => {
-                worker::spawn(job, cancel, move |e| tx.send(Msg::Train(e)).is_ok());
+                std::thread::spawn(move || work(&mut |e| tx.send(Msg::Train(e)).is_ok()));
             }
             None => {
                 let mut events = Vec::new();
-                worker::run(job, &cancel, &mut |e| {
+                work(&mut |e| {
                     events.push(e);
                     true
                 });
