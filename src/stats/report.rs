@@ -179,6 +179,47 @@ impl Report {
         }
     }
 
+    /// Table 1's rows as `lrat stats` prints them and the Stats screen shows them: a label and
+    /// one cell a group, formatted once here. `lengths`: with the post-browse length quantiles.
+    pub fn table_rows(&self, lengths: bool) -> Vec<(String, Vec<String>)> {
+        let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+        let mut row = |label: &str, f: &dyn Fn(&Group) -> String| {
+            rows.push((label.to_string(), self.groups.iter().map(f).collect()));
+        };
+        row("runs", &|g| g.runs.to_string());
+        row("searches / run", &|g| fmt_f(g.mean_searches, 2));
+        row("browses / run", &|g| fmt_f(g.mean_browses, 2));
+        row("steps / run", &|g| fmt_f(g.mean_steps, 2));
+        row("browse / search", &|g| fmt_f(g.browse_search_ratio, 3));
+        row("failed searches", &|g| g.failed_searches.to_string());
+        row("failed browses", &|g| g.failed_browses.to_string());
+        row("P(browse | search)", &|g| fmt_f(g.p_browse_after_search, 3));
+        row("P(search | search)", &|g| fmt_f(g.p_search_after_search, 3));
+        row("P(search | browse)", &|g| fmt_f(g.p_search_after_browse, 3));
+        row("P(browse | browse)", &|g| fmt_f(g.p_browse_after_browse, 3));
+        if lengths {
+            row("post-browse words n", &|g| {
+                g.post_browse_words.n.to_string()
+            });
+            row("  mean", &|g| fmt_f(g.post_browse_words.mean, 1));
+            row("  p10", &|g| fmt_f(g.post_browse_words.p10, 1));
+            row("  p25", &|g| fmt_f(g.post_browse_words.p25, 1));
+            row("  median", &|g| fmt_f(g.post_browse_words.p50, 1));
+            row("  p75", &|g| fmt_f(g.post_browse_words.p75, 1));
+            row("  p90", &|g| fmt_f(g.post_browse_words.p90, 1));
+        }
+        if self.with_qrels {
+            row("evidence recall", &|g| fmt_f(g.evidence_recall, 3));
+            row("  runs with qrels", &|g| g.evidence_runs.to_string());
+            if self.groups.iter().any(|g| g.runs_without_ids > 0) {
+                row("  left out: hits without docids", &|g| {
+                    g.runs_without_ids.to_string()
+                });
+            }
+        }
+        rows
+    }
+
     /// The tables as text.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -195,39 +236,7 @@ impl Report {
             n("match"),
             n("none")
         );
-        let mut rows: Vec<(String, Vec<String>)> = Vec::new();
-        let mut row = |label: &str, f: &dyn Fn(&Group) -> String| {
-            rows.push((label.to_string(), self.groups.iter().map(f).collect()));
-        };
-        row("runs", &|g| g.runs.to_string());
-        row("searches / run", &|g| fmt_f(g.mean_searches, 2));
-        row("browses / run", &|g| fmt_f(g.mean_browses, 2));
-        row("steps / run", &|g| fmt_f(g.mean_steps, 2));
-        row("browse / search", &|g| fmt_f(g.browse_search_ratio, 3));
-        row("failed searches", &|g| g.failed_searches.to_string());
-        row("failed browses", &|g| g.failed_browses.to_string());
-        row("P(browse | search)", &|g| fmt_f(g.p_browse_after_search, 3));
-        row("P(search | search)", &|g| fmt_f(g.p_search_after_search, 3));
-        row("P(search | browse)", &|g| fmt_f(g.p_search_after_browse, 3));
-        row("P(browse | browse)", &|g| fmt_f(g.p_browse_after_browse, 3));
-        row("post-browse words n", &|g| {
-            g.post_browse_words.n.to_string()
-        });
-        row("  mean", &|g| fmt_f(g.post_browse_words.mean, 1));
-        row("  p10", &|g| fmt_f(g.post_browse_words.p10, 1));
-        row("  p25", &|g| fmt_f(g.post_browse_words.p25, 1));
-        row("  median", &|g| fmt_f(g.post_browse_words.p50, 1));
-        row("  p75", &|g| fmt_f(g.post_browse_words.p75, 1));
-        row("  p90", &|g| fmt_f(g.post_browse_words.p90, 1));
-        if self.with_qrels {
-            row("evidence recall", &|g| fmt_f(g.evidence_recall, 3));
-            row("  runs with qrels", &|g| g.evidence_runs.to_string());
-            if self.groups.iter().any(|g| g.runs_without_ids > 0) {
-                row("  left out: hits without docids", &|g| {
-                    g.runs_without_ids.to_string()
-                });
-            }
-        }
+        let rows = self.table_rows(true);
         let w0 = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6);
         let w = 11;
         let _ = write!(out, "{:w0$}", "");

@@ -269,8 +269,9 @@ fn stats_screen_judge_and_export() {
     let s = screen(&a, 120, 40);
     for part in [
         "Table 1",
-        "browsed rank (Fig. 4c)",
-        "post-browse length (Fig. 4d)",
+        "Fig. 4a P(next step | this step)",
+        "Fig. 4c browsed rank",
+        "Fig. 4d post-browse length",
         "weights w",
     ] {
         assert!(s.contains(part), "{part}: {s}");
@@ -789,14 +790,12 @@ fn rank_chart_keeps_empty_ranks() {
     let mut a = app(dir.path());
     keys(&mut a, "3");
     let s = screen(&a, 120, 40);
-    let labels = s
-        .lines()
-        .find(|l| l.contains(" 1 ") && l.contains(" 5 "))
-        .unwrap_or_else(|| panic!("{s}"));
-    for r in ["2", "3", "4"] {
+    // One line a rank, 1 to 5, the empty ones bare; the count beside each bar.
+    for (r, bar) in [(1, "█ 1"), (2, "│ 0"), (3, "│ 0"), (4, "│ 0"), (5, "█ 1")] {
         assert!(
-            labels.contains(&format!(" {r} ")),
-            "rank {r} missing: {labels}\n{s}"
+            s.lines()
+                .any(|l| l.contains(&format!("   {r} │")) && l.contains(bar)),
+            "rank {r}: {s}"
         );
     }
 }
@@ -1044,4 +1043,72 @@ fn train_history_compares_earlier_runs_and_overlays_their_curves() {
     keys(&mut a, "H");
     assert!(a.train.history.is_none());
     assert!(screen(&a, 120, 40).contains("Base vs trained vs BM25"));
+}
+
+/// One statistics computation: every Table 1 row the Stats screen shows has the figures
+/// `lrat stats` prints for the same runs, and so do the length quantiles of Fig. 4d.
+#[test]
+fn stats_screen_and_lrat_stats_print_the_same_figures() {
+    let ws = crate::sample_copy();
+    let (code, cli, err) = crate::lrat_env(&["stats", ws.path().to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut a = app(ws.path());
+    keys(&mut a, "3");
+    let s = screen(&a, 120, 40);
+    let cells = |line: &str, label: &str| -> Vec<String> {
+        line.split('│')
+            .find(|part| part.trim_start().starts_with(label))
+            .map(|part| {
+                part.trim_start()[label.len()..]
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let labels = [
+        "runs",
+        "searches / run",
+        "browses / run",
+        "steps / run",
+        "browse / search",
+        "failed searches",
+        "failed browses",
+    ];
+    for label in labels {
+        let want = cells(cli.lines().find(|l| l.starts_with(label)).unwrap(), label);
+        let got = cells(
+            s.lines()
+                .find(|l| l.contains(&format!("│{label} ")))
+                .unwrap_or_else(|| panic!("{label}: {s}")),
+            label,
+        );
+        assert_eq!(got, want, "{label}");
+    }
+    // Fig. 4a's heat map carries the four transition probabilities, all runs first.
+    for label in ["P(browse | search)", "P(search | browse)"] {
+        let want = cells(cli.lines().find(|l| l.starts_with(label)).unwrap(), label);
+        assert!(
+            want.iter().all(|p| s.contains(p.as_str())),
+            "{label}: {want:?} {s}"
+        );
+    }
+    // The length quantiles: `lrat stats`'s p10 … p90 of all runs are on the box plot's row.
+    let q = |label: &str| {
+        cells(
+            cli.lines().find(|l| l.starts_with(label)).unwrap(),
+            label.trim(),
+        )[0]
+        .clone()
+    };
+    let row = s.lines().find(|l| l.contains("│all ")).unwrap();
+    for v in [
+        q("  p10"),
+        q("  p25"),
+        q("  median"),
+        q("  p75"),
+        q("  p90"),
+    ] {
+        assert!(row.contains(&format!(" {v} ")), "{v}: {row}");
+    }
 }

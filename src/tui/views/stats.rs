@@ -1,10 +1,12 @@
-//! The Stats screen: Table 1 by outcome, search→browse transitions, browsed rank positions
-//! (Fig. 4c), post-browse length by outcome and by verdict (Fig. 4d), and the weight histogram.
+//! The Stats screen: Table 1 by outcome (the rows `lrat stats` prints), Fig. 4a's transitions as
+//! a heat map, browsed rank positions (Fig. 4c), post-browse length by outcome and by verdict as
+//! box plots (Fig. 4d), and the weight histogram.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Paragraph, Row, Table};
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
 use crate::stats::Quantiles;
 use crate::tui::app::App;
@@ -22,63 +24,72 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [table_area, ranks_area] =
+    let [left_top, ranks_area] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
     let [left_bottom, weight_area] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
 
-    // Table 1 and Fig. 4a, one column an outcome.
+    // Table 1 with `lrat stats`'s own rows (one formatting for both), and Fig. 4a as a heat map
+    // when there is room for it (its four transition rows then leave the table).
+    let all_rows = report.table_rows(false);
+    let is_transition = |label: &str| label.starts_with("P(");
+    let short_rows = all_rows.iter().filter(|r| !is_transition(&r.0)).count() as u16;
+    let (table_rows, table_area, heat_area) = if left_top.height >= short_rows + 3 + HEAT_HEIGHT {
+        let [t, h] = Layout::vertical([
+            Constraint::Min(short_rows + 3),
+            Constraint::Length(HEAT_HEIGHT),
+        ])
+        .areas(left_top);
+        let rows: Vec<_> = all_rows
+            .into_iter()
+            .filter(|r| !is_transition(&r.0))
+            .collect();
+        (rows, t, Some(h))
+    } else {
+        (all_rows, left_top, None)
+    };
     let mut header = vec![Cell::from("")];
     header.extend(report.groups.iter().map(|g| Cell::from(g.name.clone())));
-    let metric = |label: &str, get: &dyn Fn(&crate::stats::Group) -> String| {
-        let mut cells = vec![Cell::from(label.to_string())];
-        cells.extend(report.groups.iter().map(|g| Cell::from(get(g))));
-        Row::new(cells)
-    };
-    let rows = vec![
-        metric("runs", &|g| g.runs.to_string()),
-        metric("searches / run", &|g| f(g.mean_searches, 2)),
-        metric("browses / run", &|g| f(g.mean_browses, 2)),
-        metric("steps / run", &|g| f(g.mean_steps, 1)),
-        metric("browse / search", &|g| f(g.browse_search_ratio, 3)),
-        metric("P(browse | search)", &|g| f(g.p_browse_after_search, 3)),
-        metric("P(search | search)", &|g| f(g.p_search_after_search, 3)),
-        metric("median words after browse", &|g| {
-            f(g.post_browse_words.p50, 0)
-        }),
-    ];
+    let rows: Vec<Row> = table_rows
+        .into_iter()
+        .map(|(label, cells)| {
+            let mut r = vec![Cell::from(label)];
+            r.extend(cells.into_iter().map(Cell::from));
+            Row::new(r)
+        })
+        .collect();
     // Labels first; the numbers share what is left, so narrow terminals keep the labels.
     let mut widths = vec![Constraint::Length(19)];
     widths.extend(report.groups.iter().map(|_| Constraint::Fill(1)));
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(" Table 1 · Fig. 4a ")),
+            .block(Block::bordered().title(" Table 1 (as lrat stats prints it) ")),
         table_area,
     );
+    if let Some(h) = heat_area {
+        draw_heat_map(frame, h, report, theme);
+    }
 
-    // Fig. 4c: browsed rank positions.
-    let ranks: Vec<Bar> = report
+    // Fig. 4c: every rank from 1 to the deepest browsed, so an empty rank shows as a gap.
+    let ranks: Vec<(String, u64)> = report
         .groups
         .first()
         .map(|g| {
-            // Every rank from 1 to the deepest browsed, so an empty rank shows as a gap.
             let deepest = g.browse_ranks.keys().next_back().copied().unwrap_or(0);
             (1..=deepest)
-                .map(|r| {
-                    let n = g.browse_ranks.get(&r).copied().unwrap_or(0);
-                    Bar::with_label(r.to_string(), n)
-                })
+                .map(|r| (r.to_string(), g.browse_ranks.get(&r).copied().unwrap_or(0)))
                 .collect()
         })
         .unwrap_or_default();
-    frame.render_widget(
-        BarChart::default()
-            .data(BarGroup::new(ranks))
-            .bar_width(3)
-            .bar_gap(1)
-            .block(Block::bordered().title(" browsed rank (Fig. 4c) ")),
+    let total: u64 = ranks.iter().map(|r| r.1).sum();
+    draw_bars(
+        frame,
         ranks_area,
+        &format!(" Fig. 4c browsed rank · {total} browses "),
+        ("rank", "browses"),
+        &ranks,
+        theme,
     );
 
     let [len_area, agree_area] =
@@ -87,67 +98,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(agreement_line(app)).block(Block::bordered().title(" judge vs human ")),
         agree_area,
     );
-
-    // Fig. 4d: post-browse length by outcome and by verdict.
-    let by_verdict = |v: Verdict| -> Quantiles {
-        let l: Vec<usize> = app
-            .derived
-            .candidates
-            .iter()
-            .filter(|c| c.verdict == Some(v))
-            .filter_map(|c| c.pair.reasoning_len)
-            .collect();
-        Quantiles::of(&l)
-    };
-    let qrow = |name: String, q: &Quantiles| {
-        Row::new(vec![
-            name,
-            q.n.to_string(),
-            f(q.p25, 0),
-            f(q.p50, 0),
-            f(q.p75, 0),
-            f(q.mean, 1),
-        ])
-    };
-    let mut lrows: Vec<Row> = report
-        .groups
-        .iter()
-        .map(|g| qrow(g.name.clone(), &g.post_browse_words))
-        .collect();
-    lrows.push(qrow("relevant".into(), &by_verdict(Verdict::Relevant)));
-    lrows.push(qrow("rejected".into(), &by_verdict(Verdict::NotRelevant)));
-    if app.qrels.is_some() {
-        for (name, want) in [("evidence", true), ("not evidence", false)] {
-            let l: Vec<usize> = app
-                .derived
-                .candidates
-                .iter()
-                .filter(|c| app.is_evidence(&c.pair.run_id, &c.pair.pos_id) == want)
-                .filter_map(|c| c.pair.reasoning_len)
-                .collect();
-            lrows.push(qrow(name.to_string(), &Quantiles::of(&l)));
-        }
-    }
-    frame.render_widget(
-        Table::new(
-            lrows,
-            [
-                Constraint::Length(12),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(7),
-                Constraint::Length(6),
-                Constraint::Length(7),
-            ],
-        )
-        .header(Row::new(["runs / pairs", "n", "p25", "median", "p75", "mean"]).style(theme.bold()))
-        .block(Block::bordered().title(" post-browse length (Fig. 4d) ")),
-        len_area,
-    );
+    draw_box_plots(frame, len_area, app, report, theme);
 
     // Weight histogram over emitted pairs.
     let edges = [0.0, 0.5, 1.0, 1.5, 2.0, f64::INFINITY];
-    let names = ["<.5", "<1", "<1.5", "<2", "≥2"];
+    let names = ["<0.5", "<1.0", "<1.5", "<2.0", "≥2.0"];
     let mut counts = [0u64; 5];
     for p in app.derived.mined.pairs() {
         if let Some(b) = edges
@@ -157,23 +112,246 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             counts[b] += 1;
         }
     }
-    let bars: Vec<Bar> = names
+    let bars: Vec<(String, u64)> = names
         .iter()
         .zip(counts)
-        .map(|(n, c)| Bar::with_label(*n, c))
+        .map(|(n, c)| (n.to_string(), c))
         .collect();
-    let title = Line::from(format!(
-        " weights w, β {} ",
-        f(app.derived.mined.weights.beta, 1)
-    ));
-    frame.render_widget(
-        BarChart::default()
-            .data(BarGroup::new(bars))
-            .bar_width(4)
-            .bar_gap(1)
-            .block(Block::bordered().title(title)),
+    draw_bars(
+        frame,
         weight_area,
+        &format!(" weights w · β {} ", f(app.derived.mined.weights.beta, 3)),
+        ("w", "pairs"),
+        &bars,
+        theme,
     );
+}
+
+/// Rows the heat map takes: border, the outcomes, the next steps, two rows.
+const HEAT_HEIGHT: u16 = 6;
+
+/// A heat map cell: shade glyphs and the probability, 9 columns.
+const CELL: usize = 9;
+
+/// Fig. 4a as a heat map: for each outcome, P(next step | this step) over search and browse,
+/// each cell shaded by its probability (░ ▒ ▓ █ from low to high) and coloured when colour is
+/// on.
+fn draw_heat_map(frame: &mut Frame, area: Rect, report: &crate::stats::Report, theme: &Theme) {
+    let shade = |p: Option<f64>| -> Span<'static> {
+        let Some(p) = p else {
+            return Span::raw(format!("{:^CELL$}", "-"));
+        };
+        let glyph = match p {
+            x if x < 0.25 => "░",
+            x if x < 0.5 => "▒",
+            x if x < 0.75 => "▓",
+            _ => "█",
+        };
+        let level = (p * 5.0).round() as usize;
+        let colour = [
+            Color::DarkGray,
+            Color::Blue,
+            Color::Cyan,
+            Color::Green,
+            Color::Yellow,
+            Color::Red,
+        ][level.min(5)];
+        Span::styled(format!("{glyph}{glyph} {p:.3} "), theme.fg(colour))
+    };
+    let label = |s: &str| format!("{s:<11}");
+    let mut names = vec![Span::raw(label("outcome"))];
+    let mut next = vec![Span::raw(label("this \\ next"))];
+    let mut search = vec![Span::raw(label("search"))];
+    let mut browse = vec![Span::raw(label("browse"))];
+    for g in &report.groups {
+        names.push(Span::styled(
+            format!("│{:^w$}", g.name, w = 2 * CELL),
+            theme.bold(),
+        ));
+        next.push(Span::raw(format!(
+            "│{:<CELL$}{:<CELL$}",
+            " search", " browse"
+        )));
+        search.push(Span::raw("│"));
+        search.push(shade(g.p_search_after_search));
+        search.push(shade(g.p_browse_after_search));
+        browse.push(Span::raw("│"));
+        browse.push(shade(g.p_search_after_browse));
+        browse.push(shade(g.p_browse_after_browse));
+    }
+    let lines = vec![
+        Line::from(names),
+        Line::from(next),
+        Line::from(search),
+        Line::from(browse),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered().title(" Fig. 4a P(next step | this step) · ░<.25 ▒<.5 ▓<.75 █ "),
+        ),
+        area,
+    );
+}
+
+/// A bar chart of labelled counts, one bar a line, the count beside the bar (never over it),
+/// scaled to the pane; every label shown, empty ones as a bare axis.
+fn draw_bars(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    (what, unit): (&str, &str),
+    bars: &[(String, u64)],
+    theme: &Theme,
+) {
+    let label_w = bars
+        .iter()
+        .map(|b| b.0.chars().count())
+        .chain([what.chars().count()])
+        .max()
+        .unwrap_or(1);
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0);
+    let count_w = max.to_string().len().max(1);
+    let room = usize::from(area.width.saturating_sub(2))
+        .saturating_sub(label_w + count_w + 3)
+        .max(1);
+    let mut lines = vec![Line::styled(
+        format!("{what:>label_w$} │ {unit}"),
+        theme.dim(),
+    )];
+    for (label, n) in bars {
+        let len = (*n as usize * room).checked_div(max as usize).unwrap_or(0);
+        let len = if *n > 0 { len.max(1) } else { 0 };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{label:>label_w$} │")),
+            Span::styled("█".repeat(len), theme.fg(Color::Cyan)),
+            Span::raw(format!(" {n}")),
+        ]));
+    }
+    if bars.is_empty() {
+        lines.push(Line::styled("nothing to count yet", theme.dim()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title.to_string())),
+        area,
+    );
+}
+
+/// Fig. 4d as box plots of the post-browse length: a row an outcome, verdict and (with qrels)
+/// evidence, with its quantiles and a plot on one scale: whiskers p10–p90, box p25–p75, ┃ median.
+fn draw_box_plots(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    report: &crate::stats::Report,
+    theme: &Theme,
+) {
+    let of = |keep: &dyn Fn(&crate::tui::rows::PairRow) -> bool| -> Quantiles {
+        let l: Vec<usize> = app
+            .derived
+            .candidates
+            .iter()
+            .filter(|c| keep(c))
+            .filter_map(|c| c.pair.reasoning_len)
+            .collect();
+        Quantiles::of(&l)
+    };
+    let mut rows: Vec<(String, Quantiles)> = report
+        .groups
+        .iter()
+        .map(|g| (g.name.clone(), g.post_browse_words.clone()))
+        .collect();
+    for v in [Verdict::Relevant, Verdict::NotRelevant] {
+        rows.push((v.label().to_string(), of(&|c| c.verdict == Some(v))));
+    }
+    if app.qrels.is_some() {
+        for (name, want) in [("evidence", true), ("not evidence", false)] {
+            rows.push((
+                name.to_string(),
+                of(&|c| app.is_evidence(&c.pair.run_id, &c.pair.pos_id) == want),
+            ));
+        }
+    }
+    let scale = rows
+        .iter()
+        .filter_map(|(_, q)| q.p90)
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    const NAME: usize = 13;
+    const NUM: usize = 6;
+    let inner = usize::from(area.width.saturating_sub(2));
+    let plot_w = inner.saturating_sub(NAME + 6 * NUM + 1).max(4);
+    let unit = if app.use_tokens { "tokens" } else { "words" };
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<NAME$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$} 0{:>w$}",
+            "",
+            "n",
+            "p10",
+            "p25",
+            "med",
+            "p75",
+            "p90",
+            format!("{scale:.0} {unit}"),
+            w = plot_w.saturating_sub(1)
+        ),
+        theme.bold(),
+    )];
+    for (name, q) in &rows {
+        let mut spans = vec![Span::raw(format!(
+            "{:<NAME$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$} ",
+            crate::text::one_line(name, NAME - 1),
+            q.n,
+            f(q.p10, 1),
+            f(q.p25, 1),
+            f(q.p50, 1),
+            f(q.p75, 1),
+            f(q.p90, 1)
+        ))];
+        spans.extend(box_plot(q, scale, plot_w, theme));
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(
+            " Fig. 4d post-browse length l ({unit}) by outcome and verdict "
+        ))),
+        area,
+    );
+}
+
+/// One box plot `width` columns wide on the scale 0..`scale`.
+fn box_plot(q: &Quantiles, scale: f64, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let (Some(p10), Some(p25), Some(p50), Some(p75), Some(p90)) =
+        (q.p10, q.p25, q.p50, q.p75, q.p90)
+    else {
+        return vec![Span::styled("no browses", theme.dim())];
+    };
+    let at = |x: f64| {
+        ((x / scale) * (width - 1) as f64)
+            .round()
+            .clamp(0.0, (width - 1) as f64) as usize
+    };
+    let (a, b, m, c, d) = (at(p10), at(p25), at(p50), at(p75), at(p90));
+    let mut cells = vec![' '; width];
+    for (i, cell) in cells.iter_mut().enumerate() {
+        *cell = if i == m {
+            '┃'
+        } else if i >= b && i <= c {
+            '█'
+        } else if i == a {
+            '├'
+        } else if i == d {
+            '┤'
+        } else if i > a && i < d {
+            '─'
+        } else {
+            ' '
+        };
+    }
+    let text: String = cells.into_iter().collect();
+    vec![Span::styled(
+        text.trim_end().to_string(),
+        theme.fg(Color::Cyan),
+    )]
 }
 
 /// Agreement of the judge's verdicts with the human ones, on the browses both labelled.
