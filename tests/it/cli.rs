@@ -72,6 +72,8 @@ fn inspect_shows_every_step() {
 #[test]
 fn index_then_search() {
     let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels");
+    let l = labels.to_str().unwrap();
     let ix = dir.path().join("ix");
     let corpus = fixture("corpus.jsonl");
     let (code, _, err) = lrat(&[
@@ -104,6 +106,8 @@ fn the_command_line_is_well_formed() {
 #[test]
 fn index_harvested_from_runs() {
     let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels");
+    let l = labels.to_str().unwrap();
     let ix = dir.path().join("ix");
     let runs = fixture("runs/docid_style.json");
     let (code, _, err) = lrat(&[
@@ -133,6 +137,8 @@ fn errors_are_plain_lines_for_people() {
     let m = missing.to_str().unwrap();
     let out = dir.path().join("out");
     let o = out.to_str().unwrap();
+    let labels = dir.path().join("labels");
+    let l = labels.to_str().unwrap();
     let ix = dir.path().join("ix");
     let ix = ix.to_str().unwrap();
     let bad = dir.path().join("bad.json");
@@ -149,6 +155,10 @@ fn errors_are_plain_lines_for_people() {
         vec!["index", m, "--out", ix],
         vec!["search", m, "q"],
         vec!["open", m],
+        vec!["convert", m, "--to", "atif", "--out", o],
+        vec!["labels", "--labels", l, "import", b],
+        vec!["labels", "--labels", l, "stats", b],
+        vec!["experiment", "ablation", "--out", o, "--data", m],
     ];
     for args in cases {
         let (code, _, err) = crate::lrat_env(&args, &[("NO_COLOR", "1")]);
