@@ -15,15 +15,33 @@ pub enum Error {
     /// Input that does not match its format; names the file, line and column.
     #[error("{0}")]
     Input(#[from] InputError),
-    /// The search index failed.
+    /// The folder is not a search index lrat can use.
     #[error("index {path}: {message}")]
     Index { path: PathBuf, message: String },
+    /// The search engine failed on an index.
+    #[error("index {path}: {source}")]
+    Tantivy {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
     /// A data frame or Parquet write failed.
-    #[error("{path}: {message}")]
-    Frame { path: PathBuf, message: String },
-    /// A tokenizer could not be loaded or configured.
-    #[error("tokenizer {path}: {message}")]
-    Tokenizer { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Frame {
+        path: PathBuf,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// A tokenizer could not be loaded, configured or built.
+    #[error("tokenizer {path}: {source}")]
+    Tokenizer {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The tensor library failed (loading weights, a shape, a device).
+    #[error("model: {0}")]
+    Candle(#[from] candle_core::Error),
     /// A JSON value could not be written.
     #[error("writing JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -42,12 +60,6 @@ pub enum Error {
     /// Training was set up wrongly or stopped on a failure.
     #[error("training: {0}")]
     Train(String),
-}
-
-impl From<candle_core::Error> for Error {
-    fn from(e: candle_core::Error) -> Self {
-        Error::Model(e.to_string())
-    }
 }
 
 impl Error {

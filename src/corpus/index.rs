@@ -69,9 +69,9 @@ fn fields(schema: &Schema, path: &Path) -> Result<Fields, Error> {
 }
 
 fn ix(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
-    move |e| Error::Index {
+    move |source| Error::Tantivy {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     }
 }
 
@@ -169,15 +169,11 @@ impl DocIndex {
         let searcher = self.reader.searcher();
         let mut out = Vec::with_capacity(searcher.num_docs() as usize);
         for seg in searcher.segment_readers() {
-            let store = seg.get_store_reader(64).map_err(|e| Error::Index {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?;
+            let store = seg
+                .get_store_reader(64)
+                .map_err(|e| Error::io(&self.path, e))?;
             for d in store.iter::<TantivyDocument>(seg.alive_bitset()) {
-                out.push(self.document(&d.map_err(|e| Error::Index {
-                    path: self.path.clone(),
-                    message: e.to_string(),
-                })?));
+                out.push(self.document(&d.map_err(ix(&self.path))?));
             }
         }
         Ok(out)

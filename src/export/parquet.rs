@@ -109,10 +109,10 @@ impl ParquetRows {
     }
 }
 
-fn frame_error(path: &Path, e: polars::error::PolarsError) -> Error {
+fn frame_error(path: &Path, source: polars::error::PolarsError) -> Error {
     Error::Frame {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     }
 }
 

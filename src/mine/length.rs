@@ -21,14 +21,16 @@ impl Length {
         } else {
             path.to_path_buf()
         };
-        let mut tk = tokenizers::Tokenizer::from_file(&file).map_err(|e| Error::Tokenizer {
-            path: file.clone(),
-            message: e.to_string(),
-        })?;
-        tk.with_truncation(None).map_err(|e| Error::Tokenizer {
-            path: file.clone(),
-            message: e.to_string(),
-        })?;
+        let mut tk =
+            tokenizers::Tokenizer::from_file(&file).map_err(|source| Error::Tokenizer {
+                path: file.clone(),
+                source,
+            })?;
+        tk.with_truncation(None)
+            .map_err(|source| Error::Tokenizer {
+                path: file.clone(),
+                source,
+            })?;
         tk.with_padding(None);
         Ok(Length::Tokens(TokenCounter::new(Box::new(tk))))
     }

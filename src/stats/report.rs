@@ -315,9 +315,9 @@ impl Report {
     }
 
     pub fn write_parquet(&self, path: &Path) -> Result<(), Error> {
-        let frame_err = |e: polars::error::PolarsError| Error::Frame {
+        let frame_err = |source: polars::error::PolarsError| Error::Frame {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            source,
         };
         let mut df = self.frame().map_err(frame_err)?;
         crate::export::write_frame(&mut df, path)

@@ -69,10 +69,10 @@ fn read_json(path: &Path) -> Result<Value> {
         .map_err(|e| Error::Input(crate::error::InputError::from_json(path, 1, &e)))
 }
 
-fn tok_err(path: &Path, e: impl std::fmt::Display) -> Error {
+fn tok_err(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
     Error::Tokenizer {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

@@ -45,10 +45,10 @@ impl Default for ScratchShape {
 
 const SPECIALS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
-fn err(e: impl std::fmt::Display) -> Error {
+fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
     Error::Tokenizer {
         path: PathBuf::from("(scratch vocabulary)"),
-        message: e.to_string(),
+        source: e.into(),
     }
 }
 

@@ -72,8 +72,6 @@ fn inspect_shows_every_step() {
 #[test]
 fn index_then_search() {
     let dir = tempfile::tempdir().unwrap();
-    let labels = dir.path().join("labels");
-    let l = labels.to_str().unwrap();
     let ix = dir.path().join("ix");
     let corpus = fixture("corpus.jsonl");
     let (code, _, err) = lrat(&[
@@ -106,8 +104,6 @@ fn the_command_line_is_well_formed() {
 #[test]
 fn index_harvested_from_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let labels = dir.path().join("labels");
-    let l = labels.to_str().unwrap();
     let ix = dir.path().join("ix");
     let runs = fixture("runs/docid_style.json");
     let (code, _, err) = lrat(&[

@@ -185,3 +185,34 @@ proptest! {
         let _ = lrat::stats::Report::new(&loaded.runs, None).render();
     }
 }
+
+/// The library's errors are typed and keep what caused them: a broken index keeps tantivy's
+/// error, a broken tokenizer its own, bad weights candle's; each still names the file.
+#[test]
+fn library_errors_keep_their_sources() {
+    use std::error::Error as _;
+    let dir = tempfile::tempdir().unwrap();
+    let ix = dir.path().join("ix");
+    std::fs::create_dir_all(&ix).unwrap();
+    std::fs::write(ix.join("meta.json"), "{ not json").unwrap();
+    let e = lrat::corpus::DocIndex::open(&ix).unwrap_err();
+    assert!(matches!(e, lrat::Error::Tantivy { .. }), "{e:?}");
+    assert!(e.source().is_some() && e.to_string().contains("ix"), "{e}");
+
+    let tk = dir.path().join("tokenizer.json");
+    std::fs::write(&tk, "{\"model\": 3}").unwrap();
+    let e = lrat::mine::Length::tokens(&tk).err().unwrap();
+    assert!(matches!(e, lrat::Error::Tokenizer { .. }), "{e:?}");
+    assert!(
+        e.source().is_some() && e.to_string().contains("tokenizer.json"),
+        "{e}"
+    );
+
+    let bad = dir.path().join("w.safetensors");
+    std::fs::write(&bad, b"not weights").unwrap();
+    let e: lrat::Error = candle_core::safetensors::load(&bad, &candle_core::Device::Cpu)
+        .unwrap_err()
+        .into();
+    assert!(matches!(e, lrat::Error::Candle(_)), "{e:?}");
+    assert!(e.source().is_some(), "{e}");
+}
