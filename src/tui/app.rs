@@ -52,39 +52,7 @@ pub enum Pane {
     Detail,
 }
 
-/// Which runs the list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Filter {
-    All,
-    Correct,
-    Incorrect,
-    Unknown,
-    WithOverrides,
-    WithPending,
-}
-
-impl Filter {
-    pub fn name(self) -> &'static str {
-        match self {
-            Filter::All => "all",
-            Filter::Correct => "correct",
-            Filter::Incorrect => "incorrect",
-            Filter::Unknown => "unknown",
-            Filter::WithOverrides => "with overrides",
-            Filter::WithPending => "with pending verdicts",
-        }
-    }
-    pub(super) fn next(self) -> Filter {
-        match self {
-            Filter::All => Filter::Correct,
-            Filter::Correct => Filter::Incorrect,
-            Filter::Incorrect => Filter::Unknown,
-            Filter::Unknown => Filter::WithOverrides,
-            Filter::WithOverrides => Filter::WithPending,
-            Filter::WithPending => Filter::All,
-        }
-    }
-}
+pub use super::rows::Filter;
 
 /// An action waiting for the user's yes or no.
 #[derive(Debug, Clone, PartialEq)]
@@ -388,7 +356,7 @@ impl App {
                     crate::train::worker::TrainEvent::Done { .. }
                         | crate::train::worker::TrainEvent::Failed { .. }
                 ) {
-                    self.rescan_history();
+                    self.train.rescan_history();
                 }
                 if self.quit_when_stopped && !self.train.running {
                     self.quit = true;

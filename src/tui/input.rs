@@ -44,7 +44,8 @@ impl App {
                         self.label_pairs(idx, verdict)
                     }
                     super::app::Confirm::QuitTraining => {
-                        self.stop_training();
+                        let e = self.train.stop();
+                        self.apply_train(e);
                         self.quit_when_stopped = true;
                         self.status =
                             "stopping training: saving its checkpoint, then quitting".into();
@@ -104,7 +105,7 @@ impl App {
             return;
         }
         if self.screen == Screen::Train && self.train.editing.is_some() {
-            self.train_edit_key(k);
+            self.train.edit_key(k);
             return;
         }
         if let Some(a) = keymap::action(k) {
@@ -199,20 +200,14 @@ impl App {
                 }
             }
             (Action::ScreenTrain, _) => self.screen = Screen::Train,
-            (Action::StartTraining, Screen::Train) => self.start_training(),
+            (a, Screen::Train) if self.train_action(a) => {}
             (Action::StartTraining, _) => {
                 self.status = "S starts training on the Train screen (t)".into()
             }
-            (a, Screen::Train) if self.history_action(a) => {}
-            (Action::History, Screen::Train) => self.toggle_history(),
-            (Action::StopTraining, _) => self.stop_training(),
-            (Action::Up, Screen::Train) => self.train.field = self.train.field.saturating_sub(1),
-            (Action::Down, Screen::Train) => {
-                self.train.field = (self.train.field + 1).min(super::training::FIELDS.len() - 1)
+            (Action::StopTraining, _) => {
+                let e = self.train.stop();
+                self.apply_train(e);
             }
-            (Action::Top, Screen::Train) => self.train.field = 0,
-            (Action::Bottom, Screen::Train) => self.train.field = super::training::FIELDS.len() - 1,
-            (Action::Enter, Screen::Train) => self.train_enter(),
             (Action::Back, Screen::Train) => self.screen = Screen::Runs,
             (Action::Judge, _) => self.ask_judge(),
             (Action::Export, _) => self.export(),

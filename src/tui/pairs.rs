@@ -1,10 +1,10 @@
-//! The Pairs screen's state: which candidate pairs are shown, in what order, and the actions on
-//! one pair or on every pair shown.
+//! The Pairs screen as a component: which candidate pairs are shown, in what order, and what
+//! its keys ask the app to do (label one pair, ask before labelling every pair shown, open a
+//! run), as effects; it never touches the app itself.
 
-use super::app::{App, Pane, Screen};
 use super::keymap::Action;
+use super::rows::PairRow;
 use crate::labels::Source;
-use crate::labels::{LabelKey, LabelValue};
 use crate::verdict::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,10 +85,32 @@ impl Default for PairsView {
     }
 }
 
-impl App {
-    pub(super) fn refresh_pairs(&mut self) {
-        let c = &self.derived.candidates;
-        let f = self.pairs.filter;
+/// What the Pairs screen asks of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairsEffect {
+    None,
+    Status(String),
+    /// Label these candidates (indices into the candidates) now.
+    Label {
+        idx: Vec<usize>,
+        verdict: Verdict,
+    },
+    /// Ask first, then label every pair shown.
+    AskLabelShown {
+        idx: Vec<usize>,
+        verdict: Verdict,
+    },
+    /// Open the run at this browse.
+    Open {
+        run: usize,
+        step: usize,
+    },
+}
+
+impl PairsView {
+    /// The pairs shown, in order, after the candidates, filter or sort changed.
+    pub fn refresh(&mut self, c: &[PairRow]) {
+        let f = self.filter;
         let mut order: Vec<usize> = (0..c.len())
             .filter(|&i| match f {
                 PairFilter::All => true,
@@ -98,7 +120,7 @@ impl App {
                 PairFilter::Human => c[i].source == Source::Human,
             })
             .collect();
-        match self.pairs.sort {
+        match self.sort {
             PairSort::Run => {}
             PairSort::Length => {
                 order.sort_by_key(|&i| std::cmp::Reverse(c[i].pair.reasoning_len.unwrap_or(0)))
@@ -110,129 +132,77 @@ impl App {
                 order.sort_by_key(|&i| std::cmp::Reverse(c[i].pair.neg_id.len()))
             }
         }
-        self.pairs.order = order;
-        self.pairs.selected = self
-            .pairs
-            .selected
-            .min(self.pairs.order.len().saturating_sub(1));
+        self.order = order;
+        self.selected = self.selected.min(self.order.len().saturating_sub(1));
     }
 
-    /// Sets the verdict of every listed candidate at once.
-    /// Asks before labelling every pair shown (one change: `u` undoes it whole).
-    fn confirm_label_pairs(&mut self, v: Verdict) {
-        let n = self.pairs.order.len();
-        if n == 0 {
-            self.status = "no pairs shown".into();
-            return;
-        }
-        self.confirm = Some(super::app::Confirm::LabelPairs {
-            idx: self.pairs.order.clone(),
-            verdict: v,
-        });
-    }
-
-    pub(super) fn label_pairs(&mut self, idx: Vec<usize>, v: Verdict) {
-        let changes: Vec<(LabelKey, Option<LabelValue>)> = idx
-            .iter()
-            .filter_map(|&i| self.derived.candidates.get(i))
-            .map(|c| {
-                (
-                    LabelKey::Browse {
-                        run_id: c.pair.run_id.clone(),
-                        step: c.pair.browse_step,
-                    },
-                    Some(LabelValue::Verdict(v)),
-                )
-            })
-            .collect();
-        let Some(j) = self.journal.as_mut() else {
-            self.status = "labels are not open: nothing was written".into();
-            return;
-        };
-        let n = changes.len();
-        match j.set_all(changes.clone()) {
-            Ok(_) => {
-                self.status = format!(
-                    "{n} browse(s) marked {} as one change (u undoes it), saved to {}",
-                    v.label(),
-                    j.path().display()
-                );
-                self.refresh_changed(&changes);
-            }
-            Err(e) => self.status = format!("not saved: {e}"),
-        }
-    }
-
-    pub(super) fn pairs_action(&mut self, a: Action) {
-        let n = self.pairs.order.len();
-        let last = n.saturating_sub(1);
-        let sel = &mut self.pairs.selected;
+    /// An action on the Pairs screen over candidates `c`; `page` rows a page.
+    pub fn act(&mut self, a: Action, c: &[PairRow], page: usize) -> PairsEffect {
+        let last = self.order.len().saturating_sub(1);
+        let sel = &mut self.selected;
         match a {
             Action::Up => *sel = sel.saturating_sub(1),
             Action::Down => *sel = (*sel + 1).min(last),
-            Action::PageUp => *sel = sel.saturating_sub(self.page),
-            Action::PageDown => *sel = (*sel + self.page).min(last),
+            Action::PageUp => *sel = sel.saturating_sub(page),
+            Action::PageDown => *sel = (*sel + page).min(last),
             Action::Top => *sel = 0,
             Action::Bottom => *sel = last,
             Action::Sort => {
-                self.pairs.sort = self.pairs.sort.next();
-                self.refresh_pairs();
-                self.status = format!("pairs sorted by {}", self.pairs.sort.name());
+                self.sort = self.sort.next();
+                self.refresh(c);
+                return PairsEffect::Status(format!("pairs sorted by {}", self.sort.name()));
             }
             Action::Filter => {
                 // The selected pair stays selected when the new filter shows it.
-                let keep = self.pairs.order.get(self.pairs.selected).copied();
-                self.pairs.filter = self.pairs.filter.next();
-                self.refresh_pairs();
-                self.pairs.selected = keep
-                    .and_then(|k| self.pairs.order.iter().position(|&i| i == k))
+                let keep = self.order.get(self.selected).copied();
+                self.filter = self.filter.next();
+                self.refresh(c);
+                self.selected = keep
+                    .and_then(|k| self.order.iter().position(|&i| i == k))
                     .unwrap_or(0);
-                self.status = format!(
+                return PairsEffect::Status(format!(
                     "showing {} pairs: {}",
-                    self.pairs.order.len(),
-                    self.pairs.filter.name()
-                );
+                    self.order.len(),
+                    self.filter.name()
+                ));
             }
             Action::Accept | Action::Reject => {
-                let v = if a == Action::Accept {
+                let verdict = if a == Action::Accept {
                     Verdict::Relevant
                 } else {
                     Verdict::NotRelevant
                 };
-                if let Some(&i) = self.pairs.order.get(self.pairs.selected) {
-                    self.label_pairs(vec![i], v);
+                if let Some(&i) = self.order.get(self.selected) {
+                    return PairsEffect::Label {
+                        idx: vec![i],
+                        verdict,
+                    };
                 }
             }
-            Action::AcceptShown => self.confirm_label_pairs(Verdict::Relevant),
-            Action::RejectShown => self.confirm_label_pairs(Verdict::NotRelevant),
-            Action::Enter => {
-                let Some(c) = self
-                    .pairs
-                    .order
-                    .get(self.pairs.selected)
-                    .and_then(|&i| self.derived.candidates.get(i))
-                else {
-                    return;
-                };
-                let (run, step) = (c.run, c.pair.browse_step);
-                if !self.order.contains(&run) {
-                    self.filter = super::app::Filter::All;
-                    self.refresh();
+            Action::AcceptShown | Action::RejectShown => {
+                if self.order.is_empty() {
+                    return PairsEffect::Status("no pairs shown".into());
                 }
-                if let Some(p) = self.order.iter().position(|&i| i == run) {
-                    self.selected = p;
-                    self.screen = Screen::Run;
-                    self.back_to = Screen::Pairs;
-                    self.pane = Pane::Timeline;
-                    let pos = self.runs[run]
-                        .steps
-                        .iter()
-                        .position(|s| s.index == step)
-                        .unwrap_or(0);
-                    self.select_step(pos);
+                let verdict = if a == Action::AcceptShown {
+                    Verdict::Relevant
+                } else {
+                    Verdict::NotRelevant
+                };
+                return PairsEffect::AskLabelShown {
+                    idx: self.order.clone(),
+                    verdict,
+                };
+            }
+            Action::Enter => {
+                if let Some(p) = self.order.get(self.selected).and_then(|&i| c.get(i)) {
+                    return PairsEffect::Open {
+                        run: p.run,
+                        step: p.pair.browse_step,
+                    };
                 }
             }
             _ => {}
         }
+        PairsEffect::None
     }
 }

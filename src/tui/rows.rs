@@ -1,12 +1,45 @@
 //! What the screens show that is computed from runs and labels: one row a run, the pairs mined
 //! with the effective verdicts, their weights, sorting and search.
 
-use super::app::Filter;
 use crate::labels::{Effective, LabelKey, LabelValue, Source};
 use crate::mine::{self, Mined, Pair, Policy, Status};
 use crate::run::{Run, StepKind};
 use crate::stats::{Outcome, OutcomeOverrides, OutcomeSource};
 use crate::verdict::Verdict;
+
+/// Which runs the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Correct,
+    Incorrect,
+    Unknown,
+    WithOverrides,
+    WithPending,
+}
+
+impl Filter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Correct => "correct",
+            Filter::Incorrect => "incorrect",
+            Filter::Unknown => "unknown",
+            Filter::WithOverrides => "with overrides",
+            Filter::WithPending => "with pending verdicts",
+        }
+    }
+    pub fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Correct,
+            Filter::Correct => Filter::Incorrect,
+            Filter::Incorrect => Filter::Unknown,
+            Filter::Unknown => Filter::WithOverrides,
+            Filter::WithOverrides => Filter::WithPending,
+            Filter::WithPending => Filter::All,
+        }
+    }
+}
 
 /// One row of the Runs screen.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::app::{App, Msg};
+use super::keymap::Action;
 use crate::train::eval::Metrics;
 use crate::train::history::{self, PastRun};
 use crate::train::resolve;
 use crate::train::scratch::ScratchShape;
-use crate::train::source::{FromRuns, from_runs};
 use crate::train::worker::{self, MetricsLog, Preset, TrainConfig, TrainEvent, TrainJob};
 
 /// One setting on the form.
@@ -399,41 +398,75 @@ pub fn utc_stamp(secs: u64) -> String {
     )
 }
 
-impl App {
-    /// What training learns from: the pairs the screens show (this mode, these labels, this
-    /// length measure), texts as the export writes them.
-    pub fn training_set(&self) -> crate::train::data::TrainSet {
-        let set = self.settings();
-        from_runs(
-            &self.runs,
-            &FromRuns {
-                labels: set.labels,
-                policy: set.policy,
-                corpus: self.corpus.as_deref(),
-            },
-        )
-        .0
+/// What the Train screen asks of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainEffect {
+    None,
+    /// A message for the status line.
+    Status(String),
+    /// Start training: the app supplies the pairs it mines now and calls `TrainView::start`.
+    Start,
+}
+
+/// Where a training run's events go: the app's message channel.
+pub type Sink = Box<dyn FnMut(TrainEvent) -> bool + Send>;
+
+impl TrainView {
+    /// An action on the Train screen; `None` when it is not this screen's.
+    pub fn act(&mut self, a: Action) -> Option<TrainEffect> {
+        if let Some(e) = self.history_action(a) {
+            return Some(e);
+        }
+        let last = FIELDS.len() - 1;
+        Some(match a {
+            Action::StartTraining => TrainEffect::Start,
+            Action::History => self.toggle_history(),
+            Action::StopTraining => self.stop(),
+            Action::Up => {
+                self.field = self.field.saturating_sub(1);
+                TrainEffect::None
+            }
+            Action::Down => {
+                self.field = (self.field + 1).min(last);
+                TrainEffect::None
+            }
+            Action::Top => {
+                self.field = 0;
+                TrainEffect::None
+            }
+            Action::Bottom => {
+                self.field = last;
+                TrainEffect::None
+            }
+            Action::Enter => self.enter(),
+            _ => return None,
+        })
     }
 
-    /// Starts training on the pairs mined now (effective verdicts, human labels, this mode).
-    pub(super) fn start_training(&mut self) {
-        if self.train.running {
-            self.status = "training is already running (X stops it)".into();
-            return;
+    /// Starts training `set` (the pairs mined now) with the form's settings; events go to
+    /// `sink`, or (without one) the run happens here and its events are applied at once.
+    pub fn start(
+        &mut self,
+        set: crate::train::data::TrainSet,
+        qrels: Option<crate::qrels::Qrels>,
+        corpus: Option<crate::corpus::DocIndex>,
+        sink: Option<Sink>,
+    ) -> TrainEffect {
+        if self.running {
+            return TrainEffect::Status("training is already running (X stops it)".into());
         }
-        let config = match self.train.form.config() {
+        let config = match self.form.config() {
             Ok(c) => c,
             Err(e) => {
-                self.train.state = e;
-                return;
+                self.state = e;
+                return TrainEffect::None;
             }
         };
-        let set = self.training_set();
         if set.examples.is_empty() {
-            self.train.state = "no pairs to train on".into();
-            return;
+            self.state = "no pairs to train on".into();
+            return TrainEffect::None;
         }
-        let model = match self.train.form.get(super::training::Field::Model).trim() {
+        let model = match self.form.get(Field::Model).trim() {
             "auto" | "" => None,
             m => Some(m.to_string()),
         };
@@ -442,12 +475,11 @@ impl App {
             progress: false,
             ..resolve::Places::from_env()
         };
-        let out = new_run_dir(&PathBuf::from(self.train.form.get(Field::Out).trim()));
-        self.train.out = Some(out.clone());
-        self.train.log = MetricsLog::open(&out, false).ok();
-        self.train.reset_curves();
+        let out = new_run_dir(&PathBuf::from(self.form.get(Field::Out).trim()));
+        self.out = Some(out.clone());
+        self.log = MetricsLog::open(&out, false).ok();
+        self.reset_curves();
         let cancel = Arc::new(AtomicBool::new(false));
-        let (qrels, corpus) = (self.qrels.clone(), self.corpus.as_deref().cloned());
         let stop = cancel.clone();
         // Finding the model (a download, perhaps) and training run off the draw loop.
         let work = move |sink: &mut dyn FnMut(TrainEvent) -> bool| {
@@ -476,12 +508,12 @@ impl App {
             };
             worker::run(job, &stop, sink);
         };
-        self.train.running = true;
-        self.train.state = "finding and loading the model…".into();
-        self.train.cancel = Some(cancel);
-        match self.tx.clone() {
-            Some(tx) => {
-                std::thread::spawn(move || work(&mut |e| tx.send(Msg::Train(e)).is_ok()));
+        self.running = true;
+        self.state = "finding and loading the model…".into();
+        self.cancel = Some(cancel);
+        match sink {
+            Some(mut sink) => {
+                std::thread::spawn(move || work(&mut *sink));
             }
             None => {
                 let mut events = Vec::new();
@@ -490,50 +522,52 @@ impl App {
                     true
                 });
                 for e in &events {
-                    self.train.apply(e);
+                    self.apply(e);
                 }
             }
         }
+        TrainEffect::None
     }
 
     /// Asks the running job to stop after its current batch.
-    pub(super) fn stop_training(&mut self) {
-        match &self.train.cancel {
+    pub fn stop(&mut self) -> TrainEffect {
+        match &self.cancel {
             Some(c) => {
                 c.store(true, Ordering::Relaxed);
-                self.train.state = "stopping after this batch…".into();
+                self.state = "stopping after this batch…".into();
+                TrainEffect::None
             }
-            None => self.status = "no training is running".into(),
+            None => TrainEffect::Status("no training is running".into()),
         }
     }
 
-    /// A key on the Train screen while a value is typed.
-    pub(super) fn train_edit_key(&mut self, k: crossterm::event::KeyEvent) {
+    /// A key while a value is typed.
+    pub fn edit_key(&mut self, k: crossterm::event::KeyEvent) {
         use crossterm::event::{KeyCode, KeyModifiers};
-        if self.train.editing.is_none() {
+        if self.editing.is_none() {
             return;
         }
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         if k.code == KeyCode::Enter
-            && let Err(e) = self.train.check_edit()
+            && let Err(e) = self.check_edit()
         {
             // A value that does not parse stays in the editor, with the reason.
-            self.train.state = e;
+            self.state = e;
             return;
         }
-        let Some(buf) = self.train.editing.as_mut() else {
+        let Some(buf) = self.editing.as_mut() else {
             return;
         };
         match k.code {
             KeyCode::Enter => {
                 let v = std::mem::take(buf);
-                self.train.editing = None;
-                if let Some(slot) = self.train.form.values.get_mut(self.train.field) {
+                self.editing = None;
+                if let Some(slot) = self.form.values.get_mut(self.field) {
                     *slot = v;
                 }
-                self.train.state = "settings changed".into();
+                self.state = "settings changed".into();
             }
-            KeyCode::Esc => self.train.editing = None,
+            KeyCode::Esc => self.editing = None,
             KeyCode::Backspace => {
                 buf.pop();
             }
@@ -546,29 +580,29 @@ impl App {
     }
 
     /// Enter on a field: toggles weights, else starts typing a new value.
-    pub(super) fn train_enter(&mut self) {
-        if self.train.running {
-            self.status = "settings are fixed while training runs".into();
-            return;
+    fn enter(&mut self) -> TrainEffect {
+        if self.running {
+            return TrainEffect::Status("settings are fixed while training runs".into());
         }
-        match FIELDS.get(self.train.field) {
+        match FIELDS.get(self.field) {
             Some(Field::Weights) => {
-                let v = &mut self.train.form.values[self.train.field];
+                let v = &mut self.form.values[self.field];
                 *v = if v == "on" { "off" } else { "on" }.into();
             }
-            Some(_) => self.train.editing = Some(self.train.form.values[self.train.field].clone()),
+            Some(_) => self.editing = Some(self.form.values[self.field].clone()),
             None => {}
         }
+        TrainEffect::None
     }
 
     /// `H`: shows the earlier runs under the *save to* folder, or hides them.
-    pub(super) fn toggle_history(&mut self) {
-        if self.train.history.take().is_some() {
-            return;
+    fn toggle_history(&mut self) -> TrainEffect {
+        if self.history.take().is_some() {
+            return TrainEffect::None;
         }
-        let base = PathBuf::from(self.train.form.get(Field::Out).trim());
+        let base = PathBuf::from(self.form.get(Field::Out).trim());
         let runs = history::scan(&base);
-        self.status = match runs.len() {
+        let status = match runs.len() {
             0 => format!("no earlier training runs in {}", base.display()),
             n => {
                 let problems: usize = runs.iter().map(|r| r.problems.len()).sum();
@@ -589,17 +623,18 @@ impl App {
                 )
             }
         };
-        self.train.history = Some(HistoryView {
+        self.history = Some(HistoryView {
             selected: runs.len().saturating_sub(1),
             base,
             runs,
             overlaid: Vec::new(),
         });
+        TrainEffect::Status(status)
     }
 
     /// Reads the history's folders again (a run ended), keeping the selection and overlays.
-    pub(super) fn rescan_history(&mut self) {
-        let Some(h) = self.train.history.as_mut() else {
+    pub fn rescan_history(&mut self) {
+        let Some(h) = self.history.as_mut() else {
             return;
         };
         let name = |i: &usize| h.runs.get(*i).map(|r| r.name.clone());
@@ -616,12 +651,9 @@ impl App {
         h.runs = runs;
     }
 
-    /// A key while the history is shown; `false` when it is not the history's.
-    pub(super) fn history_action(&mut self, a: super::keymap::Action) -> bool {
-        use super::keymap::Action;
-        let Some(h) = self.train.history.as_mut() else {
-            return false;
-        };
+    /// A key while the history is shown; `None` when it is not the history's.
+    fn history_action(&mut self, a: Action) -> Option<TrainEffect> {
+        let h = self.history.as_mut()?;
         let last = h.runs.len().saturating_sub(1);
         match a {
             Action::Up => h.selected = h.selected.saturating_sub(1),
@@ -630,18 +662,18 @@ impl App {
             Action::Bottom => h.selected = last,
             Action::Overlay if !h.runs.is_empty() => {
                 let i = h.selected;
-                if let Some(at) = h.overlaid.iter().position(|&x| x == i) {
+                let status = if let Some(at) = h.overlaid.iter().position(|&x| x == i) {
                     h.overlaid.remove(at);
-                    self.status = format!("{}: curve hidden", h.runs[i].name);
+                    format!("{}: curve hidden", h.runs[i].name)
                 } else {
                     h.overlaid.push(i);
-                    self.status =
-                        format!("{}: held-out MRR@10 drawn over the chart", h.runs[i].name);
-                }
+                    format!("{}: held-out MRR@10 drawn over the chart", h.runs[i].name)
+                };
+                return Some(TrainEffect::Status(status));
             }
-            Action::Back | Action::History => self.train.history = None,
-            _ => return false,
+            Action::Back | Action::History => self.history = None,
+            _ => return None,
         }
-        true
+        Some(TrainEffect::None)
     }
 }

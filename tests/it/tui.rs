@@ -1112,3 +1112,16 @@ fn stats_screen_and_lrat_stats_print_the_same_figures() {
         assert!(row.contains(&format!(" {v} ")), "{v}: {row}");
     }
 }
+
+/// The screens are components: the Pairs and Train screens' state and the derived rows never
+/// name the app (they return effects it applies), so there is no import cycle among them.
+#[test]
+fn screen_components_do_not_reach_into_the_app() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+    for f in ["pairs.rs", "rows.rs", "training.rs"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        for bad in ["super::app", "crate::tui::app", "impl App", "App {", "&App"] {
+            assert!(!text.contains(bad), "{f} names the app: `{bad}`");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! How the app carries out what its screen components ask (their effects): labelling pairs and
+//! opening a run from the Pairs screen, starting and stopping training on the Train screen with
+//! the pairs mined now. The components own their state and never touch the app.
+
+use super::app::{App, Confirm, Msg, Pane, Screen};
+use super::keymap::Action;
+use super::pairs::PairsEffect;
+use super::training::{Sink, TrainEffect};
+use crate::labels::{LabelKey, LabelValue};
+use crate::train::source::{FromRuns, from_runs};
+use crate::verdict::Verdict;
+
+impl App {
+    /// What training learns from: the pairs the screens show (this mode, these labels, this
+    /// length measure), texts as the export writes them.
+    pub fn training_set(&self) -> crate::train::data::TrainSet {
+        let set = self.settings();
+        from_runs(
+            &self.runs,
+            &FromRuns {
+                labels: set.labels,
+                policy: set.policy,
+                corpus: self.corpus.as_deref(),
+            },
+        )
+        .0
+    }
+
+    /// The Pairs screen's list after the candidates changed.
+    pub(super) fn refresh_pairs(&mut self) {
+        self.pairs.refresh(&self.derived.candidates);
+    }
+
+    /// An action on the Pairs screen.
+    pub(super) fn pairs_action(&mut self, a: Action) {
+        let e = self.pairs.act(a, &self.derived.candidates, self.page);
+        match e {
+            PairsEffect::None => {}
+            PairsEffect::Status(s) => self.status = s,
+            PairsEffect::Label { idx, verdict } => self.label_pairs(idx, verdict),
+            PairsEffect::AskLabelShown { idx, verdict } => {
+                self.confirm = Some(Confirm::LabelPairs { idx, verdict })
+            }
+            PairsEffect::Open { run, step } => self.open_browse(run, step),
+        }
+    }
+
+    /// Opens run `run` (an index into `runs`) at its step `step`, coming from the Pairs screen.
+    fn open_browse(&mut self, run: usize, step: usize) {
+        if !self.order.contains(&run) {
+            self.filter = super::app::Filter::All;
+            self.refresh();
+        }
+        if let Some(p) = self.order.iter().position(|&i| i == run) {
+            self.selected = p;
+            self.screen = Screen::Run;
+            self.back_to = Screen::Pairs;
+            self.pane = Pane::Timeline;
+            let pos = self.runs[run]
+                .steps
+                .iter()
+                .position(|s| s.index == step)
+                .unwrap_or(0);
+            self.select_step(pos);
+        }
+    }
+
+    /// Sets the verdict of these candidates as one journal change.
+    pub(super) fn label_pairs(&mut self, idx: Vec<usize>, v: Verdict) {
+        let changes: Vec<(LabelKey, Option<LabelValue>)> = idx
+            .iter()
+            .filter_map(|&i| self.derived.candidates.get(i))
+            .map(|c| {
+                (
+                    LabelKey::Browse {
+                        run_id: c.pair.run_id.clone(),
+                        step: c.pair.browse_step,
+                    },
+                    Some(LabelValue::Verdict(v)),
+                )
+            })
+            .collect();
+        let Some(j) = self.journal.as_mut() else {
+            self.status = "labels are not open: nothing was written".into();
+            return;
+        };
+        let n = changes.len();
+        match j.set_all(changes.clone()) {
+            Ok(_) => {
+                self.status = format!(
+                    "{n} browse(s) marked {} as one change (u undoes it), saved to {}",
+                    v.label(),
+                    j.path().display()
+                );
+                self.refresh_changed(&changes);
+            }
+            Err(e) => self.status = format!("not saved: {e}"),
+        }
+    }
+
+    /// An action on the Train screen; `false` when it is not that screen's.
+    pub(super) fn train_action(&mut self, a: Action) -> bool {
+        match self.train.act(a) {
+            Some(e) => {
+                self.apply_train(e);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(super) fn apply_train(&mut self, e: TrainEffect) {
+        match e {
+            TrainEffect::None => {}
+            TrainEffect::Status(s) => self.status = s,
+            TrainEffect::Start => {
+                let set = self.training_set();
+                let sink: Option<Sink> = self
+                    .tx
+                    .clone()
+                    .map(|tx| Box::new(move |e| tx.send(Msg::Train(e)).is_ok()) as Sink);
+                let e = self.train.start(
+                    set,
+                    self.qrels.clone(),
+                    self.corpus.as_deref().cloned(),
+                    sink,
+                );
+                self.apply_train(e);
+            }
+        }
+    }
+}
