@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame};
+use polars::prelude::{ChunkCompareEq, Column, DataFrame, PolarsResult, QuantileMethod, Series};
 use serde::Serialize;
 
 use super::outcome::{Outcome, OutcomeOverrides, OutcomeSource};
@@ -88,42 +88,168 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 impl Group {
-    fn of(name: &str, runs: &[&RunStats]) -> Group {
-        let mut transitions = Transitions::default();
+    /// The group's figures: counts, means, sums and length quantiles are polars reductions over
+    /// `frames` filtered to the group (`None`: every run); the rank histogram is counted here.
+    fn of(name: &str, outcome: Option<&str>, frames: &Frames, runs: &[&RunStats]) -> Group {
+        let figures = frames.figures(outcome).unwrap_or_default();
         let mut ranks = BTreeMap::new();
-        let mut lens = Vec::new();
         for r in runs {
-            transitions.add(&r.transitions);
             for &k in &r.browse_ranks {
                 *ranks.entry(k).or_insert(0) += 1;
             }
-            lens.extend_from_slice(&r.post_browse_words);
         }
-        let searches: usize = runs.iter().map(|r| r.searches).sum();
-        let browses: usize = runs.iter().map(|r| r.browses).sum();
+        let transitions = figures.transitions;
         let (pbs, pss) = transitions.after_search();
         let (psb, pbb) = transitions.after_browse();
-        let ev: Vec<f64> = runs.iter().filter_map(|r| r.evidence_recall).collect();
         Group {
             name: name.to_string(),
-            runs: runs.len(),
-            mean_searches: mean(runs.iter().map(|r| r.searches as f64)),
-            mean_browses: mean(runs.iter().map(|r| r.browses as f64)),
-            mean_steps: mean(runs.iter().map(|r| r.steps as f64)),
-            browse_search_ratio: (searches > 0).then(|| browses as f64 / searches as f64),
-            failed_searches: runs.iter().map(|r| r.failed_searches).sum(),
-            failed_browses: runs.iter().map(|r| r.failed_browses).sum(),
+            runs: figures.runs,
+            mean_searches: figures.mean_searches,
+            mean_browses: figures.mean_browses,
+            mean_steps: figures.mean_steps,
+            browse_search_ratio: (figures.searches > 0)
+                .then(|| figures.browses as f64 / figures.searches as f64),
+            failed_searches: figures.failed_searches as usize,
+            failed_browses: figures.failed_browses as usize,
             transitions,
             p_browse_after_search: pbs,
             p_search_after_search: pss,
             p_search_after_browse: psb,
             p_browse_after_browse: pbb,
             browse_ranks: ranks,
-            post_browse_words: Quantiles::of(&lens),
-            evidence_recall: mean(ev.iter().copied()),
-            evidence_runs: ev.len(),
+            post_browse_words: figures.words,
+            evidence_recall: figures.evidence_recall,
+            evidence_runs: figures.evidence_runs,
             runs_without_ids: runs.iter().filter(|r| r.hits_without_ids).count(),
         }
+    }
+}
+
+/// The runs as polars frames: one row a run, and one row a post-browse reasoning length.
+struct Frames {
+    runs: DataFrame,
+    words: DataFrame,
+}
+
+/// A group's figures as the frames give them.
+#[derive(Default)]
+struct Figures {
+    runs: usize,
+    mean_searches: Option<f64>,
+    mean_browses: Option<f64>,
+    mean_steps: Option<f64>,
+    searches: u64,
+    browses: u64,
+    failed_searches: u64,
+    failed_browses: u64,
+    transitions: Transitions,
+    words: Quantiles,
+    evidence_recall: Option<f64>,
+    evidence_runs: usize,
+}
+
+impl Frames {
+    fn new(stats: &[RunStats]) -> PolarsResult<Frames> {
+        let u = |name: &str, f: &dyn Fn(&RunStats) -> u64| {
+            Column::new(name.into(), stats.iter().map(f).collect::<Vec<u64>>())
+        };
+        let runs = DataFrame::new(
+            stats.len(),
+            vec![
+                Column::new(
+                    "outcome".into(),
+                    stats
+                        .iter()
+                        .map(|s| s.outcome.name())
+                        .collect::<Vec<&str>>(),
+                ),
+                u("steps", &|s| s.steps as u64),
+                u("searches", &|s| s.searches as u64),
+                u("browses", &|s| s.browses as u64),
+                u("failed_searches", &|s| s.failed_searches as u64),
+                u("failed_browses", &|s| s.failed_browses as u64),
+                u("search_search", &|s| s.transitions.search_search),
+                u("search_browse", &|s| s.transitions.search_browse),
+                u("browse_search", &|s| s.transitions.browse_search),
+                u("browse_browse", &|s| s.transitions.browse_browse),
+                Column::new(
+                    "evidence_recall".into(),
+                    stats
+                        .iter()
+                        .map(|s| s.evidence_recall)
+                        .collect::<Vec<Option<f64>>>(),
+                ),
+            ],
+        )?;
+        let (outcomes, words): (Vec<&str>, Vec<f64>) = stats
+            .iter()
+            .flat_map(|s| {
+                s.post_browse_words
+                    .iter()
+                    .map(move |&w| (s.outcome.name(), w as f64))
+            })
+            .unzip();
+        let words = DataFrame::new(
+            words.len(),
+            vec![
+                Column::new("outcome".into(), outcomes),
+                Column::new("words".into(), words),
+            ],
+        )?;
+        Ok(Frames { runs, words })
+    }
+
+    /// The figures of the runs with this outcome (`None`: all).
+    fn figures(&self, outcome: Option<&str>) -> PolarsResult<Figures> {
+        let pick = |df: &DataFrame| -> PolarsResult<DataFrame> {
+            match outcome {
+                None => Ok(df.clone()),
+                Some(o) => df.filter(&df.column("outcome")?.str()?.equal(o)),
+            }
+        };
+        let runs = pick(&self.runs)?;
+        let words = pick(&self.words)?;
+        let col = |c: &str| -> PolarsResult<Series> {
+            Ok(runs.column(c)?.as_materialized_series().clone())
+        };
+        let sum = |c: &str| -> PolarsResult<u64> { col(c)?.sum::<u64>() };
+        let w = words.column("words")?.as_materialized_series().clone();
+        let q = |p: f64| -> PolarsResult<Option<f64>> {
+            if w.is_empty() {
+                return Ok(None);
+            }
+            Ok(w.quantile_reduce(p, QuantileMethod::Linear)?
+                .value()
+                .extract::<f64>())
+        };
+        let evidence = col("evidence_recall")?;
+        Ok(Figures {
+            runs: runs.height(),
+            mean_searches: col("searches")?.mean(),
+            mean_browses: col("browses")?.mean(),
+            mean_steps: col("steps")?.mean(),
+            searches: sum("searches")?,
+            browses: sum("browses")?,
+            failed_searches: sum("failed_searches")?,
+            failed_browses: sum("failed_browses")?,
+            transitions: Transitions {
+                search_search: sum("search_search")?,
+                search_browse: sum("search_browse")?,
+                browse_search: sum("browse_search")?,
+                browse_browse: sum("browse_browse")?,
+            },
+            words: Quantiles {
+                n: w.len(),
+                mean: w.mean(),
+                p10: q(0.10)?,
+                p25: q(0.25)?,
+                p50: q(0.50)?,
+                p75: q(0.75)?,
+                p90: q(0.90)?,
+            },
+            evidence_recall: evidence.mean(),
+            evidence_runs: evidence.len() - evidence.null_count(),
+        })
     }
 }
 
@@ -153,11 +279,21 @@ impl Report {
             .iter()
             .map(|r| run_stats_with(r, qrels, overrides))
             .collect();
-        let mut groups = vec![Group::of("all", &stats.iter().collect::<Vec<_>>())];
+        // Frames of plain numbers and strings cannot fail to build; an empty report if they do.
+        let frames = Frames::new(&stats).unwrap_or(Frames {
+            runs: DataFrame::empty(),
+            words: DataFrame::empty(),
+        });
+        let mut groups = vec![Group::of(
+            "all",
+            None,
+            &frames,
+            &stats.iter().collect::<Vec<_>>(),
+        )];
         for o in Outcome::ALL {
             let g: Vec<&RunStats> = stats.iter().filter(|r| r.outcome == o).collect();
             if !g.is_empty() {
-                groups.push(Group::of(o.name(), &g));
+                groups.push(Group::of(o.name(), Some(o.name()), &frames, &g));
             }
         }
         let mut outcome_sources = BTreeMap::new();

@@ -136,3 +136,51 @@ fn outcomes_human_then_answer_judge_then_runs() {
     );
     assert_eq!(get("s1")["outcome_source"], "match");
 }
+
+/// The groups' figures come from polars reductions over the runs; they equal the same figures
+/// computed directly from each run's numbers (means, sums, linear quantiles), per outcome.
+#[test]
+fn polars_aggregates_match_the_runs_numbers() {
+    use lrat::stats::Quantiles;
+    let loaded = run::load(&[fixture("workspace/runs")], &ReadOptions::default()).unwrap();
+    let report = Report::new(&loaded.runs, None);
+    for g in &report.groups {
+        let runs: Vec<_> = report
+            .runs
+            .iter()
+            .filter(|r| g.name == "all" || r.outcome.name() == g.name)
+            .collect();
+        assert_eq!(g.runs, runs.len(), "{}", g.name);
+        let mean = |f: &dyn Fn(&lrat::stats::RunStats) -> usize| {
+            runs.iter().map(|r| f(r) as f64).sum::<f64>() / runs.len() as f64
+        };
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
+        assert!(close(g.mean_searches, mean(&|r| r.searches)), "{}", g.name);
+        assert!(close(g.mean_steps, mean(&|r| r.steps)), "{}", g.name);
+        assert_eq!(
+            g.failed_browses,
+            runs.iter().map(|r| r.failed_browses).sum::<usize>()
+        );
+        let words: Vec<usize> = runs
+            .iter()
+            .flat_map(|r| r.post_browse_words.iter().copied())
+            .collect();
+        let q = Quantiles::of(&words);
+        let w = &g.post_browse_words;
+        assert_eq!(w.n, q.n);
+        for (a, b) in [
+            (w.p10, q.p10),
+            (w.p25, q.p25),
+            (w.p50, q.p50),
+            (w.p75, q.p75),
+            (w.p90, q.p90),
+            (w.mean, q.mean),
+        ] {
+            assert!(
+                (a.unwrap() - b.unwrap()).abs() < 1e-9,
+                "{}: {a:?} {b:?}",
+                g.name
+            );
+        }
+    }
+}
