@@ -109,7 +109,13 @@ impl App {
             return;
         }
         if let Some(a) = keymap::action(k) {
+            // A message belongs to the screen it was given on: moving to another screen clears
+            // it, unless the move itself says something.
+            let (screen, status) = (self.screen, self.status.clone());
             self.act(a);
+            if self.screen != screen && self.status == status && self.screen != Screen::Help {
+                self.status.clear();
+            }
         }
     }
 

@@ -1125,3 +1125,20 @@ fn screen_components_do_not_reach_into_the_app() {
         }
     }
 }
+
+/// A status message belongs to its screen: moving to another screen clears it, and a move that
+/// has something to say says it.
+#[test]
+fn status_messages_do_not_follow_to_other_screens() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "2s");
+    assert!(a.status.contains("pairs sorted by"), "{}", a.status);
+    keys(&mut a, "1");
+    assert_eq!(a.status, "");
+    assert!(!screen(&a, 120, 40).contains("pairs sorted by"));
+    keys(&mut a, "s");
+    assert!(a.status.contains("sorted by"), "{}", a.status);
+    keys(&mut a, "S");
+    assert!(a.status.contains("Train screen"), "{}", a.status);
+}
