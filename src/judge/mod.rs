@@ -35,22 +35,29 @@ pub struct BrowseInput {
 pub fn browse_inputs(runs: &[Run]) -> Vec<BrowseInput> {
     let mut out = Vec::new();
     for r in runs {
-        for s in &r.steps {
-            if let StepKind::Browse(b) = &s.kind
-                && let (Some(d), None) = (&b.docid, &b.error)
-            {
-                out.push(BrowseInput {
-                    run_id: r.id.clone(),
-                    step: s.index,
-                    docid: d.clone(),
-                    question: r.question.clone().unwrap_or_default(),
-                    reasoning: r.reasoning_after(s.index).to_string(),
-                    document: b.text.clone(),
-                });
-            }
+        for (index, docid, text) in judged_browses(r) {
+            out.push(BrowseInput {
+                run_id: r.id.clone(),
+                step: index,
+                docid: docid.to_string(),
+                question: r.question.clone().unwrap_or_default(),
+                reasoning: r.reasoning_after(index).to_string(),
+                document: text.map(str::to_string),
+            });
         }
     }
     out
+}
+
+/// The browses a judge looks at in `run` (those that opened a document without an error):
+/// (step index, docid, the text the agent saw).
+pub fn judged_browses(run: &Run) -> impl Iterator<Item = (usize, &str, Option<&str>)> {
+    run.steps.iter().filter_map(|s| match &s.kind {
+        StepKind::Browse(b) if b.error.is_none() => {
+            b.docid.as_deref().map(|d| (s.index, d, b.text.as_deref()))
+        }
+        _ => None,
+    })
 }
 
 /// A verdict with who gave it and why: one line of a verdicts file.

@@ -60,14 +60,14 @@ pub fn choice_question(scope: &str, browses: usize, llm: &str, pending: usize) -
 }
 
 impl App {
-    /// The runs `J` judges: the open run on the Run screen, else every run.
-    fn judge_scope(&self) -> (Vec<crate::run::Run>, String) {
+    /// The runs `J` judges: the open run on the Run screen, else every run (no copies).
+    fn judge_scope(&self) -> (&[crate::run::Run], String) {
         match (self.screen, self.current_run()) {
             (Screen::Run, Some(r)) => (
-                vec![self.runs[r].clone()],
+                std::slice::from_ref(&self.runs[r]),
                 format!("run {}", self.runs[r].id),
             ),
-            _ => (self.runs.clone(), format!("all {} runs", self.runs.len())),
+            _ => (&self.runs, format!("all {} runs", self.runs.len())),
         }
     }
 
@@ -89,7 +89,7 @@ impl App {
             return;
         }
         let (runs, scope) = self.judge_scope();
-        let browses = judge::browse_inputs(&runs).len();
+        let browses: usize = runs.iter().map(|r| judge::judged_browses(r).count()).sum();
         let llm = match self.llm_settings() {
             Ok(s) => format!(
                 "{} at {}",
@@ -118,7 +118,7 @@ impl App {
                     .filter(|i| keys.contains(&(i.run_id.as_str(), i.step)))
                     .collect()
             }
-            _ => judge::browse_inputs(&self.judge_scope().0),
+            _ => judge::browse_inputs(self.judge_scope().0),
         };
         if inputs.is_empty() {
             self.status = "no browses to judge".into();
