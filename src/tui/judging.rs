@@ -132,11 +132,7 @@ impl App {
             ),
             JudgeChoice::Llm | JudgeChoice::RetryPending => match self.llm_settings() {
                 Ok(set) => {
-                    let by = format!(
-                        "the LLM judge ({} at {})",
-                        set.cfg.model,
-                        crate::judge::llm::endpoint(&set.cfg.url)
-                    );
+                    let by = format!("the LLM judge ({})", set.cfg.model);
                     (
                         by,
                         Box::new(move |progress: &(dyn Fn(usize) + Sync)| {
@@ -217,6 +213,15 @@ impl App {
 
     /// Judge verdicts arrive: kept in memory, written beside the labels, pairs recomputed.
     fn take_judgements(&mut self, by: &str, js: Vec<Judgement>) {
+        if js.is_empty() {
+            // Nothing was judged: no verdicts appear (an empty set of verdicts would turn every
+            // browse into an unjudged one), nothing is written.
+            self.status = format!(
+                "judged no browses with {by}; {} pending (J then p retries them)",
+                self.judging.pending.len()
+            );
+            return;
+        }
         let judge = self.judge.get_or_insert_with(Default::default);
         for j in &js {
             judge.insert(&j.run_id, j.step, j.verdict);
@@ -250,9 +255,9 @@ impl App {
             0 => String::new(),
             n => format!("; {n} pending (J then p retries them)"),
         };
+        // Counts first: a narrow status line cuts the end.
         self.status = format!(
-            "{} judged {} browses: {} relevant, {rejected} not relevant{saved}{pending}",
-            capitalise(by),
+            "judged {} browses ({} relevant, {rejected} not relevant){pending} with {by}{saved}",
             js.len(),
             js.len() - rejected
         );

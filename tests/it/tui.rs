@@ -286,7 +286,7 @@ fn stats_screen_judge_and_export() {
     );
     keys(&mut a, "h");
     assert!(
-        a.status.contains("The heuristic judge judged 14 browses"),
+        a.status.contains("judged 14 browses") && a.status.contains("with the heuristic judge"),
         "{}",
         a.status
     );
@@ -853,6 +853,22 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    // A judge that judges nothing (every attempt fails) changes no pair and writes nothing.
+    {
+        let down = Server::start(|_, _| Reply::Status(503, "down".into()));
+        let ws = crate::sample_copy();
+        let mut a = app(ws.path());
+        let mut cfg = lrat::config::Config::load_from(std::path::Path::new("/nonexistent"))
+            .unwrap()
+            .judge;
+        (cfg.url, cfg.attempts, cfg.backoff_ms, cfg.backoff_max_ms) = (down.url.clone(), 1, 1, 1);
+        a.judging.llm = Some(LlmSettings { cfg, cache: None });
+        keys(&mut a, "Jl");
+        assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
+        assert!(a.judge.is_none());
+        assert!(a.status.contains("judged no browses") && a.status.contains("14 pending"));
+        assert!(!ws.path().join(".lrat/verdicts.jsonl").exists());
+    }
     let failing = Arc::new(AtomicBool::new(true));
     let f = failing.clone();
     // One request at a time: the first browse's two attempts fail while `failing` is set.
