@@ -63,7 +63,6 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     };
     let w = export::write_pairs(&mined.pairs, &texts, &opts, &a.out)?;
     let c = &mined.counts;
-    let f = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into());
     eprintln!(
         "runs {} from {} files, {} rejected inputs",
         c.runs, mined.files, rejected
@@ -123,8 +122,8 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     }
     eprintln!(
         "beta {}   mu_raw {}",
-        f(mined.weights.beta),
-        f(mined.weights.mu_raw)
+        crate::mine::weight::show(mined.weights.beta),
+        crate::mine::weight::show(mined.weights.mu_raw)
     );
     eprintln!("wrote {} rows to {}", w.rows_written, a.out.display());
     if let Some(mb) = crate::sys::peak_rss_mb() {

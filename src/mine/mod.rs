@@ -9,7 +9,7 @@ mod pair;
 mod paper;
 mod reference;
 pub mod tokens;
-mod weight;
+pub mod weight;
 
 pub use length::Length;
 pub use pair::Pair;

@@ -11,6 +11,12 @@ pub struct WeightStats {
     pub mu_raw: Option<f64>,
 }
 
+/// How a weight, β or μ_raw is written for people (the CLI and every screen): 3 decimals, `-`
+/// when there is none.
+pub fn show(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into())
+}
+
 /// Median of a non-empty slice, averaging the middle two for an even count.
 pub fn median(values: &mut [usize]) -> Option<f64> {
     if values.is_empty() {

@@ -70,7 +70,6 @@ fn draw_confirm(frame: &mut Frame, area: Rect, confirm: &super::app::Confirm, th
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = app.derived.mined.weights;
-    let f = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     // A tab bar of the screens, the current one marked (a run counts as the Runs screen).
     let current = match app.screen {
         Screen::Runs | Screen::Run => Some(0),
@@ -102,7 +101,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " {} runs · {} pairs · β {} ",
         app.runs.len(),
         app.derived.total_pairs,
-        f(w.beta)
+        crate::mine::weight::show(w.beta)
     ))]);
     if let Some((done, total)) = app.loading {
         spans.push(Span::styled(

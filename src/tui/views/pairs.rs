@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ),
                 Cell::from(match p.status {
                     Status::Positive | Status::RejectedRow => {
-                        format!("{:.3}", p.pair.reweight_rate)
+                        crate::mine::weight::show(Some(p.pair.reweight_rate))
                     }
                     Status::Dropped => "dropped".into(),
                     Status::Unjudged => "unjudged".into(),
@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let w = app.derived.mined.weights;
-    let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+    let f = crate::mine::weight::show;
     let title = format!(
         " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
         app.pairs.order.len(),

@@ -404,13 +404,13 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 .and_then(|cs| cs.iter().find(|c| c.pair.browse_step == i));
             let weight = match cand {
                 Some(c) if c.status == Status::Positive => format!(
-                    "w = {:.3}   negatives {}",
-                    c.pair.reweight_rate,
+                    "w = {}   negatives {}",
+                    crate::mine::weight::show(Some(c.pair.reweight_rate)),
                     c.pair.neg_id.len()
                 ),
                 Some(c) if c.status == Status::RejectedRow => format!(
-                    "rejected row (satisfied: false), w = {:.3}   negatives {}",
-                    c.pair.reweight_rate,
+                    "rejected row (satisfied: false), w = {}   negatives {}",
+                    crate::mine::weight::show(Some(c.pair.reweight_rate)),
                     c.pair.neg_id.len()
                 ),
                 Some(c) if c.status == Status::Unjudged => {

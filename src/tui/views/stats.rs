@@ -120,7 +120,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     draw_bars(
         frame,
         weight_area,
-        &format!(" weights w · β {} ", f(app.derived.mined.weights.beta, 3)),
+        &format!(" weights w · β {} ", crate::mine::weight::show(app.derived.mined.weights.beta)),
         ("w", "pairs"),
         &bars,
         theme,
