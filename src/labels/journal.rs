@@ -47,6 +47,23 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 impl Journal {
+    /// A read-only copy of the labels in force, for work on another thread: it answers `get`
+    /// and the negatives as this journal does now, and nothing can be written through it.
+    pub fn snapshot(&self) -> Journal {
+        Journal {
+            path: self.path.clone(),
+            file: None,
+            _lock: None,
+            read_only: Some("a snapshot of the labels".into()),
+            records: Vec::new(),
+            undone: HashSet::new(),
+            redo: Vec::new(),
+            state: self.state.clone(),
+            negatives: self.negatives.clone(),
+            next_seq: self.next_seq,
+        }
+    }
+
     /// Opens (creating) the journal in `dir`.
     pub fn open(dir: &Path) -> Result<(Journal, JournalReport), Error> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;

@@ -99,7 +99,8 @@ pub struct App {
     pub confirm: Option<Confirm>,
     /// Quit once the training worker has stopped and saved.
     pub quit_when_stopped: bool,
-    pub runs: Vec<Run>,
+    /// Shared with work on other threads (mining for training), appended to while loading.
+    pub runs: std::sync::Arc<Vec<Run>>,
     pub derived: Derived,
     /// Visible runs (indices into `runs`) after filter and sort.
     pub order: Vec<usize>,
@@ -146,7 +147,7 @@ pub struct App {
     /// What a browse without a verdict is when there are judge verdicts.
     pub unjudged: crate::labels::Unjudged,
     /// A tokenizer for `l` in tokens (`--tokenizer`), and whether it is in use.
-    pub tokens: Option<crate::mine::Length>,
+    pub tokens: Option<std::sync::Arc<crate::mine::Length>>,
     pub use_tokens: bool,
     pub pairs: super::pairs::PairsView,
     pub report: Option<crate::stats::Report>,
@@ -165,7 +166,7 @@ impl App {
         App {
             confirm: None,
             quit_when_stopped: false,
-            runs: Vec::new(),
+            runs: Default::default(),
             derived: Derived::default(),
             order: Vec::new(),
             sort: rows::SortKey::Id,
@@ -223,7 +224,7 @@ impl App {
     pub fn settings(&self) -> rows::Settings<'_> {
         static WORDS: crate::mine::Length = crate::mine::Length::Words;
         let length = match (&self.tokens, self.use_tokens) {
-            (Some(t), true) => t,
+            (Some(t), true) => &**t,
             _ => &WORDS,
         };
         rows::Settings {
@@ -299,7 +300,7 @@ impl App {
                 files_done,
                 files,
             } => {
-                self.runs.extend(runs);
+                std::sync::Arc::make_mut(&mut self.runs).extend(runs);
                 self.errors.extend(errors);
                 self.loading = Some((files_done, files));
                 // Recomputed once the queue is drained (see `settle`), not once a file.

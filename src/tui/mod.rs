@@ -84,7 +84,7 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
     let mut app = App::new(journal, judge, std::mem::take(&mut status));
     app.reasons = reasons;
     if let Some(t) = &opts.tokenizer {
-        app.tokens = Some(crate::mine::Length::tokens(t)?);
+        app.tokens = Some(std::sync::Arc::new(crate::mine::Length::tokens(t)?));
     }
     let inputs = workspace::resolve(&opts.runs);
     if let Some(q) = opts.qrels.as_ref().or(inputs.qrels.as_ref()) {

@@ -5,8 +5,12 @@
 use super::app::{App, Confirm, Msg, Pane, Screen};
 use super::keymap::Action;
 use super::pairs::PairsEffect;
-use super::training::{Sink, TrainEffect};
+use super::training::{Miner, Sink, TrainEffect};
 use crate::labels::{LabelKey, LabelValue};
+use std::sync::Arc;
+
+use crate::labels::Effective;
+use crate::mine::{Length, Policy};
 use crate::train::source::{FromRuns, from_runs};
 use crate::verdict::Verdict;
 
@@ -14,16 +18,42 @@ impl App {
     /// What training learns from: the pairs the screens show (this mode, these labels, this
     /// length measure), texts as the export writes them.
     pub fn training_set(&self) -> crate::train::data::TrainSet {
-        let set = self.settings();
-        from_runs(
-            &self.runs,
-            &FromRuns {
-                labels: set.labels,
-                policy: set.policy,
-                corpus: self.corpus.as_deref(),
-            },
-        )
-        .0
+        self.training_miner()()
+    }
+
+    /// `training_set` as work that owns what it needs (the runs, a snapshot of the labels, the
+    /// length measure, the corpus), so the training thread mines, not the draw loop.
+    pub fn training_miner(&self) -> Miner {
+        let runs = self.runs.clone();
+        let judge = self.judge.clone();
+        let human = self.journal.as_ref().map(crate::labels::Journal::snapshot);
+        let unjudged = self.unjudged;
+        let mode = self.mode;
+        let length = match (&self.tokens, self.use_tokens) {
+            (Some(t), true) => t.clone(),
+            _ => Arc::new(Length::Words),
+        };
+        let corpus = self.corpus.as_deref().cloned();
+        Box::new(move || {
+            let labels = Effective {
+                judge: judge.as_ref(),
+                human: human.as_ref(),
+                unjudged,
+            };
+            let policy = Policy {
+                mode,
+                length: &length,
+            };
+            from_runs(
+                &runs,
+                &FromRuns {
+                    labels,
+                    policy,
+                    corpus: corpus.as_ref(),
+                },
+            )
+            .0
+        })
     }
 
     /// The Pairs screen's list after the candidates changed.
@@ -113,8 +143,12 @@ impl App {
         match e {
             TrainEffect::None => {}
             TrainEffect::Status(s) => self.status = s,
+            // The screens' pair count is already known: no run folder for nothing to train on.
+            TrainEffect::Start if self.derived.total_pairs == 0 && !self.train.running => {
+                self.train.state = "no pairs to train on".into();
+            }
             TrainEffect::Start => {
-                let set = self.training_set();
+                let set = self.training_miner();
                 let sink: Option<Sink> = self
                     .tx
                     .clone()

@@ -411,6 +411,9 @@ pub enum TrainEffect {
 /// Where a training run's events go: the app's message channel.
 pub type Sink = Box<dyn FnMut(TrainEvent) -> bool + Send>;
 
+/// Mines the pairs to train on, on the training thread.
+pub type Miner = Box<dyn FnOnce() -> crate::train::data::TrainSet + Send>;
+
 impl TrainView {
     /// An action on the Train screen; `None` when it is not this screen's.
     pub fn act(&mut self, a: Action) -> Option<TrainEffect> {
@@ -443,11 +446,12 @@ impl TrainView {
         })
     }
 
-    /// Starts training `set` (the pairs mined now) with the form's settings; events go to
-    /// `sink`, or (without one) the run happens here and its events are applied at once.
+    /// Starts training on what `mine` gives (the pairs mined now) with the form's settings;
+    /// mining, finding the model and training happen on a thread whose events go to `sink`, or
+    /// (without one) here, its events applied at once.
     pub fn start(
         &mut self,
-        set: crate::train::data::TrainSet,
+        mine: Miner,
         qrels: Option<crate::qrels::Qrels>,
         corpus: Option<crate::corpus::DocIndex>,
         sink: Option<Sink>,
@@ -462,10 +466,6 @@ impl TrainView {
                 return TrainEffect::None;
             }
         };
-        if set.examples.is_empty() {
-            self.state = "no pairs to train on".into();
-            return TrainEffect::None;
-        }
         let model = match self.form.get(Field::Model).trim() {
             "auto" | "" => None,
             m => Some(m.to_string()),
@@ -483,6 +483,13 @@ impl TrainView {
         let stop = cancel.clone();
         // Finding the model (a download, perhaps) and training run off the draw loop.
         let work = move |sink: &mut dyn FnMut(TrainEvent) -> bool| {
+            let set = mine();
+            if set.examples.is_empty() {
+                sink(TrainEvent::Failed {
+                    message: "no pairs to train on".into(),
+                });
+                return;
+            }
             let resolved = match resolve::resolve_in(model.as_deref(), &places) {
                 Ok(r) => r,
                 Err(e) => {
@@ -509,7 +516,7 @@ impl TrainView {
             worker::run(job, &stop, sink);
         };
         self.running = true;
-        self.state = "finding and loading the model…".into();
+        self.state = "mining the pairs, finding and loading the model…".into();
         self.cancel = Some(cancel);
         match sink {
             Some(mut sink) => {

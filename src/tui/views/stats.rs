@@ -120,7 +120,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     draw_bars(
         frame,
         weight_area,
-        &format!(" weights w · β {} ", crate::mine::weight::show(app.derived.mined.weights.beta)),
+        &format!(
+            " weights w · β {} ",
+            crate::mine::weight::show(app.derived.mined.weights.beta)
+        ),
         ("w", "pairs"),
         &bars,
         theme,
