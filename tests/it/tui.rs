@@ -1158,3 +1158,16 @@ fn status_messages_do_not_follow_to_other_screens() {
     keys(&mut a, "S");
     assert!(a.status.contains("Train screen"), "{}", a.status);
 }
+
+/// Starting training with no pairs says so and leaves no run folder behind.
+#[test]
+fn training_with_no_pairs_says_so_and_writes_nothing() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "2Dy");
+    assert_eq!(a.derived.total_pairs, 0);
+    keys(&mut a, "4S");
+    assert_eq!(a.train.state, "no pairs to train on");
+    assert!(!a.train.running);
+    assert!(!ws.path().join(".lrat/runs").exists());
+}
