@@ -102,11 +102,8 @@ pub struct App {
     /// Shared with work on other threads (mining for training), appended to while loading.
     pub runs: std::sync::Arc<Vec<Run>>,
     pub derived: Derived,
-    /// Visible runs (indices into `runs`) after filter and sort.
-    pub order: Vec<usize>,
-    pub sort: rows::SortKey,
-    pub filter: Filter,
-    pub selected: usize,
+    /// The Runs screen: the listed runs and the selection.
+    pub list: super::runs::RunsView,
     pub screen: Screen,
     pub(super) before_help: Screen,
     /// Where Esc from a run goes (the Runs or the Pairs screen).
@@ -168,10 +165,7 @@ impl App {
             quit_when_stopped: false,
             runs: Default::default(),
             derived: Derived::default(),
-            order: Vec::new(),
-            sort: rows::SortKey::Id,
-            filter: Filter::All,
-            selected: 0,
+            list: Default::default(),
             screen: Screen::Runs,
             before_help: Screen::Runs,
             back_to: Screen::Runs,
@@ -267,14 +261,7 @@ impl App {
         } else {
             self.report = None;
         }
-        let keep = self.current_run();
-        self.order = rows::visible(&self.derived.rows, self.filter, self.sort);
-        if let Some(k) = keep
-            && let Some(p) = self.order.iter().position(|&i| i == k)
-        {
-            self.selected = p;
-        }
-        self.selected = self.selected.min(self.order.len().saturating_sub(1));
+        self.list.relist(&self.derived.rows);
     }
 
     /// Whether `docid` is an evidence document of run `run_id` (with `--qrels`).
@@ -285,7 +272,7 @@ impl App {
     }
 
     pub fn current_run(&self) -> Option<usize> {
-        self.order.get(self.selected).copied()
+        self.list.current()
     }
 
     pub fn row(&self, run: usize) -> Option<&RunRow> {

@@ -218,36 +218,7 @@ impl App {
             (Action::Judge, _) => self.ask_judge(),
             (Action::Export, _) => self.export(),
             (a, Screen::Pairs) => self.pairs_action(a),
-            (Action::Sort, Screen::Runs) => {
-                self.sort = self.sort.next();
-                self.refresh();
-                self.status = format!("sorted by {}", self.sort.name());
-            }
-            (Action::Filter, Screen::Runs) => {
-                // The open run stays selected when the new filter shows it.
-                self.filter = self.filter.next();
-                self.refresh();
-                self.status = format!("showing {} runs: {}", self.order.len(), self.filter.name());
-            }
-            (Action::Up, Screen::Runs) => self.selected = self.selected.saturating_sub(1),
-            (Action::Down, Screen::Runs) => {
-                self.selected = (self.selected + 1).min(self.order.len().saturating_sub(1))
-            }
-            (Action::PageUp, Screen::Runs) => {
-                self.selected = self.selected.saturating_sub(self.page)
-            }
-            (Action::PageDown, Screen::Runs) => {
-                self.selected = (self.selected + self.page).min(self.order.len().saturating_sub(1))
-            }
-            (Action::Top, Screen::Runs) => self.selected = 0,
-            (Action::Bottom, Screen::Runs) => self.selected = self.order.len().saturating_sub(1),
-            (Action::Enter, Screen::Runs) if !self.order.is_empty() => {
-                self.screen = Screen::Run;
-                self.back_to = Screen::Runs;
-                self.step = 0;
-                self.pane = Pane::Timeline;
-                self.select_step(0);
-            }
+            (a, Screen::Runs) if self.runs_action(a) => {}
             (Action::Back, Screen::Run) => self.screen = self.back_to,
             (Action::NextPane, Screen::Run) => {
                 self.pane = match self.pane {
@@ -299,10 +270,10 @@ impl App {
         let visible = self.list_rows.max(1);
         match self.screen {
             Screen::Runs if row >= 3 => {
-                let offset = self.selected.saturating_sub(visible - 1);
+                let offset = self.list.selected.saturating_sub(visible - 1);
                 let i = offset + first_row(3);
-                if i < self.order.len() {
-                    self.selected = i;
+                if i < self.list.order.len() {
+                    self.list.selected = i;
                 }
             }
             Screen::Pairs if row >= 3 => {
@@ -428,12 +399,12 @@ impl App {
 
     pub(super) fn goto_match(&mut self) {
         let (run, step) = self.matches[self.match_at];
-        if !self.order.contains(&run) {
-            self.filter = Filter::All;
+        if !self.list.order.contains(&run) {
+            self.list.filter = Filter::All;
             self.refresh();
         }
-        if let Some(p) = self.order.iter().position(|&i| i == run) {
-            self.selected = p;
+        if let Some(p) = self.list.order.iter().position(|&i| i == run) {
+            self.list.selected = p;
             self.screen = Screen::Run;
             self.pane = Pane::Timeline;
             self.select_step(step);

@@ -197,9 +197,9 @@ impl App {
         } else {
             0
         };
-        let start = self.selected;
+        let start = self.list.selected;
         let mut found = None;
-        'runs: for (n, &ri) in self.order.iter().enumerate().skip(start) {
+        'runs: for (n, &ri) in self.list.order.iter().enumerate().skip(start) {
             let run = &self.runs[ri];
             let first = if n == start { from_step } else { 0 };
             for (pos, s) in run.steps.iter().enumerate().skip(first) {
@@ -215,7 +215,7 @@ impl App {
         }
         match found {
             Some((n, pos)) => {
-                self.selected = n;
+                self.list.selected = n;
                 self.screen = super::app::Screen::Run;
                 self.pane = super::app::Pane::Timeline;
                 self.select_step(pos);

@@ -10,6 +10,7 @@ pub mod keymap;
 mod labelling;
 pub mod pairs;
 pub mod rows;
+pub mod runs;
 mod screens;
 pub mod theme;
 pub mod training;

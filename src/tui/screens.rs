@@ -5,6 +5,7 @@
 use super::app::{App, Confirm, Msg, Pane, Screen};
 use super::keymap::Action;
 use super::pairs::PairsEffect;
+use super::runs::RunsEffect;
 use super::training::{Miner, Sink, TrainEffect};
 use crate::labels::{LabelKey, LabelValue};
 use std::sync::Arc;
@@ -56,6 +57,25 @@ impl App {
         })
     }
 
+    /// An action on the Runs screen; `false` when it is not that screen's.
+    pub(super) fn runs_action(&mut self, a: Action) -> bool {
+        let Some(e) = self.list.act(a, &self.derived.rows, self.page) else {
+            return false;
+        };
+        match e {
+            RunsEffect::None => {}
+            RunsEffect::Status(s) => self.status = s,
+            RunsEffect::Open => {
+                self.screen = Screen::Run;
+                self.back_to = Screen::Runs;
+                self.step = 0;
+                self.pane = Pane::Timeline;
+                self.select_step(0);
+            }
+        }
+        true
+    }
+
     /// The Pairs screen's list after the candidates changed.
     pub(super) fn refresh_pairs(&mut self) {
         self.pairs.refresh(&self.derived.candidates);
@@ -77,12 +97,12 @@ impl App {
 
     /// Opens run `run` (an index into `runs`) at its step `step`, coming from the Pairs screen.
     fn open_browse(&mut self, run: usize, step: usize) {
-        if !self.order.contains(&run) {
-            self.filter = super::app::Filter::All;
+        if !self.list.order.contains(&run) {
+            self.list.filter = super::app::Filter::All;
             self.refresh();
         }
-        if let Some(p) = self.order.iter().position(|&i| i == run) {
-            self.selected = p;
+        if let Some(p) = self.list.order.iter().position(|&i| i == run) {
+            self.list.selected = p;
             self.screen = Screen::Run;
             self.back_to = Screen::Pairs;
             self.pane = Pane::Timeline;

@@ -16,8 +16,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .style(theme.bold());
     // Only the rows on screen are built: lists have tens of thousands of runs.
-    let (start, end) = super::window(app.selected, app.order.len(), area.height);
-    let rows: Vec<Row> = app.order[start..end]
+    let (start, end) = super::window(app.list.selected, app.list.order.len(), area.height);
+    let rows: Vec<Row> = app.list.order[start..end]
         .iter()
         .filter_map(|&i| app.row(i))
         .map(|r| {
@@ -64,10 +64,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let title = format!(
         " runs {} of {} · filter {} (f) · sort {} (s) ",
-        app.order.len(),
+        app.list.order.len(),
         app.runs.len(),
-        app.filter.name(),
-        app.sort.name()
+        app.list.filter.name(),
+        app.list.sort.name()
     );
     let table = Table::new(
         rows,
@@ -87,6 +87,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .row_highlight_style(theme.selected())
     .block(Block::bordered().title(title));
     let mut state = TableState::default()
-        .with_selected((!app.order.is_empty()).then_some(app.selected - start));
+        .with_selected((!app.list.order.is_empty()).then_some(app.list.selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }
