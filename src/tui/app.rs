@@ -46,13 +46,8 @@ pub enum Screen {
     Help,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Timeline,
-    Detail,
-}
-
 pub use super::rows::Filter;
+pub use super::run_screen::Pane;
 
 /// An action waiting for the user's yes or no.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,12 +103,8 @@ pub struct App {
     pub(super) before_help: Screen,
     /// Where Esc from a run goes (the Runs or the Pairs screen).
     pub back_to: Screen,
-    pub pane: Pane,
-    /// Position in the open run's `steps`.
-    pub step: usize,
-    /// Selected hit in a search step's detail (for x and R).
-    pub hit: usize,
-    pub detail_scroll: u16,
+    /// The Run screen: the selected step and hit, the focused pane, the detail's scroll.
+    pub run_view: super::run_screen::RunScreen,
     /// How far the help screen is scrolled.
     pub help_scroll: u16,
     /// What the help is filtered by (`/` on the help screen).
@@ -169,10 +160,7 @@ impl App {
             screen: Screen::Runs,
             before_help: Screen::Runs,
             back_to: Screen::Runs,
-            pane: Pane::Timeline,
-            step: 0,
-            hit: 0,
-            detail_scroll: 0,
+            run_view: Default::default(),
             help_scroll: 0,
             help_filter: String::new(),
             typing: None,

@@ -5,9 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::app::{App, Filter, Pane, Screen};
 use super::keymap::{self, Action};
 use super::rows;
-use crate::labels::NegativeLabel;
+use super::run_screen::RunContext;
 use crate::run::{Run, StepKind};
-use crate::verdict::Verdict;
 
 impl App {
     pub(super) fn key(&mut self, k: KeyEvent) {
@@ -219,42 +218,7 @@ impl App {
             (Action::Export, _) => self.export(),
             (a, Screen::Pairs) => self.pairs_action(a),
             (a, Screen::Runs) if self.runs_action(a) => {}
-            (Action::Back, Screen::Run) => self.screen = self.back_to,
-            (Action::NextPane, Screen::Run) => {
-                self.pane = match self.pane {
-                    Pane::Timeline => Pane::Detail,
-                    Pane::Detail => Pane::Timeline,
-                }
-            }
-            (Action::Up, Screen::Run) => self.move_in(self.pane, -1),
-            (Action::Down, Screen::Run) => self.move_in(self.pane, 1),
-            (Action::PageUp, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(self.step.saturating_sub(self.page)),
-                Pane::Detail => self.detail_scroll = self.detail_scroll.saturating_sub(10),
-            },
-            (Action::PageDown, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(self.step + self.page),
-                Pane::Detail => {
-                    self.detail_scroll = self
-                        .detail_scroll
-                        .saturating_add(10)
-                        .min(super::views::run::detail_scroll_max(self))
-                }
-            },
-            (Action::Top, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(0),
-                Pane::Detail => self.detail_scroll = 0,
-            },
-            (Action::Bottom, Screen::Run) => match self.pane {
-                Pane::Timeline => self.select_step(usize::MAX),
-                Pane::Detail => self.detail_scroll = super::views::run::detail_scroll_max(self),
-            },
-            (Action::Accept, Screen::Run) => self.label_browse(Verdict::Relevant),
-            (Action::Reject, Screen::Run) => self.label_browse(Verdict::NotRelevant),
-            (Action::Exclude, Screen::Run) => self.label_negative(NegativeLabel::Exclude),
-            (Action::ActuallyRelevant, Screen::Run) => {
-                self.label_negative(NegativeLabel::ActuallyRelevant)
-            }
+            (a, Screen::Run) if self.run_action(a) => {}
             (Action::Accept | Action::Reject | Action::Exclude | Action::ActuallyRelevant, _) => {
                 self.status =
                     "open a run (Enter) and select a browse or a search hit to label it".into()
@@ -284,9 +248,9 @@ impl App {
                 }
             }
             Screen::Run if row >= 2 => {
-                self.pane = self.pane_at(column);
-                if self.pane == Pane::Timeline {
-                    let offset = self.step.saturating_sub(visible);
+                self.run_view.pane = self.pane_at(column);
+                if self.run_view.pane == Pane::Timeline {
+                    let offset = self.run_view.step.saturating_sub(visible);
                     self.select_step(offset + first_row(2));
                 }
             }
@@ -315,43 +279,36 @@ impl App {
         }
     }
 
+    /// What the Run screen needs to know of the open run.
+    pub(super) fn run_context<'a>(&self, scroll_max: &'a dyn Fn() -> u16) -> RunContext<'a> {
+        RunContext {
+            steps: self.run_len(),
+            hits: self.current_search().map_or(0, |s| s.hits.len()),
+            page: self.page,
+            scroll_max,
+        }
+    }
+
     /// One step (timeline) or one hit (detail) up or down on the Run screen.
     fn move_in(&mut self, pane: Pane, d: i64) {
-        match pane {
-            Pane::Timeline if d < 0 => self.select_step(self.step.saturating_sub(1)),
-            Pane::Timeline => self.select_step(self.step + 1),
-            Pane::Detail => self.move_hit(d),
-        }
+        let cx = self.run_context(&|| 0);
+        self.run_view.move_in(pane, d, &cx);
     }
 
     pub(super) fn select_step(&mut self, to: usize) {
-        self.step = to.min(self.run_len().saturating_sub(1));
-        self.hit = 0;
-        self.detail_scroll = 0;
-    }
-
-    pub(super) fn move_hit(&mut self, d: i64) {
-        let n = self.current_search().map_or(0, |s| s.hits.len());
-        if n == 0 {
-            self.detail_scroll = if d > 0 {
-                self.detail_scroll.saturating_add(1)
-            } else {
-                self.detail_scroll.saturating_sub(1)
-            };
-            return;
-        }
-        self.hit = (self.hit as i64 + d).clamp(0, n as i64 - 1) as usize;
+        let steps = self.run_len();
+        self.run_view.select_step(to, steps);
     }
 
     pub(super) fn current_step(&self) -> Option<(&Run, usize)> {
         let r = &self.runs[self.current_run()?];
-        let s = r.steps.get(self.step)?;
+        let s = r.steps.get(self.run_view.step)?;
         Some((r, s.index))
     }
 
     pub(super) fn current_search(&self) -> Option<&crate::run::Search> {
         let r = &self.runs[self.current_run()?];
-        match &r.steps.get(self.step)?.kind {
+        match &r.steps.get(self.run_view.step)?.kind {
             StepKind::Search(s) => Some(s),
             _ => None,
         }
@@ -406,7 +363,7 @@ impl App {
         if let Some(p) = self.list.order.iter().position(|&i| i == run) {
             self.list.selected = p;
             self.screen = Screen::Run;
-            self.pane = Pane::Timeline;
+            self.run_view.pane = Pane::Timeline;
             self.select_step(step);
         }
     }

@@ -42,7 +42,7 @@ impl App {
         let Some((run, index)) = self.current_step() else {
             return;
         };
-        if !matches!(run.steps[self.step].kind, StepKind::Browse(_)) {
+        if !matches!(run.steps[self.run_view.step].kind, StepKind::Browse(_)) {
             self.status = "a and r label browses: select a browse step".into();
             return;
         }
@@ -63,7 +63,7 @@ impl App {
                 "x and R label a search's hits: select a search step, Tab to its hits".into();
             return;
         };
-        let Some(hit) = search.hits.get(self.hit) else {
+        let Some(hit) = search.hits.get(self.run_view.hit) else {
             return;
         };
         let docid = hit.docid.clone();
@@ -193,7 +193,7 @@ impl App {
     pub(super) fn next_unreviewed(&mut self) {
         let eff = self.labels();
         let from_step = if self.screen == super::app::Screen::Run {
-            self.step + 1
+            self.run_view.step + 1
         } else {
             0
         };
@@ -217,7 +217,7 @@ impl App {
             Some((n, pos)) => {
                 self.list.selected = n;
                 self.screen = super::app::Screen::Run;
-                self.pane = super::app::Pane::Timeline;
+                self.run_view.pane = super::app::Pane::Timeline;
                 self.select_step(pos);
                 self.status = "the next browse no human has reviewed (a/r to label it)".into();
             }

@@ -10,6 +10,7 @@ pub mod keymap;
 mod labelling;
 pub mod pairs;
 pub mod rows;
+pub mod run_screen;
 pub mod runs;
 mod screens;
 pub mod theme;

@@ -5,6 +5,7 @@
 use super::app::{App, Confirm, Msg, Pane, Screen};
 use super::keymap::Action;
 use super::pairs::PairsEffect;
+use super::run_screen::RunEffect;
 use super::runs::RunsEffect;
 use super::training::{Miner, Sink, TrainEffect};
 use crate::labels::{LabelKey, LabelValue};
@@ -68,10 +69,34 @@ impl App {
             RunsEffect::Open => {
                 self.screen = Screen::Run;
                 self.back_to = Screen::Runs;
-                self.step = 0;
-                self.pane = Pane::Timeline;
+                self.run_view.step = 0;
+                self.run_view.pane = Pane::Timeline;
                 self.select_step(0);
             }
+        }
+        true
+    }
+
+    /// An action on the Run screen; `false` when it is not that screen's.
+    pub(super) fn run_action(&mut self, a: Action) -> bool {
+        // How far the detail scrolls is worked out only for the keys that need it.
+        let max = if matches!(a, Action::PageDown | Action::Bottom)
+            && self.run_view.pane == Pane::Detail
+        {
+            super::views::run::detail_scroll_max(self)
+        } else {
+            0
+        };
+        let scroll_max = move || max;
+        let cx = self.run_context(&scroll_max);
+        let Some(e) = self.run_view.act(a, &cx) else {
+            return false;
+        };
+        match e {
+            RunEffect::None => {}
+            RunEffect::Back => self.screen = self.back_to,
+            RunEffect::Verdict(v) => self.label_browse(v),
+            RunEffect::Negative(l) => self.label_negative(l),
         }
         true
     }
@@ -105,7 +130,7 @@ impl App {
             self.list.selected = p;
             self.screen = Screen::Run;
             self.back_to = Screen::Pairs;
-            self.pane = Pane::Timeline;
+            self.run_view.pane = Pane::Timeline;
             let pos = self.runs[run]
                 .steps
                 .iter()

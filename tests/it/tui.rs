@@ -124,11 +124,11 @@ fn search_jumps_between_matches_and_small_terminals_render() {
     keys(&mut a, "/wading bird\n");
     assert_eq!(a.screen, Screen::Run);
     assert!(a.matches.len() >= 2, "{:?}", a.matches);
-    let first = (a.current_run(), a.step);
+    let first = (a.current_run(), a.run_view.step);
     keys(&mut a, "n");
-    assert_ne!((a.current_run(), a.step), first);
+    assert_ne!((a.current_run(), a.run_view.step), first);
     keys(&mut a, "N");
-    assert_eq!((a.current_run(), a.step), first);
+    assert_eq!((a.current_run(), a.run_view.step), first);
     let s = screen(&a, 80, 24);
     assert!(s.contains("wading bird"), "{s}");
     keys(&mut a, "?");
@@ -576,7 +576,7 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
         .unwrap();
     keys(&mut a, &"j".repeat(browse));
     keys(&mut a, "\t");
-    let step = a.step;
+    let step = a.run_view.step;
     let press =
         |a: &mut App, code: KeyCode| a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     for _ in 0..50 {
@@ -584,16 +584,16 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
     }
     let max = lrat::tui::views::run::detail_scroll_max(&a);
     assert!(max > 0, "this step's detail is longer than the pane");
-    assert_eq!(a.detail_scroll, max, "PgDn stops at the end");
+    assert_eq!(a.run_view.detail_scroll, max, "PgDn stops at the end");
     press(&mut a, KeyCode::Home);
     assert_eq!(
-        (a.detail_scroll, a.step),
+        (a.run_view.detail_scroll, a.run_view.step),
         (0, step),
         "Home scrolls the detail only"
     );
     press(&mut a, KeyCode::End);
     assert_eq!(
-        (a.detail_scroll, a.step),
+        (a.run_view.detail_scroll, a.run_view.step),
         (max, step),
         "End scrolls the detail only"
     );
@@ -675,13 +675,18 @@ fn run_header_correctness_note_and_next_unreviewed() {
     );
     // `]` goes to a browse without a human verdict; labelling it moves `]` on.
     keys(&mut a, "]");
-    let first = (a.current_run().unwrap(), a.step);
+    let first = (a.current_run().unwrap(), a.run_view.step);
     assert!(matches!(
         a.runs[first.0].steps[first.1].kind,
         lrat::run::StepKind::Browse(_)
     ));
     keys(&mut a, "a]");
-    assert_ne!((a.current_run().unwrap(), a.step), first, "{}", a.status);
+    assert_ne!(
+        (a.current_run().unwrap(), a.run_view.step),
+        first,
+        "{}",
+        a.status
+    );
     // After a restart: the correctness and the note are still there, and listed.
     drop(a);
     let a = app(ws.path());
@@ -823,24 +828,27 @@ fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
             modifiers: KeyModifiers::NONE,
         }))
     };
-    assert_eq!((a.pane, a.step), (Pane::Timeline, 0));
+    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 0));
     // Over the detail pane (right of 38 % of 100 columns) with the timeline focused: the detail
     // scrolls, the step stays.
     for _ in 0..3 {
         wheel(&mut a, true, 70);
     }
-    assert_eq!((a.pane, a.step), (Pane::Timeline, 0));
-    assert!(a.detail_scroll > 0 || a.hit > 0, "the detail moved");
+    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 0));
+    assert!(
+        a.run_view.detail_scroll > 0 || a.run_view.hit > 0,
+        "the detail moved"
+    );
     // Over the timeline: the next steps.
     wheel(&mut a, true, 10);
     wheel(&mut a, true, 10);
-    assert_eq!((a.pane, a.step), (Pane::Timeline, 2));
+    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 2));
     wheel(&mut a, false, 37);
-    assert_eq!(a.step, 1);
+    assert_eq!(a.run_view.step, 1);
     // With the detail focused, the wheel over the timeline still moves the timeline.
     keys(&mut a, "\t");
     wheel(&mut a, true, 5);
-    assert_eq!((a.pane, a.step), (Pane::Detail, 2));
+    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Detail, 2));
 }
 
 /// `J` then `l`: the LLM judge from the app against a loopback server. A browse whose every
@@ -1129,12 +1137,19 @@ fn stats_screen_and_lrat_stats_print_the_same_figures() {
     }
 }
 
-/// The screens are components: the Runs, Pairs and Train screens' state and the derived rows
-/// never name the app (they return effects it applies), so there is no import cycle among them.
+/// The screens are components: the Runs, Run, Pairs and Train screens' state and the derived
+/// rows never name the app (they return effects it applies), so there is no import cycle among
+/// them.
 #[test]
 fn screen_components_do_not_reach_into_the_app() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
-    for f in ["runs.rs", "pairs.rs", "rows.rs", "training.rs"] {
+    for f in [
+        "runs.rs",
+        "run_screen.rs",
+        "pairs.rs",
+        "rows.rs",
+        "training.rs",
+    ] {
         let text = std::fs::read_to_string(dir.join(f)).unwrap();
         for bad in ["super::app", "crate::tui::app", "impl App", "App {", "&App"] {
             assert!(!text.contains(bad), "{f} names the app: `{bad}`");

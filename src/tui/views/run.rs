@@ -90,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let focus = |p: Pane| {
-        if app.pane == p {
+        if app.run_view.pane == p {
             theme.bold()
         } else {
             theme.dim()
@@ -104,12 +104,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .border_style(focus(Pane::Timeline)),
         )
         .highlight_style(theme.selected());
-    let mut state = ListState::default().with_selected(Some(app.step));
+    let mut state = ListState::default().with_selected(Some(app.run_view.step));
     frame.render_stateful_widget(list, left, &mut state);
     let lines = detail(app, run, &eff, theme);
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll, 0))
+        .scroll((app.run_view.detail_scroll, 0))
         .block(
             Block::bordered()
                 .title(" detail (Tab) ")
@@ -226,7 +226,7 @@ pub fn detail_scroll_max(app: &App) -> u16 {
 }
 
 fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<'static>> {
-    let Some(step) = run.steps.get(app.step) else {
+    let Some(step) = run.steps.get(app.run_view.step) else {
         return Vec::new();
     };
     let i = step.index;
@@ -302,7 +302,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                         ),
                     },
                 };
-                let cursor = if app.pane == Pane::Detail && n == app.hit {
+                let cursor = if app.run_view.pane == Pane::Detail && n == app.run_view.hit {
                     "▶"
                 } else {
                     " "
