@@ -5,6 +5,7 @@
 //! them at its next start (`verdicts.jsonl` beside the labels, the file `lrat judge --out` and
 //! `lrat mine --verdicts` use).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use super::app::{App, Confirm, Msg, Screen};
@@ -105,30 +106,50 @@ impl App {
 
     /// Starts the chosen judge on the scope's browses (or the pending ones) in the background.
     pub(super) fn start_judge(&mut self, choice: JudgeChoice) {
-        let inputs = match choice {
-            JudgeChoice::RetryPending => {
-                let keys: std::collections::HashSet<(&str, usize)> = self
-                    .judging
+        // What to judge is counted here (cheaply) and gathered on the judge's thread, from the
+        // shared runs: the open run, every run, or the browses left pending.
+        let only = match (choice, self.screen, self.current_run()) {
+            (JudgeChoice::RetryPending, _, _) => None,
+            (_, Screen::Run, Some(r)) => Some(r),
+            _ => None,
+        };
+        let keys: Option<HashSet<(String, usize)>> =
+            (choice == JudgeChoice::RetryPending).then(|| {
+                self.judging
                     .pending
                     .iter()
-                    .map(|p| (p.run_id.as_str(), p.step))
-                    .collect();
-                judge::browse_inputs(&self.runs)
-                    .into_iter()
-                    .filter(|i| keys.contains(&(i.run_id.as_str(), i.step)))
+                    .map(|p| (p.run_id.clone(), p.step))
                     .collect()
-            }
-            _ => judge::browse_inputs(self.judge_scope().0),
+            });
+        let total = match &keys {
+            Some(k) => k.len(),
+            None => self
+                .judge_scope()
+                .0
+                .iter()
+                .map(|r| judge::judged_browses(r).count())
+                .sum(),
         };
-        if inputs.is_empty() {
+        if total == 0 {
             self.status = "no browses to judge".into();
             return;
         }
-        let total = inputs.len();
+        let runs = self.runs.clone();
+        let gather = move || -> Vec<BrowseInput> {
+            let scope: &[crate::run::Run] = match only {
+                Some(i) => std::slice::from_ref(&runs[i]),
+                None => &runs,
+            };
+            let mut inputs = judge::browse_inputs(scope);
+            if let Some(keys) = &keys {
+                inputs.retain(|i| keys.contains(&(i.run_id.clone(), i.step)));
+            }
+            inputs
+        };
         let (by, work): (String, Work) = match choice {
             JudgeChoice::Heuristic => (
                 "the heuristic judge".into(),
-                Box::new(heuristic_work(inputs)),
+                Box::new(heuristic_work(gather)),
             ),
             JudgeChoice::Llm | JudgeChoice::RetryPending => match self.llm_settings() {
                 Ok(set) => {
@@ -139,7 +160,7 @@ impl App {
                             // The cache is read here, off the draw loop.
                             let j = LlmJudge::from_settings(set.cfg, None, set.cache.as_deref())
                                 .map_err(|e| e.to_string())?;
-                            Ok(j.judge_all(&inputs, &|done, _| progress(done)))
+                            Ok(j.judge_all(&gather(), &|done, _| progress(done)))
                         }),
                     )
                 }
@@ -272,13 +293,13 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The heuristic judge over `inputs`, reporting progress every 256 browses.
+/// The heuristic judge over what `gather` gives, reporting progress every 256 browses.
 fn heuristic_work(
-    inputs: Vec<BrowseInput>,
-) -> impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<Vec<Outcome>, String> {
+    gather: impl FnOnce() -> Vec<BrowseInput> + Send,
+) -> impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<Vec<Outcome>, String> + Send {
     move |progress| {
         let rules = heuristic::Rules::default_rules();
-        Ok(inputs
+        Ok(gather()
             .iter()
             .enumerate()
             .map(|(i, b)| {
