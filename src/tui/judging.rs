@@ -276,13 +276,19 @@ impl App {
             0 => String::new(),
             n => format!("; {n} pending (J then p retries them)"),
         };
+        self.refresh();
+        // Browses with no verdict now count as unjudged and are left out: say so.
+        let unjudged = match self.derived.mined.counts().unjudged {
+            0 => String::new(),
+            n => format!("; {n} browses without a verdict are left out until judged"),
+        };
         // Counts first: a narrow status line cuts the end.
         self.status = format!(
-            "judged {} browses ({} relevant, {rejected} not relevant){pending} with {by}{saved}",
+            "judged {} browses ({} relevant, {rejected} not relevant){pending}{unjudged} with \
+             {by}{saved}",
             js.len(),
             js.len() - rejected
         );
-        self.refresh();
     }
 }
 

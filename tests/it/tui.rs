@@ -87,6 +87,13 @@ fn open_a_run_override_a_verdict_and_undo() {
     keys(&mut a, "Jh");
     let s = screen(&a, 120, 40);
     assert!(s.contains("verdict not relevant (judge)"), "{s}");
+    // The other runs' browses now have no verdict: the status says they are left out.
+    assert!(
+        a.status
+            .contains("12 browses without a verdict are left out until judged"),
+        "{}",
+        a.status
+    );
     assert!(
         s.contains("the heuristic judge says: the reasoning rejects the page"),
         "{s}"
