@@ -105,10 +105,8 @@ pub struct App {
     pub back_to: Screen,
     /// The Run screen: the selected step and hit, the focused pane, the detail's scroll.
     pub run_view: super::run_screen::RunScreen,
-    /// How far the help screen is scrolled.
-    pub help_scroll: u16,
-    /// What the help is filtered by (`/` on the help screen).
-    pub help_filter: String,
+    /// The help screen: its scroll and its search.
+    pub help: super::help_screen::HelpView,
     /// The search being typed, while `/` is active.
     pub typing: Option<String>,
     /// The run note being typed (`:` on the Run screen), when one is.
@@ -161,8 +159,7 @@ impl App {
             before_help: Screen::Runs,
             back_to: Screen::Runs,
             run_view: Default::default(),
-            help_scroll: 0,
-            help_filter: String::new(),
+            help: Default::default(),
             typing: None,
             note_typing: None,
             query: String::new(),

@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Filter, Pane, Screen};
+use super::help_screen::HelpEffect;
 use super::keymap::{self, Action};
 use super::rows;
 use super::run_screen::RunContext;
@@ -88,8 +89,7 @@ impl App {
                     let q = std::mem::take(buf);
                     self.typing = None;
                     if self.screen == Screen::Help {
-                        self.help_filter = q;
-                        self.help_scroll = 0;
+                        self.help.search(q);
                     } else {
                         self.run_search(q);
                     }
@@ -124,26 +124,11 @@ impl App {
 
     pub fn act(&mut self, a: Action) {
         if self.screen == Screen::Help && !matches!(a, Action::Quit) {
-            // The help scrolls with the movement keys and closes with ?, Esc or Enter.
             let max = super::views::help::scroll_max(self);
-            let h = &mut self.help_scroll;
-            match a {
-                Action::Up => *h = h.saturating_sub(1),
-                Action::Down => *h = (*h + 1).min(max),
-                Action::PageUp => *h = h.saturating_sub(self.page as u16),
-                Action::PageDown => *h = (*h).saturating_add(self.page as u16).min(max),
-                Action::Top => *h = 0,
-                Action::Bottom => *h = max,
-                Action::Search => {
-                    self.typing = Some(String::new());
-                    self.help_scroll = 0;
-                }
-                Action::Back if !self.help_filter.is_empty() => {
-                    self.help_filter.clear();
-                    self.help_scroll = 0;
-                }
-                Action::Help | Action::Back | Action::Enter => self.screen = self.before_help,
-                _ => {}
+            match self.help.act(a, max, self.page as u16) {
+                HelpEffect::None => {}
+                HelpEffect::Search => self.typing = Some(String::new()),
+                HelpEffect::Close => self.screen = self.before_help,
             }
             return;
         }
@@ -155,7 +140,7 @@ impl App {
             (Action::Help, s) => {
                 self.before_help = s;
                 self.screen = Screen::Help;
-                self.help_scroll = 0;
+                self.help.scroll = 0;
             }
             (Action::Search, _) => self.typing = Some(String::new()),
             (Action::NextMatch, _) => self.jump(1),

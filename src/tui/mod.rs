@@ -3,6 +3,7 @@
 //! drained.
 
 pub mod app;
+pub mod help_screen;
 mod input;
 mod jobs;
 pub mod judging;

@@ -20,7 +20,7 @@ const CLOSING: [&str; 2] = [
 fn filter(app: &App) -> &str {
     match (&app.typing, app.screen) {
         (Some(t), crate::tui::app::Screen::Help) => t,
-        _ => &app.help_filter,
+        _ => &app.help.filter,
     }
 }
 
@@ -84,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(Line::raw(""));
     lines.extend(CLOSING.iter().map(|c| Line::styled(*c, theme.dim())));
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
-    let first = usize::from(app.help_scroll).min(total.saturating_sub(1));
+    let first = usize::from(app.help.scroll).min(total.saturating_sub(1));
     let last = (first + visible).min(total);
     let matching = if f.trim().is_empty() {
         String::new()
@@ -104,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((app.help_scroll, 0))
+            .scroll((app.help.scroll, 0))
             .block(Block::bordered().title(title)),
         area,
     );
