@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Screen::Run => run::draw(frame, body, app, theme),
         Screen::Pairs => pairs::draw(frame, body, app, theme),
         Screen::Stats => stats::draw(frame, body, app, theme),
-        Screen::Train => train::draw(frame, body, app, theme),
+        Screen::Train => train::draw(frame, body, &app.train, theme),
         Screen::Help => help::draw(frame, body, app, theme),
     }
     draw_status(frame, status, app, theme);

@@ -12,12 +12,11 @@ use ratatui::widgets::{
 };
 
 use crate::train::eval::Metrics;
-use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use crate::tui::training::{FIELDS, HistoryView, TrainView};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let t = &app.train;
+/// Draws the Train screen from its own state alone.
+pub fn draw(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area);
     draw_form(frame, left, t, theme);
