@@ -50,8 +50,12 @@ pub fn hf_caches() -> Vec<PathBuf> {
     out
 }
 
+/// A folder lrat can load: config, weights and a `tokenizer.json` (a download that stopped
+/// before the tokenizer is not one, and is fetched again).
 fn is_model_folder(p: &Path) -> bool {
-    p.join("config.json").is_file() && p.join("model.safetensors").is_file()
+    ["config.json", "model.safetensors", "tokenizer.json"]
+        .iter()
+        .all(|f| p.join(f).is_file())
 }
 
 /// Where models are looked for and fetched from.

@@ -112,7 +112,7 @@ fn models_resolve_from_folders_caches_or_scratch_and_offline_says_what_to_do() {
         .path()
         .join("hub/models--sentence-transformers--all-MiniLM-L6-v2/snapshots/abc");
     std::fs::create_dir_all(&snap).unwrap();
-    for f in ["config.json", "model.safetensors"] {
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
         std::fs::write(snap.join(f), "{}").unwrap();
     }
     std::fs::write(
