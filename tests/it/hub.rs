@@ -213,9 +213,30 @@ fn a_download_resumes_into_the_hub_cache_and_is_then_read_from_it() {
     let before = hub.requests().len();
     assert_eq!(find_cached("acme/tiny", &p), Some(snap.clone()));
     let again = resolve_in(Some("acme/tiny"), &p).unwrap();
-    assert_eq!(again.source, ModelSource::Folder(snap));
+    assert_eq!(again.source, ModelSource::Folder(snap.clone()));
     assert!(again.note.unwrap().contains("from the cache"));
     assert_eq!(hub.requests().len(), before);
+
+    // A download that stopped before the tokenizer is not a model yet: the next resolve fetches
+    // only what is missing.
+    std::fs::remove_file(snap.join("tokenizer.json")).unwrap();
+    assert_eq!(find_cached("acme/tiny", &p), None);
+    let before = hub.requests().len();
+    let fixed = resolve_in(Some("acme/tiny"), &p).unwrap();
+    assert_eq!(fixed.source, ModelSource::Folder(snap.clone()));
+    assert!(snap.join("tokenizer.json").is_file());
+    let asked: Vec<String> = hub.requests()[before..]
+        .iter()
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        asked.iter().all(|p| !p.ends_with("model.safetensors")),
+        "the weights are not fetched again: {asked:?}"
+    );
+    assert!(
+        asked.iter().any(|p| p.ends_with("tokenizer.json")),
+        "{asked:?}"
+    );
 }
 
 #[test]
