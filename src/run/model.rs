@@ -193,13 +193,25 @@ impl Run {
     /// The search a browse of `docid` at file index `browse_index` came from: the latest search
     /// before it whose hits contain the document, with the document's rank there.
     pub fn source_search(&self, browse_index: usize, docid: &str) -> Option<(usize, u32)> {
+        self.source_hit(browse_index, docid)
+            .map(|(s, h)| (s, h.rank))
+    }
+
+    /// The title that search gave the document (see `source_search`).
+    pub fn source_title(&self, browse_index: usize, docid: &str) -> Option<&str> {
+        self.source_hit(browse_index, docid)
+            .and_then(|(_, h)| h.title.as_deref())
+    }
+
+    /// The hit behind `source_search`, with its search's file index.
+    fn source_hit(&self, browse_index: usize, docid: &str) -> Option<(usize, &Hit)> {
         let end = self.steps.partition_point(|s| s.index < browse_index);
         self.steps[..end].iter().rev().find_map(|s| match &s.kind {
             StepKind::Search(x) => x
                 .hits
                 .iter()
                 .find(|h| h.docid == docid)
-                .map(|h| (s.index, h.rank)),
+                .map(|h| (s.index, h)),
             _ => None,
         })
     }

@@ -110,16 +110,9 @@ pub struct Settings<'a> {
 
 /// The positive's title as the search that returned it gave it.
 fn title(r: &Run, pair: &Pair) -> String {
-    r.source_search(pair.browse_step, &pair.pos_id)
-        .and_then(|(s, _)| match r.step(s).map(|x| &x.kind) {
-            Some(StepKind::Search(x)) => x
-                .hits
-                .iter()
-                .find(|h| h.docid == pair.pos_id)
-                .and_then(|h| h.title.clone()),
-            _ => None,
-        })
+    r.source_title(pair.browse_step, &pair.pos_id)
         .unwrap_or_default()
+        .to_string()
 }
 
 /// Human outcome labels and how many labels each run has.

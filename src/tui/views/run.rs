@@ -183,26 +183,16 @@ fn timeline_line(
 /// Negatives listed by name in a browse's detail (the rest are counted).
 const MAX_NEGATIVES: usize = 8;
 
-/// A document's title: from the corpus when it is open, else from the run's search results.
-fn doc_title(app: &App, run: &Run, docid: &str) -> Option<String> {
-    if let Some(t) = app
-        .corpus
+/// A document's title: from the corpus when it is open, else as the search before the browse
+/// at file index `browse` gave it.
+fn doc_title(app: &App, run: &Run, browse: usize, docid: &str) -> Option<String> {
+    app.corpus
         .as_ref()
         .and_then(|ix| ix.get(docid).ok().flatten())
         .and_then(|d| d.title)
         .filter(|t| !t.trim().is_empty())
-    {
-        return Some(t);
-    }
-    run.steps.iter().find_map(|s| match &s.kind {
-        StepKind::Search(x) => x
-            .hits
-            .iter()
-            .find(|h| h.docid == docid)
-            .and_then(|h| h.title.clone())
-            .filter(|t| !t.trim().is_empty()),
-        _ => None,
-    })
+        .or_else(|| run.source_title(browse, docid).map(str::to_string))
+        .filter(|t| !t.trim().is_empty())
 }
 
 fn text_lines(text: &str, app: &App, theme: &Theme) -> Vec<Line<'static>> {
@@ -350,7 +340,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 Some((s, rank)) => format!("from search [{s}], rank {rank}"),
                 None => "not returned by any earlier search: no pair".into(),
             };
-            let title = doc_title(app, run, d);
+            let title = doc_title(app, run, i, d);
             out.push(Line::from(vec![
                 Span::styled(inert(d).into_owned(), theme.bold()),
                 Span::styled(
@@ -434,7 +424,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     .neg_id
                     .iter()
                     .take(MAX_NEGATIVES)
-                    .map(|n| match doc_title(app, run, n) {
+                    .map(|n| match doc_title(app, run, i, n) {
                         Some(t) => format!("{} ({})", inert(n), inert(&one_line(&t, 40))),
                         None => inert(n).into_owned(),
                     })
