@@ -148,39 +148,46 @@ struct Figures {
     evidence_runs: usize,
 }
 
+/// One row a run (the `--parquet` frame, and what the groups' figures are reduced from).
+fn run_frame(r: &[RunStats]) -> PolarsResult<DataFrame> {
+    let col_str = |name: &str, f: &dyn Fn(&RunStats) -> String| {
+        Column::new(name.into(), r.iter().map(f).collect::<Vec<String>>())
+    };
+    let col_u = |name: &str, f: &dyn Fn(&RunStats) -> u64| {
+        Column::new(name.into(), r.iter().map(f).collect::<Vec<u64>>())
+    };
+    let col_f = |name: &str, f: &dyn Fn(&RunStats) -> Option<f64>| {
+        Column::new(name.into(), r.iter().map(f).collect::<Vec<Option<f64>>>())
+    };
+    let words = |s: &RunStats| super::report::Quantiles::of(&s.post_browse_words);
+    DataFrame::new(
+        r.len(),
+        vec![
+            col_str("run_id", &|s| s.run_id.clone()),
+            col_str("outcome", &|s| s.outcome.name().to_string()),
+            col_str("outcome_source", &|s| s.outcome_source.name().to_string()),
+            col_u("steps", &|s| s.steps as u64),
+            col_u("searches", &|s| s.searches as u64),
+            col_u("failed_searches", &|s| s.failed_searches as u64),
+            col_u("browses", &|s| s.browses as u64),
+            col_u("failed_browses", &|s| s.failed_browses as u64),
+            col_u("search_search", &|s| s.transitions.search_search),
+            col_u("search_browse", &|s| s.transitions.search_browse),
+            col_u("browse_search", &|s| s.transitions.browse_search),
+            col_u("browse_browse", &|s| s.transitions.browse_browse),
+            col_f("mean_browse_rank", &|s| {
+                mean(s.browse_ranks.iter().map(|&x| f64::from(x)))
+            }),
+            col_f("mean_post_browse_words", &|s| words(s).mean),
+            col_f("median_post_browse_words", &|s| words(s).p50),
+            col_f("evidence_recall", &|s| s.evidence_recall),
+        ],
+    )
+}
+
 impl Frames {
     fn new(stats: &[RunStats]) -> PolarsResult<Frames> {
-        let u = |name: &str, f: &dyn Fn(&RunStats) -> u64| {
-            Column::new(name.into(), stats.iter().map(f).collect::<Vec<u64>>())
-        };
-        let runs = DataFrame::new(
-            stats.len(),
-            vec![
-                Column::new(
-                    "outcome".into(),
-                    stats
-                        .iter()
-                        .map(|s| s.outcome.name())
-                        .collect::<Vec<&str>>(),
-                ),
-                u("steps", &|s| s.steps as u64),
-                u("searches", &|s| s.searches as u64),
-                u("browses", &|s| s.browses as u64),
-                u("failed_searches", &|s| s.failed_searches as u64),
-                u("failed_browses", &|s| s.failed_browses as u64),
-                u("search_search", &|s| s.transitions.search_search),
-                u("search_browse", &|s| s.transitions.search_browse),
-                u("browse_search", &|s| s.transitions.browse_search),
-                u("browse_browse", &|s| s.transitions.browse_browse),
-                Column::new(
-                    "evidence_recall".into(),
-                    stats
-                        .iter()
-                        .map(|s| s.evidence_recall)
-                        .collect::<Vec<Option<f64>>>(),
-                ),
-            ],
-        )?;
+        let runs = run_frame(stats)?;
         let (outcomes, words): (Vec<&str>, Vec<f64>) = stats
             .iter()
             .flat_map(|s| {
@@ -414,40 +421,7 @@ impl Report {
 
     /// A per-run frame: one row a run, for analysis elsewhere.
     pub fn frame(&self) -> Result<DataFrame, polars::error::PolarsError> {
-        let r = &self.runs;
-        let col_str = |name: &str, f: &dyn Fn(&RunStats) -> String| {
-            Column::new(name.into(), r.iter().map(f).collect::<Vec<String>>())
-        };
-        let col_u = |name: &str, f: &dyn Fn(&RunStats) -> u64| {
-            Column::new(name.into(), r.iter().map(f).collect::<Vec<u64>>())
-        };
-        let col_f = |name: &str, f: &dyn Fn(&RunStats) -> Option<f64>| {
-            Column::new(name.into(), r.iter().map(f).collect::<Vec<Option<f64>>>())
-        };
-        let words = |s: &RunStats| super::report::Quantiles::of(&s.post_browse_words);
-        DataFrame::new(
-            r.len(),
-            vec![
-                col_str("run_id", &|s| s.run_id.clone()),
-                col_str("outcome", &|s| s.outcome.name().to_string()),
-                col_str("outcome_source", &|s| s.outcome_source.name().to_string()),
-                col_u("steps", &|s| s.steps as u64),
-                col_u("searches", &|s| s.searches as u64),
-                col_u("failed_searches", &|s| s.failed_searches as u64),
-                col_u("browses", &|s| s.browses as u64),
-                col_u("failed_browses", &|s| s.failed_browses as u64),
-                col_u("search_search", &|s| s.transitions.search_search),
-                col_u("search_browse", &|s| s.transitions.search_browse),
-                col_u("browse_search", &|s| s.transitions.browse_search),
-                col_u("browse_browse", &|s| s.transitions.browse_browse),
-                col_f("mean_browse_rank", &|s| {
-                    mean(s.browse_ranks.iter().map(|&x| f64::from(x)))
-                }),
-                col_f("mean_post_browse_words", &|s| words(s).mean),
-                col_f("median_post_browse_words", &|s| words(s).p50),
-                col_f("evidence_recall", &|s| s.evidence_recall),
-            ],
-        )
+        run_frame(&self.runs)
     }
 
     pub fn write_parquet(&self, path: &Path) -> Result<(), Error> {
