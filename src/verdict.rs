@@ -57,11 +57,11 @@ pub struct Reason {
 }
 
 impl Reason {
-    /// The phrase a heuristic rationale names (`…rejects the page ("PHRASE"): …`).
+    /// The phrase that decided, when the heuristic judge gave this reason.
     pub fn phrase(&self) -> Option<&str> {
-        let start = self.rationale.find("(\"")? + 2;
-        let len = self.rationale[start..].find("\")")?;
-        Some(&self.rationale[start..start + len])
+        (self.judge == "heuristic")
+            .then(|| crate::judge::heuristic::deciding_phrase(&self.rationale))
+            .flatten()
     }
 }
 
