@@ -15,6 +15,9 @@ pub enum Error {
     /// Input that does not match its format; names the file, line and column.
     #[error("{0}")]
     Input(#[from] InputError),
+    /// A folder is not what the command needs (a simulated workspace, a finished training run).
+    #[error("{path}: {message}")]
+    Folder { path: PathBuf, message: String },
     /// The folder is not a search index lrat can use.
     #[error("index {path}: {message}")]
     Index { path: PathBuf, message: String },

@@ -5,6 +5,12 @@
 //! The held-out runs are the same for every arm of a seed. With the simulator's truth, a fourth
 //! arm keeps only the browses that really helped — what a perfect judge would give — and every
 //! arm is measured for the share of its positives (and of its loss weight) that did not help.
+//!
+//! The closed loop measures what the paper measures (Table 2): every trained model, the
+//! untrained start and BM25 each serve the simulated agent on questions of the same world that
+//! no training run asked, and the agent's success, evidence recall and search calls are
+//! compared, paired by seed. The offline figure beside it ranks each held-out question once
+//! (single-shot) and is not the paper's evidence recall.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -38,6 +44,9 @@ pub enum Arm {
     /// The simulator's truth as the filter: only browses that really helped (an upper bound on
     /// what any judge could give; only when the data has `truth.jsonl`).
     Truth,
+    /// `+ filter + weights` with in-batch false negatives left in the loss (what the mask
+    /// changes; only when asked for).
+    Unmasked,
 }
 
 impl Arm {
@@ -50,6 +59,7 @@ impl Arm {
             Arm::Filter => "+ filter",
             Arm::FilterWeights => "+ filter + weights",
             Arm::Truth => "truth filter",
+            Arm::Unmasked => "+ filter + weights, unmasked",
         }
     }
 }
@@ -65,6 +75,22 @@ pub struct Ablation {
     pub model: Option<PathBuf>,
     pub config: TrainConfig,
     pub scratch: ScratchShape,
+    /// Re-run the simulated agent on this many unseen questions a seed with every retriever
+    /// (the data must be simulated: its `synth.json` says how to rebuild the world).
+    pub closed_loop: Option<usize>,
+    /// Also train `+ filter + weights` without the false-negative mask.
+    pub unmasked_arm: bool,
+}
+
+/// One retriever serving the agent on one seed's unseen questions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedLoopResult {
+    pub seed: u64,
+    /// `BM25`, `untrained start`, or an arm's name.
+    pub system: String,
+    /// The first of the questions it ran (they run `first_question..first_question+runs`).
+    pub first_question: usize,
+    pub figures: crate::stats::agent::AgentFigures,
 }
 
 /// One trained arm.
@@ -135,6 +161,8 @@ pub struct AblationReport {
     pub base: Vec<Metrics>,
     pub arms: Vec<ArmResult>,
     pub held_out_questions: usize,
+    /// The agent re-run with each retriever (empty when the closed loop is off).
+    pub closed_loop: Vec<ClosedLoopResult>,
 }
 
 fn data_err(path: &Path, what: &str) -> Error {
@@ -178,17 +206,29 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         };
         true_verdicts.insert(run, *step, v);
     }
-    let arms: &[Arm] = if truth.is_some() {
-        &Arm::WITH_TRUTH
+    let mut arms: Vec<Arm> = if truth.is_some() {
+        Arm::WITH_TRUTH.to_vec()
     } else {
-        &Arm::ALL
+        Arm::ALL.to_vec()
+    };
+    if a.unmasked_arm {
+        arms.push(Arm::Unmasked);
+    }
+    let world = match a.closed_loop {
+        Some(_) => Some(crate::synth::Settings::read(&a.data)?.ok_or_else(|| {
+            data_err(
+                &a.data,
+                "the closed loop re-runs the simulated agent, so the data needs the synth.json lrat synth writes",
+            )
+        })?),
+        None => None,
     };
     let sets: Vec<(Arm, Arc<crate::train::data::TrainSet>)> = arms
         .iter()
         .map(|&arm| {
             let v = match arm {
                 Arm::Naive => None,
-                Arm::Filter | Arm::FilterWeights => Some(&verdicts),
+                Arm::Filter | Arm::FilterWeights | Arm::Unmasked => Some(&verdicts),
                 Arm::Truth => Some(&true_verdicts),
             };
             let (set, _) = from_runs(
@@ -211,8 +251,9 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         base: Vec::new(),
         arms: Vec::new(),
         held_out_questions: 0,
+        closed_loop: Vec::new(),
     };
-    for &seed in &a.seeds {
+    for (seed_index, &seed) in a.seeds.iter().enumerate() {
         let held = held_out_runs(&all_runs, a.config.holdout, seed);
         let start = a.out.join(format!("start-{seed}"));
         let model_dir = match &a.model {
@@ -239,11 +280,16 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
         report.base.push(evalset.dense(&base, a.config.eval_batch)?);
         for (arm, set) in &sets {
             let mut result = train_arm(a, *arm, set, seed, &model_dir, &held, &qrels, &corpus)?;
-            result.noise = truth
-                .as_ref()
-                .and_then(|t| Noise::measure(set, &held, t, *arm == Arm::FilterWeights));
+            result.noise = truth.as_ref().and_then(|t| {
+                Noise::measure(
+                    set,
+                    &held,
+                    t,
+                    matches!(arm, Arm::FilterWeights | Arm::Unmasked),
+                )
+            });
             progress(&format!(
-                "seed {seed} {:<18} {} pairs, {} steps: evidence R@10 {:.3}, MRR@10 {:.3}",
+                "seed {seed} {:<18} {} pairs, {} steps: question R@10 (single-shot) {:.3}, MRR@10 {:.3}",
                 arm.name(),
                 result.pairs,
                 result.steps,
@@ -252,8 +298,56 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
             ));
             report.arms.push(result);
         }
+        if let (Some(n), Some(world)) = (a.closed_loop, &world) {
+            let first = world.first_question + world.runs + seed_index * n;
+            let mut systems: Vec<(String, crate::retriever::Choice)> = vec![
+                ("BM25".into(), crate::retriever::Choice::Bm25),
+                (
+                    "untrained start".into(),
+                    crate::retriever::Choice::Model(model_dir.clone()),
+                ),
+            ];
+            for (arm, _) in &sets {
+                systems.push((
+                    arm.name().to_string(),
+                    crate::retriever::Choice::Model(arm_dir(a, *arm, seed)),
+                ));
+            }
+            for (system, choice) in systems {
+                let figures = crate::closed_loop::rerun(
+                    world,
+                    &crate::closed_loop::Questions::Range { first, runs: n },
+                    &system,
+                    &choice,
+                    &a.out
+                        .join("closed-loop")
+                        .join(format!("seed-{seed}"))
+                        .join(slug(&system)),
+                    &a.out.join("embeddings"),
+                )?;
+                progress(&format!(
+                    "seed {seed} closed loop {system:<18} success {:.3}, evidence recall {:.3}, {:.1} searches a run",
+                    figures.success,
+                    figures.evidence_recall.unwrap_or(0.0),
+                    figures.search_calls,
+                ));
+                report.closed_loop.push(ClosedLoopResult {
+                    seed,
+                    system,
+                    first_question: first,
+                    figures,
+                });
+            }
+        }
     }
     Ok(report)
+}
+
+use crate::closed_loop::slug;
+
+/// Where an arm's model is trained.
+fn arm_dir(a: &Ablation, arm: Arm, seed: u64) -> PathBuf {
+    a.out.join(format!("{}-{seed}", slug(arm.name())))
 }
 
 /// The same share of runs for every arm: the first `share` of the runs ordered by a hash of the
@@ -279,12 +373,11 @@ fn train_arm(
     qrels: &Qrels,
     corpus: &DocIndex,
 ) -> Result<ArmResult> {
-    let out = a
-        .out
-        .join(format!("{}-{seed}", arm.name().replace(['+', ' '], "")));
+    let out = arm_dir(a, arm, seed);
     let config = TrainConfig {
         seed,
-        weighted: arm == Arm::FilterWeights,
+        weighted: matches!(arm, Arm::FilterWeights | Arm::Unmasked),
+        mask_false_negatives: arm != Arm::Unmasked && a.config.mask_false_negatives,
         // Evaluate once, at the end: the arms are compared there.
         eval_every: usize::MAX,
         ..a.config.clone()
@@ -336,16 +429,7 @@ fn train_arm(
     })
 }
 
-pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len().max(1) as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = if xs.len() > 1 {
-        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
+pub use crate::stats::agent::mean_sd;
 
 impl AblationReport {
     fn arm(&self, arm: Arm) -> Vec<&ArmResult> {
@@ -370,15 +454,21 @@ impl AblationReport {
             "training data",
             "pairs",
             "useless pos/loss",
-            "evidence R@10",
-            "evidence MRR",
+            "question R@10",
+            "question MRR",
             "pair R@10"
         );
         let bm25: Vec<&Metrics> = self.bm25.iter().collect();
         s += &row("BM25", &bm25, "-".into(), "-".into());
         let base: Vec<&Metrics> = self.base.iter().collect();
         s += &row("untrained start", &base, "-".into(), "-".into());
-        for arm in Arm::WITH_TRUTH {
+        for arm in [
+            Arm::Naive,
+            Arm::Filter,
+            Arm::FilterWeights,
+            Arm::Truth,
+            Arm::Unmasked,
+        ] {
             let rs = self.arm(arm);
             if rs.is_empty() {
                 continue;
@@ -397,7 +487,9 @@ impl AblationReport {
             s += &row(arm.name(), &ms, pairs.to_string(), noise);
         }
         s += &format!(
-            "{} seeds; {} held-out questions a seed (the same runs for every arm)\n",
+            "{} seeds; {} held-out questions a seed (the same runs for every arm); question R@10 and MRR \
+             rank each held-out question once against the corpus (single-shot, offline), not the \
+             agent's evidence recall\n",
             self.base.len(),
             self.held_out_questions
         );
@@ -405,12 +497,17 @@ impl AblationReport {
             s += "useless pos/loss: training positives whose browse did not really help (truth.jsonl), \
                   and the share of the loss weight they carry\n";
         }
-        s += "\npaired by seed (same start, same held-out runs)   evidence R@10      evidence MRR       better\n";
+        s += "\npaired by seed (same start, same held-out runs)   question R@10      question MRR       better\n";
         for (name, a, b) in [
             ("+ filter − naive", Arm::Filter, Arm::Naive),
             ("+ weights − + filter", Arm::FilterWeights, Arm::Filter),
             ("+ filter + weights − naive", Arm::FilterWeights, Arm::Naive),
             ("truth filter − naive", Arm::Truth, Arm::Naive),
+            (
+                "unmasked − + filter + weights",
+                Arm::Unmasked,
+                Arm::FilterWeights,
+            ),
         ] {
             let d = self.paired(a, b);
             if d.is_empty() {
@@ -425,7 +522,116 @@ impl AblationReport {
                 d.len()
             );
         }
+        s += &self.render_closed_loop();
         s
+    }
+
+    /// The closed-loop table: each retriever serving the agent on unseen questions, mean ± sd
+    /// over seeds, and the differences that answer the paper's questions, paired by seed.
+    pub fn render_closed_loop(&self) -> String {
+        if self.closed_loop.is_empty() {
+            return String::new();
+        }
+        let systems: Vec<&str> = {
+            let mut v: Vec<&str> = Vec::new();
+            for r in &self.closed_loop {
+                if !v.contains(&r.system.as_str()) {
+                    v.push(&r.system);
+                }
+            }
+            v
+        };
+        let runs = self.closed_loop.first().map_or(0, |r| r.figures.runs);
+        let mut s = format!(
+            "\nclosed loop: the agent re-run with each retriever on {runs} questions a seed that no training run asked\n\
+             {:<30} {:<15}  {:<15}  {:<15}\n",
+            "retriever", "success", "evidence recall", "search calls"
+        );
+        for sys in &systems {
+            let rs: Vec<&ClosedLoopResult> = self.closed(sys);
+            let col = |f: &dyn Fn(&ClosedLoopResult) -> f64| {
+                let (m, sd) = mean_sd(&rs.iter().map(|r| f(r)).collect::<Vec<_>>());
+                format!("{m:.3} ± {sd:.3}")
+            };
+            s += &format!(
+                "{sys:<30} {:<15}  {:<15}  {:<15}\n",
+                col(&|r| r.figures.success),
+                col(&|r| r.figures.evidence_recall.unwrap_or(0.0)),
+                col(&|r| r.figures.search_calls),
+            );
+        }
+        s += &format!(
+            "\npaired by seed (same questions)          {:<16} {:<16} {:<16} better (success / recall)\n",
+            "success", "evidence recall", "search calls"
+        );
+        let fw = Arm::FilterWeights.name();
+        let pairs: Vec<(String, &str, &str)> = vec![
+            (format!("{fw} − BM25"), fw, "BM25"),
+            (format!("{fw} − untrained"), fw, "untrained start"),
+            ("untrained − BM25".into(), "untrained start", "BM25"),
+            (
+                "naive − untrained".into(),
+                Arm::Naive.name(),
+                "untrained start",
+            ),
+            (
+                "+ filter − naive".into(),
+                Arm::Filter.name(),
+                Arm::Naive.name(),
+            ),
+            ("+ weights − + filter".into(), fw, Arm::Filter.name()),
+            (
+                "truth filter − naive".into(),
+                Arm::Truth.name(),
+                Arm::Naive.name(),
+            ),
+            ("unmasked − masked".into(), Arm::Unmasked.name(), fw),
+        ];
+        for (label, a, b) in pairs {
+            let d = self.paired_closed(a, b);
+            if d.is_empty() {
+                continue;
+            }
+            let col = |k: usize| {
+                let (m, sd) = mean_sd(&d.iter().map(|x| x[k]).collect::<Vec<_>>());
+                format!("{m:+.3} ± {sd:.3}")
+            };
+            let wins = |k: usize| d.iter().filter(|x| x[k] > 0.0).count();
+            s += &format!(
+                "{label:<40} {:<16} {:<16} {:<16} {} / {} of {} seeds\n",
+                col(0),
+                col(1),
+                col(2),
+                wins(0),
+                wins(1),
+                d.len()
+            );
+        }
+        s
+    }
+
+    fn closed(&self, system: &str) -> Vec<&ClosedLoopResult> {
+        self.closed_loop
+            .iter()
+            .filter(|r| r.system == system)
+            .collect()
+    }
+
+    /// Per seed, system `a` minus system `b` in success, evidence recall and search calls.
+    pub fn paired_closed(&self, a: &str, b: &str) -> Vec<[f64; 3]> {
+        let bs = self.closed(b);
+        self.closed(a)
+            .iter()
+            .filter_map(|x| {
+                let y = bs.iter().find(|y| y.seed == x.seed)?;
+                let (fx, fy) = (&x.figures, &y.figures);
+                Some([
+                    fx.success - fy.success,
+                    fx.evidence_recall.unwrap_or(0.0) - fy.evidence_recall.unwrap_or(0.0),
+                    fx.search_calls - fy.search_calls,
+                ])
+            })
+            .collect()
     }
 
     /// Per seed, arm `a` minus arm `b` in evidence Recall@10 and MRR@10.

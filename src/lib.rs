@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cli;
+pub mod closed_loop;
 pub mod config;
 pub mod corpus;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod judge;
 pub mod labels;
 pub mod mine;
 pub mod qrels;
+pub mod retriever;
 pub mod rng;
 pub mod run;
 pub mod stats;

@@ -109,3 +109,17 @@ mod natural_tests {
         assert_eq!(ids, ["9", "10", "a", "q0", "q1", "q02", "q2", "q10", "r1"]);
     }
 }
+
+/// A document's title and text as one passage (title, newline, text), the one form every
+/// document gets wherever it is ranked, trained on or exported. The title is left out only
+/// when the text's first line already is the title, so a page whose prose opens with its own
+/// name still gets its title line, like every other page. No truncation: trainers cut passages
+/// to their own token budget.
+pub fn passage(title: Option<&str>, text: &str) -> String {
+    match title {
+        Some(t) if !t.is_empty() && text.lines().next().map(str::trim) != Some(t.trim()) => {
+            format!("{t}\n{text}")
+        }
+        _ => text.to_string(),
+    }
+}

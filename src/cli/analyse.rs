@@ -11,14 +11,35 @@ use crate::inspect::{self, InspectOptions};
 use crate::judge::answer::read_answers;
 use crate::labels::{self, Journal};
 use crate::run::Format;
-use crate::stats::OutcomeOverrides;
-use crate::stats::Report;
+use crate::run::Run;
+use crate::stats::agent::{AgentFigures, Comparison, served_by};
+use crate::stats::{OutcomeOverrides, Report, RunStats};
+
+/// The runs of each path given, by the path they were read from (a run under two of the paths
+/// goes to the first).
+fn sets_of<'a>(paths: &[PathBuf], runs: &'a [Run]) -> Vec<(String, Vec<&'a Run>)> {
+    let mut sets: Vec<(String, Vec<&Run>)> = paths
+        .iter()
+        .map(|p| (p.display().to_string(), Vec::new()))
+        .collect();
+    for r in runs {
+        if let Some(i) = paths.iter().position(|p| r.source.path.starts_with(p)) {
+            sets[i].1.push(r);
+        }
+    }
+    sets
+}
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Run files or folders (a folder means every run file under it).
+    /// Run files or folders (a folder means every run file under it). Several are several run
+    /// sets (e.g. the same questions run with different retrievers), shown side by side with
+    /// success, evidence recall and search calls paired over the questions they share.
     #[arg(required = true)]
     runs: Vec<PathBuf>,
+    /// Read several paths as one run set (e.g. files a shell glob listed).
+    #[arg(long)]
+    merge: bool,
     /// TREC qrels (`qid Q0 docid rel`) for evidence recall.
     #[arg(long)]
     qrels: Option<PathBuf>,
@@ -45,6 +66,7 @@ impl StatsArgs {
     pub fn for_sample(dir: PathBuf) -> Self {
         StatsArgs {
             runs: vec![dir],
+            merge: false,
             qrels: None,
             json: false,
             parquet: None,
@@ -80,13 +102,49 @@ impl StatsArgs {
             print_errors(&report.problems);
             overrides.human = j.run_correctness();
         }
-        let report = Report::with_outcomes(&loaded.runs, qrels.as_ref(), &overrides);
         let mut out = std::io::stdout().lock();
+        if self.runs.len() > 1 && !self.merge {
+            let sets = sets_of(&self.runs, &loaded.runs);
+            let figures: Vec<(AgentFigures, Vec<RunStats>)> = sets
+                .iter()
+                .map(|(name, runs)| {
+                    let owned: Vec<crate::run::Run> = runs.iter().map(|r| (*r).clone()).collect();
+                    let stats: Vec<RunStats> = owned
+                        .iter()
+                        .map(|r| crate::stats::run_stats_with(r, qrels.as_ref(), &overrides))
+                        .collect();
+                    (AgentFigures::of(name, served_by(&owned), &stats), stats)
+                })
+                .collect();
+            let comparison = Comparison::new(&figures);
+            if self.json {
+                serde_json::to_writer_pretty(&mut out, &comparison)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", comparison.render())?;
+            }
+            if self.parquet.is_some() {
+                bail!("--parquet writes one run set; give one path, or --merge");
+            }
+            return finish(&loaded, read.keep_going);
+        }
+        let report = Report::with_outcomes(&loaded.runs, qrels.as_ref(), &overrides);
         if self.json {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         } else {
             write!(out, "{}", report.render())?;
+            let name = self
+                .runs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let one = AgentFigures {
+                name,
+                ..report.agent.clone()
+            };
+            write!(out, "\n{}", Comparison::new(&[(one, Vec::new())]).render())?;
         }
         if let Some(p) = self.parquet {
             report.write_parquet(&p)?;

@@ -38,6 +38,7 @@ impl IndexArgs {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
+    /// An index folder (`lrat index`), or a corpus JSONL file (indexed beside it once).
     index: PathBuf,
     query: String,
     #[arg(short, long, default_value_t = 10)]
@@ -45,11 +46,19 @@ pub struct SearchArgs {
     /// Print JSON lines.
     #[arg(long)]
     json: bool,
+    /// Rank with this model folder (dense, exact top-k over every document; their embeddings are
+    /// computed once and kept under the index's `dense/`) instead of BM25.
+    #[arg(long, value_name = "MODEL_DIR")]
+    model: Option<PathBuf>,
 }
 
 impl SearchArgs {
     pub fn run(self) -> color_eyre::Result<()> {
-        search(self.index, &self.query, self.k, self.json)
+        let choice = match self.model {
+            Some(m) => crate::retriever::Choice::Model(m),
+            None => crate::retriever::Choice::Bm25,
+        };
+        search(self.index, &self.query, self.k, self.json, &choice)
     }
 }
 
@@ -141,11 +150,24 @@ fn index(corpus: PathBuf, out: PathBuf, keep_going: bool) -> color_eyre::Result<
     Ok(())
 }
 
-fn search(index: PathBuf, query: &str, k: usize, json: bool) -> color_eyre::Result<()> {
-    let ix = DocIndex::open(&index)?;
-    let hits = ix.search(query, k)?;
+fn search(
+    index: PathBuf,
+    query: &str,
+    k: usize,
+    json: bool,
+    choice: &crate::retriever::Choice,
+) -> color_eyre::Result<()> {
+    let (ix, errors) = crate::corpus::open_or_build(&index)?;
+    super::print_errors(&errors);
+    let bar = super::progress::documents_bar("embedding the corpus");
+    let retriever = crate::retriever::open(choice, &ix, None, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    let hits = retriever.search(query, k)?;
     let mut out = std::io::stdout().lock();
-    for (rank, (score, d)) in hits.iter().enumerate() {
+    for (rank, crate::retriever::Hit { score, doc: d }) in hits.iter().enumerate() {
         if json {
             let v = serde_json::json!({
                 "rank": rank + 1, "score": score, "docid": d.docid, "title": d.title, "text": d.text,

@@ -81,6 +81,19 @@ struct AblationArgs {
     /// and a summary gives (filter + weights) − (filter) per value, paired by seed.
     #[arg(long, value_parser = parse_sweep)]
     sweep: Option<Sweep>,
+    /// Skip the closed loop (the agent re-run with every retriever on unseen questions).
+    #[arg(long)]
+    no_closed_loop: bool,
+    /// Unseen questions a seed the closed loop re-runs the agent on (questions after the
+    /// training runs' in the same world; each seed its own).
+    #[arg(long, default_value_t = 100)]
+    test_runs: usize,
+    /// Also train `+ filter + weights` without the false-negative mask, to see what it changes.
+    #[arg(long)]
+    unmasked_arm: bool,
+    /// Keep in-batch false negatives in every arm's loss (the mask is on by default).
+    #[arg(long)]
+    no_mask: bool,
     /// The simulated agent (when the data is simulated here).
     #[command(flatten)]
     knobs: KnobArgs,
@@ -148,7 +161,7 @@ fn run_sweep(a: AblationArgs, sweep: &Sweep) -> color_eyre::Result<()> {
         summary.push((v, report.paired(Arm::FilterWeights, Arm::Filter)));
     }
     println!("\n(+ filter + weights) − (+ filter), paired by seed");
-    println!("length signal  evidence R@10    evidence MRR     weights better");
+    println!("length signal  question R@10 (single-shot)  question MRR     weights better");
     for (v, d) in summary {
         let r: Vec<f64> = d.iter().map(|x| x.0).collect();
         let m: Vec<f64> = d.iter().map(|x| x.1).collect();
@@ -190,10 +203,13 @@ fn run_one(a: &AblationArgs) -> color_eyre::Result<crate::experiment::AblationRe
                 holdout: a.holdout,
                 query_max_len: a.query_max_len.unwrap_or(base.query_max_len),
                 passage_max_len: a.passage_max_len.unwrap_or(base.passage_max_len),
+                mask_false_negatives: !a.no_mask,
                 ..base
             }
         },
         scratch: ScratchShape::default(),
+        closed_loop: (!a.no_closed_loop).then_some(a.test_runs),
+        unmasked_arm: a.unmasked_arm,
     };
     let report = run(&ablation, &mut |line| eprintln!("{line}"))?;
     if let Some(p) = &a.json {
@@ -213,6 +229,9 @@ fn simulated(a: &AblationArgs) -> color_eyre::Result<PathBuf> {
         docs: a.docs,
         seed: a.data_seed,
         knobs: a.knobs.knobs(),
+        first_question: 0,
+        retriever: crate::retriever::Served::bm25(),
+        questions: None,
     };
     if d.join("runs").is_dir() {
         return match synth::Settings::read(&d)? {

@@ -8,6 +8,7 @@ mod judge;
 mod labels;
 mod mine;
 mod open;
+mod progress;
 mod supervision;
 mod synth;
 mod train;

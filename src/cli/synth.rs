@@ -20,6 +20,15 @@ pub struct SynthArgs {
     docs: usize,
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// The world's question the first run asks: runs ask questions N, N+1, … (the same world
+    /// for the same --docs and --seed), so training and test questions can be kept apart and
+    /// the same questions run with several retrievers.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    first_question: usize,
+    /// What serves the agent's searches: `bm25`, or a model folder (a dense retriever over the
+    /// world's corpus; its document embeddings are computed once, kept under OUT/.lrat/dense).
+    #[arg(long, default_value = "bm25", value_name = "bm25|MODEL_DIR")]
+    retriever: crate::retriever::Choice,
     #[command(flatten)]
     knobs: KnobArgs,
     /// Print the ground-truth report after writing.
@@ -31,7 +40,22 @@ impl SynthArgs {
     pub fn run(self) -> color_eyre::Result<()> {
         let knobs = self.knobs.knobs();
         let t = Instant::now();
-        let w = synth::generate(&self.out, self.runs, self.docs, self.seed, &knobs)?;
+        let plan = synth::Plan {
+            runs: self.runs,
+            docs: self.docs,
+            seed: self.seed,
+            knobs,
+            first_question: self.first_question,
+            questions: None,
+            retriever: self.retriever.clone(),
+            embeddings: None,
+        };
+        let bar = super::progress::documents_bar("embedding the world's documents");
+        let w = synth::generate_with(&self.out, &plan, &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
+        bar.finish_and_clear();
         eprintln!(
             "wrote {} runs ({} browses) over {} documents to {} in {:.1}s",
             w.runs,
@@ -82,6 +106,14 @@ pub struct KnobArgs {
     /// Steps after which a run stops.
     #[arg(long, default_value_t = Knobs::default().max_steps)]
     max_steps: usize,
+    /// Chance a question describes its first entity by clues and names no entity of its chain
+    /// (1, BrowseComp-style) rather than naming its first entity (0).
+    #[arg(long, default_value_t = Knobs::default().obfuscation)]
+    pub obfuscation: f64,
+    /// Chance the agent writes a search term in its own words, a synonym no document uses
+    /// (vessel for ship, established for founded).
+    #[arg(long, default_value_t = Knobs::default().paraphrase)]
+    pub paraphrase: f64,
     /// How much post-browse length reveals how much a page helped: 0 (not at all; useful pages
     /// still get longer notes than rejected ones) to 1 (length follows the information taken,
     /// with noise).
@@ -104,6 +136,8 @@ impl KnobArgs {
             loop_rate: self.loop_rate,
             max_steps: self.max_steps,
             length_signal: self.length_signal,
+            obfuscation: self.obfuscation,
+            paraphrase: self.paraphrase,
         }
     }
 }

@@ -212,6 +212,10 @@ pub struct TrainArgs {
     /// step uses gradient caching and gives the same gradients). Default: from available memory.
     #[arg(long)]
     chunk: Option<usize>,
+    /// Keep in-batch false negatives in the loss: by default a passage that is the query's own
+    /// positive again, or the positive of another query of its run, is left out of its softmax.
+    #[arg(long)]
+    no_mask: bool,
 }
 
 impl TrainArgs {
@@ -243,6 +247,7 @@ impl TrainArgs {
             pooling: self.pooling,
             length_buckets: self.length_buckets,
             chunk: self.chunk,
+            mask_false_negatives: !self.no_mask,
             ..base
         }
     }
@@ -402,7 +407,7 @@ const FEW_QUERIES: usize = 20;
 fn eval_line(step: usize, system: &str, m: &Metrics) -> String {
     let ev = m
         .evidence
-        .map(|e| format!("  evidence R@10 {:.3}", e.recall_10))
+        .map(|e| format!("  question R@10 (single-shot) {:.3}", e.recall_10))
         .unwrap_or_default();
     format!(
         "step {step:>5} {system:<7} R@1 {:.3} R@10 {:.3} MRR@10 {:.3} nDCG@10 {:.3}{ev}",
@@ -419,8 +424,8 @@ pub fn table(rows: &[(String, Metrics)]) -> String {
     );
     if with_ev {
         s += &format!(
-            " {:>9} {:>8} {:>8} {:>8}",
-            "questions", "ev R@10", "ev R@100", "ev nDCG"
+            " {:>9} {:>12} {:>12} {:>12}",
+            "questions", "1-shot R@10", "1-shot R@100", "1-shot nDCG"
         );
     }
     for (name, m) in rows {
@@ -430,10 +435,14 @@ pub fn table(rows: &[(String, Metrics)]) -> String {
         );
         if let Some(e) = m.evidence {
             s += &format!(
-                " {:>9} {:>8.3} {:>8.3} {:>8.3}",
+                " {:>9} {:>12.3} {:>12.3} {:>12.3}",
                 e.questions, e.recall_10, e.recall_100, e.ndcg_10
             );
         }
+    }
+    if with_ev {
+        s += "\n1-shot: each held-out question ranked once against the corpus (single-shot), not the \
+              agent's evidence recall; `lrat synth --retriever` and `lrat stats A B` measure that";
     }
     s
 }

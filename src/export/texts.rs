@@ -18,15 +18,9 @@ pub struct DocText {
 }
 
 impl DocText {
-    /// Title and text as one passage (title, newline, text), without repeating a title the text
-    /// already starts with. No truncation: trainers cut passages to their own token budget.
+    /// Title and text as one passage: see [`crate::text::passage`].
     pub fn passage(&self) -> String {
-        match &self.title {
-            Some(t) if !t.is_empty() && !self.text.starts_with(t.as_str()) => {
-                format!("{t}\n{}", self.text)
-            }
-            _ => self.text.clone(),
-        }
+        crate::text::passage(self.title.as_deref(), &self.text)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The paper's trajectory analyses over runs.
 
+pub mod agent;
 pub mod outcome;
 pub mod report;
 pub mod trajectory;

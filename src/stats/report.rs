@@ -268,6 +268,8 @@ pub struct Report {
     /// How many outcomes came from a `correct` field, a heuristic answer match, or neither.
     pub outcome_sources: BTreeMap<String, usize>,
     pub with_qrels: bool,
+    /// Success, evidence recall and search calls over all runs (the paper's Table 2 figures).
+    pub agent: super::agent::AgentFigures,
     pub runs: Vec<RunStats>,
 }
 
@@ -318,6 +320,7 @@ impl Report {
             groups,
             outcome_sources,
             with_qrels: qrels.is_some(),
+            agent: super::agent::AgentFigures::of("all", super::agent::served_by(runs), &stats),
             runs: stats,
         }
     }

@@ -1,4 +1,6 @@
-//! The scripted agent: it searches the BM25 index with noisy sub-queries, sees top-k snippets,
+//! The scripted agent: it knows only the question and what it has read. It searches for each
+//! entity of the chain in its own words (clues first, then the names pages gave it), through
+//! whichever retriever serves it, sees top-k snippets,
 //! browses some hits at varied ranks, and writes post-browse reasoning whose length and wording
 //! depend on whether the page helped — with noise — and it sometimes fails.
 
@@ -6,9 +8,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::language::{self, Rejection};
-use super::world::{Question, World};
-use crate::corpus::DocIndex;
+use super::paraphrase;
+use super::world::{Kind, Question, World, kind_word};
 use crate::error::Error;
+use crate::retriever::Retriever;
 use crate::rng::Rng;
 
 /// Every behaviour knob, with the defaults documented in README.
@@ -42,6 +45,16 @@ pub struct Knobs {
     pub length_signal: f64,
     /// Steps after which a run stops.
     pub max_steps: usize,
+    /// Chance a question describes its first entity by clues and names no entity of its chain
+    /// (1, BrowseComp-style) rather than naming the first entity (0). Data simulated before
+    /// this knob existed reads as 0.
+    #[serde(default)]
+    pub obfuscation: f64,
+    /// Chance the agent writes a term of a search in its own words (a synonym no document uses:
+    /// vessel for ship, established for founded) rather than the world's. Reads as 0 in data
+    /// simulated before this knob existed.
+    #[serde(default)]
+    pub paraphrase: f64,
 }
 
 impl Default for Knobs {
@@ -49,16 +62,18 @@ impl Default for Knobs {
         Knobs {
             k: 5,
             find_rate: 0.85,
-            distractor_rate: 0.35,
+            distractor_rate: 0.15,
             rank_decay: 0.7,
             query_noise: 0.3,
-            searches_per_hop: 3,
+            searches_per_hop: 5,
             terse_rate: 0.15,
             reject_rate: 0.6,
             long_useless_rate: 0.15,
             loop_rate: 0.05,
             max_steps: 60,
             length_signal: 0.6,
+            obfuscation: 1.0,
+            paraphrase: 0.4,
         }
     }
 }
@@ -130,15 +145,111 @@ impl Script {
     }
 }
 
-/// One run for `q`, in the LRAT run format, with the truth of each browse.
+/// What the agent knows about the entity a hop looks for, and how it would search for it.
+struct Sought {
+    /// How the agent's notes refer to it.
+    words: String,
+    /// The terms of a search for it, the world's words (names are never replaced).
+    terms: Vec<Term>,
+}
+
+enum Term {
+    Name(String),
+    Word(String),
+}
+
+/// What the agent knows at hop `h`: the question's clues (or the first entity's name when the
+/// question gives it), or what the page of the previous hop said about the next entity.
+fn sought(world: &World, q: &Question, h: usize) -> Sought {
+    let e = &world.entities[q.chain[h]];
+    let verb = |k: Kind| match k {
+        Kind::Ship => "launched",
+        Kind::Company | Kind::Town => "founded",
+        Kind::Person => "born",
+    };
+    let word = |w: &str| Term::Word(w.to_string());
+    if h == 0 && !q.named {
+        let c = &q.clues;
+        let decade = format!("{}s", c.decade);
+        let words = match c.kind {
+            Kind::Ship => format!("the {} launched in the {decade}", c.trait_word),
+            _ => format!("the {} company founded in the {decade}", c.trait_word),
+        };
+        return Sought {
+            words,
+            terms: vec![
+                word(kind_word(c.kind)),
+                word(&c.trait_word),
+                word(verb(c.kind)),
+                Term::Name(decade),
+                word(&c.maker_trade),
+            ],
+        };
+    }
+    match e.kind {
+        // Known from the previous page by trade and surname.
+        Kind::Person if h > 0 => Sought {
+            words: e.reference(),
+            terms: vec![Term::Name(e.surname.clone()), word(&e.trait_word)],
+        },
+        _ => {
+            let mut terms: Vec<Term> = e
+                .name
+                .split_whitespace()
+                .map(|w| Term::Name(w.to_string()))
+                .collect();
+            terms.push(word(kind_word(e.kind)));
+            terms.push(word(verb(e.kind)));
+            Sought {
+                words: e.name.clone(),
+                terms,
+            }
+        }
+    }
+}
+
+/// A search for `s` in the agent's words: each word term paraphrased with chance
+/// `knobs.paraphrase`, one term dropped with chance `knobs.query_noise`, a stray word added on
+/// retries (and with chance `knobs.query_noise`).
+fn query_for(s: &Sought, attempt: usize, knobs: &Knobs, r: &mut Rng) -> String {
+    let mut words: Vec<String> = s
+        .terms
+        .iter()
+        .map(|t| match t {
+            Term::Name(n) => n.clone(),
+            Term::Word(w) => paraphrase::term(r, w, knobs.paraphrase),
+        })
+        .collect();
+    if r.chance(knobs.query_noise) && words.len() > 2 {
+        let i = r.below(words.len());
+        words.remove(i);
+    }
+    if r.chance(knobs.query_noise) || attempt > 0 {
+        words.push(
+            (*r.pick(&[
+                "history",
+                "records",
+                "family",
+                "coast",
+                "nineteenth century",
+                "who",
+            ]))
+            .to_string(),
+        );
+    }
+    words.join(" ")
+}
+
+/// One run for `q`, in the LRAT run format, with the truth of each browse; every search goes
+/// to `retriever`, and the run records which retriever served it.
 pub fn simulate(
     world: &World,
     q: &Question,
-    index: &DocIndex,
+    retriever: &dyn Retriever,
     knobs: &Knobs,
     rng: &Rng,
 ) -> Result<(Value, Vec<Truth>), Error> {
-    let mut r = rng.fork(2_000_000 + q.id.trim_start_matches('q').parse::<u64>().unwrap_or(0));
+    let mut r = rng.fork(2_000_000 + q.number as u64);
     let mut s = Script {
         steps: Vec::new(),
         retrieved: Vec::new(),
@@ -160,29 +271,30 @@ pub fn simulate(
         .collect();
     s.reason(format!(
         "The question asks: {} I will follow it one step at a time, starting from {}.",
-        q.text, world.entities[q.chain[0]].name
+        q.text,
+        sought(world, q, 0).words
     ));
     let looping = r.chance(knobs.loop_rate);
     let mut solved = true;
     'hops: for (h, &ent) in q.chain.iter().enumerate() {
         let target = &world.docs[world.entities[ent].doc];
-        let name = &world.entities[ent].name;
+        let full_name = &world.entities[ent].name;
+        let want = sought(world, q, h);
+        let name = &want.words;
         let mut found = false;
         for attempt in 0..knobs.searches_per_hop.max(1) {
             if s.steps.len() >= knobs.max_steps {
                 solved = false;
                 break 'hops;
             }
-            let query = noisy_query(name, q.relations.get(h).copied(), attempt, knobs, &mut r);
-            let alt = format!(
-                "{name} {}",
-                q.relations.get(h).copied().unwrap_or("history")
-            );
-            let hits = index.search(&query, knobs.k)?;
+            let query = query_for(&want, attempt, knobs, &mut r);
+            let alt = query_for(&want, attempt + 1, knobs, &mut r);
+            let hits = retriever.search(&query, knobs.k)?;
             s.searches += 1;
             let body: Vec<String> = hits
                 .iter()
-                .map(|(_, d)| {
+                .map(|h| {
+                    let d = &h.doc;
                     let snippet: String =
                         format!("{} {}", d.title.clone().unwrap_or_default(), d.text)
                             .split_whitespace()
@@ -196,8 +308,7 @@ pub fn simulate(
                     )
                 })
                 .collect();
-            s.retrieved
-                .extend(hits.iter().map(|(_, d)| d.docid.clone()));
+            s.retrieved.extend(hits.iter().map(|h| h.doc.docid.clone()));
             s.steps.push(json!({
                 "type": "tool_call", "tool_name": "search",
                 "arguments": json!({"query": [query, alt]}).to_string(),
@@ -208,8 +319,8 @@ pub fn simulate(
                 continue;
             }
             let mut picks: Vec<usize> = Vec::new();
-            for (rank, (_, d)) in hits.iter().enumerate() {
-                let p = if d.docid == target.docid {
+            for (rank, hit) in hits.iter().enumerate() {
+                let p = if hit.doc.docid == target.docid {
                     knobs.find_rate
                 } else {
                     knobs.distractor_rate * knobs.rank_decay.powi(rank as i32)
@@ -226,7 +337,7 @@ pub fn simulate(
                 continue;
             }
             for rank in picks {
-                let d = &hits[rank].1;
+                let d = &hits[rank].doc;
                 let useful = d.docid == target.docid;
                 s.steps.push(json!({
                     "type": "tool_call", "tool_name": "get_document",
@@ -243,7 +354,7 @@ pub fn simulate(
                 let other_hop = !useful && evidence.contains(&d.docid);
                 let names_it = !useful
                     && about_entity.contains(d.docid.as_str())
-                    && d.text.contains(name.as_str());
+                    && d.text.contains(full_name.as_str());
                 let taken = if useful {
                     r.range(1, facts.len().max(1))
                 } else {
@@ -346,8 +457,16 @@ pub fn simulate(
     let mut retrieved = s.retrieved.clone();
     retrieved.sort();
     retrieved.dedup();
+    let served = retriever.served();
+    let mut metadata = json!({"model": "lrat-synth scripted agent", "k": knobs.k, "snippet_max_tokens": 40, "searcher_type": served.searcher_type});
+    if let Some(m) = &served.model {
+        metadata["retriever_model"] = json!(m);
+    }
+    if let Some(step) = served.step {
+        metadata["retriever_step"] = json!(step);
+    }
     let run = json!({
-        "metadata": {"model": "lrat-synth scripted agent", "k": knobs.k, "snippet_max_tokens": 40, "searcher_type": "bm25"},
+        "metadata": metadata,
         "query_id": q.id,
         "tool_call_counts": {"search": s.searches, "get_document": s.browses},
         "status": "completed",
@@ -357,30 +476,4 @@ pub fn simulate(
         "answer": q.answer,
     });
     Ok((run, s.truth))
-}
-
-fn noisy_query(
-    name: &str,
-    relation: Option<&str>,
-    attempt: usize,
-    knobs: &Knobs,
-    r: &mut Rng,
-) -> String {
-    let mut words: Vec<String> = name.split_whitespace().map(str::to_string).collect();
-    if let Some(rel) = relation {
-        words.push(rel.to_string());
-    }
-    if r.chance(knobs.query_noise) && words.len() > 1 {
-        let i = r.below(words.len());
-        words.remove(i);
-    }
-    if r.chance(knobs.query_noise) || attempt > 0 {
-        words.push(
-            (*r.pick(&[
-                "history", "records", "born", "founded", "built", "family", "town",
-            ]))
-            .to_string(),
-        );
-    }
-    words.join(" ")
 }

@@ -4,6 +4,7 @@
 
 pub mod agent;
 mod language;
+pub mod paraphrase;
 pub mod report;
 pub mod world;
 
@@ -19,6 +20,7 @@ use world::World;
 
 use crate::corpus::{DocSource, Document, IndexBuilder};
 use crate::error::Error;
+use crate::retriever::{self, Choice, Served};
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,15 @@ pub struct Settings {
     pub docs: usize,
     pub seed: u64,
     pub knobs: Knobs,
+    /// The world's question the first run asks (runs ask `first_question..first_question+runs`).
+    #[serde(default)]
+    pub first_question: usize,
+    /// The retriever the agent searched with.
+    #[serde(default = "Served::bm25")]
+    pub retriever: Served,
+    /// The world's questions the runs ask, when they are not `first_question..+runs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questions: Option<Vec<usize>>,
 }
 
 impl Settings {
@@ -57,8 +68,41 @@ impl Settings {
     }
 }
 
+/// What to simulate: a world (`docs`, `seed`), which of its questions (`runs` of them from
+/// `first_question`), how the agent behaves, and which retriever serves its searches.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub runs: usize,
+    pub docs: usize,
+    pub seed: u64,
+    pub knobs: Knobs,
+    pub first_question: usize,
+    /// Exactly these questions of the world instead (`runs` and `first_question` are then
+    /// ignored): a held-out set re-run with another retriever.
+    pub questions: Option<Vec<usize>>,
+    pub retriever: Choice,
+    /// Where a dense retriever keeps the world's document embeddings (default: `OUT/.lrat/dense`).
+    pub embeddings: Option<std::path::PathBuf>,
+}
+
+impl Plan {
+    /// `runs` questions from the first, searched with BM25.
+    pub fn bm25(runs: usize, docs: usize, seed: u64, knobs: &Knobs) -> Plan {
+        Plan {
+            runs,
+            docs,
+            seed,
+            knobs: *knobs,
+            first_question: 0,
+            questions: None,
+            retriever: Choice::Bm25,
+            embeddings: None,
+        }
+    }
+}
+
 /// Writes `corpus.jsonl`, `questions.jsonl`, `qrels.txt`, `truth.jsonl`, `synth.json` and `runs/`
-/// into `out`, the same for the same seed and knobs.
+/// into `out`, the same for the same seed and knobs, searched with BM25.
 pub fn generate(
     out: &Path,
     runs: usize,
@@ -66,6 +110,21 @@ pub fn generate(
     seed: u64,
     knobs: &Knobs,
 ) -> Result<Written, Error> {
+    generate_with(out, &Plan::bm25(runs, docs, seed, knobs), &mut |_, _| {})
+}
+
+/// [`generate`] for any plan; `progress` hears (done, total) documents while a dense
+/// retriever embeds the world's corpus the first time.
+pub fn generate_with(
+    out: &Path,
+    plan: &Plan,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Written, Error> {
+    let numbers: Vec<usize> = match &plan.questions {
+        Some(q) => q.clone(),
+        None => (plan.first_question..plan.first_question + plan.runs).collect(),
+    };
+    let (runs, docs, seed, knobs) = (numbers.len(), plan.docs, plan.seed, &plan.knobs);
     let rng = Rng::new(seed);
     let world = World::generate(docs, &rng);
     std::fs::create_dir_all(out.join("runs")).map_err(io(out))?;
@@ -88,11 +147,19 @@ pub fn generate(
     }
     w.flush().map_err(io(&corpus))?;
     let index = builder.commit()?;
-    let questions: Vec<world::Question> = (0..runs).map(|i| world.question(i, &rng)).collect();
+    let cache = plan
+        .embeddings
+        .clone()
+        .unwrap_or_else(|| out.join(".lrat").join("dense"));
+    let searcher = retriever::open(&plan.retriever, &index, Some(&cache), progress)?;
+    let questions: Vec<world::Question> = numbers
+        .iter()
+        .map(|&i| world.question(i, &rng, knobs.obfuscation))
+        .collect();
     let results: Vec<Result<(String, Vec<Truth>), Error>> = questions
         .par_iter()
         .map(|q| {
-            let (run, truth) = agent::simulate(&world, q, &index, knobs, &rng)?;
+            let (run, truth) = agent::simulate(&world, q, searcher.as_ref(), knobs, &rng)?;
             let path = out.join("runs").join(format!("{}.json", q.id));
             std::fs::write(&path, serde_json::to_string_pretty(&run)?).map_err(io(&path))?;
             Ok((q.id.clone(), truth))
@@ -134,6 +201,9 @@ pub fn generate(
         docs,
         seed,
         knobs: *knobs,
+        first_question: numbers.first().copied().unwrap_or(plan.first_question),
+        retriever: searcher.served(),
+        questions: plan.questions.clone(),
     };
     let p = out.join(Settings::FILE);
     std::fs::write(&p, serde_json::to_string_pretty(&settings)? + "\n").map_err(io(&p))?;

@@ -1,6 +1,11 @@
 //! The simulated world: procedurally named people, towns, ships and companies linked by
 //! relations; one document about each, plus distractors that share their names and wording; and
 //! questions that need 2 to 4 hops through the relations, with their evidence documents.
+//!
+//! Pages name the people they link to the way encyclopedia entries do — by trade and surname
+//! ("built by the shipwright Brenn") — and surnames are shared by several people, so following
+//! a link means telling namesakes apart. Every document has the same form (a title, then prose
+//! that does not open with it), so nothing but its content tells a useful page from a namesake.
 
 use crate::rng::Rng;
 
@@ -12,7 +17,7 @@ const SYL: &[&str] = &[
 const TOWN_SUFFIX: &[&str] = &[
     "by", "holm", "vik", "stad", "mouth", "ford", "haven", "wick",
 ];
-const TRADES: &[&str] = &[
+pub const TRADES: &[&str] = &[
     "shipwright",
     "cartographer",
     "chemist",
@@ -24,6 +29,8 @@ const TRADES: &[&str] = &[
     "botanist",
     "merchant",
 ];
+pub const RIGS: &[&str] = &["schooner", "brig", "ketch", "sloop"];
+pub const PRODUCTS: &[&str] = &["rope", "dye", "hulls", "iron", "paper", "flour"];
 const SHIP_ADJ: &[&str] = &[
     "Grey", "Swift", "Northern", "Silent", "Golden", "Red", "Patient", "Bold",
 ];
@@ -50,6 +57,8 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Entity {
     pub name: String,
+    /// A person's family name (shared with other people); the whole name otherwise.
+    pub surname: String,
     pub kind: Kind,
     pub year: u32,
     /// Person: trade. Town: its river. Ship: its rig. Company: its product.
@@ -62,6 +71,16 @@ pub struct Entity {
     pub doc: usize,
 }
 
+impl Entity {
+    /// How other pages name this entity: a person by trade and surname, the rest by name.
+    pub fn reference(&self) -> String {
+        match self.kind {
+            Kind::Person => format!("the {} {}", self.trait_word, self.surname),
+            _ => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Doc {
     pub docid: String,
@@ -69,15 +88,32 @@ pub struct Doc {
     pub text: String,
 }
 
+/// What an obfuscated question says about its first entity instead of naming it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clues {
+    pub kind: Kind,
+    /// The ship's rig or the company's product.
+    pub trait_word: String,
+    /// The decade of its launch or founding (1840 for the 1840s).
+    pub decade: u32,
+    /// The trade of its builder or founder.
+    pub maker_trade: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Question {
     pub id: String,
+    /// The question's number in the world (questions are numbered from 0).
+    pub number: usize,
     pub text: String,
     pub answer: String,
     /// The entities visited, first to last; hop `h` reads the document of `chain[h]`.
     pub chain: Vec<usize>,
     /// The relation followed out of each entity but the last, in words.
     pub relations: Vec<&'static str>,
+    /// Whether the question names its first entity (else it gives only `clues`).
+    pub named: bool,
+    pub clues: Clues,
 }
 
 pub struct World {
@@ -107,9 +143,20 @@ impl World {
         let ships = (n - towns - people) / 2;
         let companies = n - towns - people - ships;
         let mut entities = Vec::with_capacity(n);
+        let mut taken = std::collections::HashSet::new();
+        let mut unique = |r: &mut Rng, make: &dyn Fn(&mut Rng) -> String| loop {
+            let name = make(r);
+            if taken.insert(name.clone()) {
+                return name;
+            }
+        };
         for i in 0..towns {
+            let name = unique(&mut r, &|r| {
+                format!("{}{}", word(r, 2), TOWN_SUFFIX[i % TOWN_SUFFIX.len()])
+            });
             entities.push(Entity {
-                name: format!("{}{}", word(&mut r, 2), TOWN_SUFFIX[i % TOWN_SUFFIX.len()]),
+                surname: name.clone(),
+                name,
                 kind: Kind::Town,
                 year: 1500 + r.below(300) as u32,
                 trait_word: format!("{} river", word(&mut r, 2)),
@@ -118,10 +165,17 @@ impl World {
                 doc: 0,
             });
         }
+        // About three people share each family name.
+        let surnames: Vec<String> = (0..(people / 3).max(2))
+            .map(|_| unique(&mut r, &|r| word(r, 3)))
+            .collect();
         for i in 0..people {
+            let surname = r.pick(&surnames).clone();
+            let name = unique(&mut r, &|r| format!("{} {surname}", word(r, 2)));
             let mentor = (i > 4 && r.chance(0.6)).then(|| towns + r.below(i));
             entities.push(Entity {
-                name: format!("{} {}", word(&mut r, 2), word(&mut r, 3)),
+                name,
+                surname,
                 kind: Kind::Person,
                 year: 1750 + r.below(150) as u32,
                 trait_word: r.pick(TRADES).to_string(),
@@ -131,28 +185,28 @@ impl World {
             });
         }
         for _ in 0..ships {
+            let name = unique(&mut r, &|r| {
+                format!("{} {} {}", r.pick(SHIP_ADJ), r.pick(SHIP_NOUN), word(r, 1))
+            });
             entities.push(Entity {
-                name: format!(
-                    "{} {} {}",
-                    r.pick(SHIP_ADJ),
-                    r.pick(SHIP_NOUN),
-                    word(&mut r, 1)
-                ),
+                surname: name.clone(),
+                name,
                 kind: Kind::Ship,
                 year: 1800 + r.below(100) as u32,
-                trait_word: (*r.pick(&["schooner", "brig", "ketch", "sloop"])).to_string(),
+                trait_word: (*r.pick(RIGS)).to_string(),
                 link: Some(towns + r.below(people)),
                 mentor: None,
                 doc: 0,
             });
         }
         for _ in 0..companies {
+            let name = unique(&mut r, &|r| format!("{} {}", word(r, 2), r.pick(WORKS)));
             entities.push(Entity {
-                name: format!("{} {}", word(&mut r, 2), r.pick(WORKS)),
+                surname: name.clone(),
+                name,
                 kind: Kind::Company,
                 year: 1800 + r.below(100) as u32,
-                trait_word: (*r.pick(&["rope", "dye", "hulls", "iron", "paper", "flour"]))
-                    .to_string(),
+                trait_word: (*r.pick(PRODUCTS)).to_string(),
                 link: Some(towns + r.below(people)),
                 mentor: None,
                 doc: 0,
@@ -181,44 +235,41 @@ impl World {
         let mut k = 0;
         while world.docs.len() < docs {
             let e = world.entities[r.below(world.entities.len())].clone();
+            let place = world.entities[r.below(towns)].name.clone();
             let (title, text) = match k % 4 {
-                0 => {
-                    let last = e.name.split_whitespace().last().unwrap_or("").to_string();
-                    (
-                        format!("{last} (surname)"),
-                        format!(
-                            "{last} is a surname. People with the name include craftsmen and merchants of the coast; none of them is {}.",
-                            e.name
-                        ),
-                    )
-                }
+                0 => (
+                    format!("{} (surname)", e.surname),
+                    format!(
+                        "A family name of the coast. People called {} include craftsmen, merchants and at least one {} from {place}.",
+                        e.surname,
+                        r.pick(TRADES)
+                    ),
+                ),
                 1 => (
                     format!("{} Street", e.name),
                     format!(
-                        "{} Street is a street named after {}. It has shops, a chapel and a small harbour office built in {}.",
-                        e.name,
+                        "A street in {place} named after {}. It has shops, a chapel and a small harbour office built in {}.",
                         e.name,
                         e.year + 60
                     ),
                 ),
-                2 => (
-                    format!(
-                        "{} ({})",
-                        e.name,
-                        r.pick(&["painting", "song", "horse", "novel"])
-                    ),
-                    format!(
-                        "{} is also the title of a work from {}. It is unrelated to the {} of that name and mentions the {} only in passing.",
-                        e.name,
-                        e.year + 90,
-                        kind_word(e.kind),
-                        e.trait_word
-                    ),
-                ),
+                2 => {
+                    let what = *r.pick(&["painting", "song", "horse", "novel"]);
+                    (
+                        format!("{} ({what})", e.name),
+                        format!(
+                            "A {what} from {} that shares its title with the {} {}. It is unrelated to it and mentions the {} only in passing.",
+                            e.year + 90,
+                            kind_word(e.kind),
+                            e.name,
+                            e.trait_word
+                        ),
+                    )
+                }
                 _ => (
                     format!("History of the {} trade", e.trait_word),
                     format!(
-                        "The {} trade grew in the nineteenth century. Records from {} list workshops and prices, but not who founded them.",
+                        "In the nineteenth century the {} trade grew along the coast. Records from {} list workshops and prices in {place}, but not who founded them.",
                         e.trait_word, e.year
                     ),
                 ),
@@ -238,60 +289,70 @@ impl World {
         i.map(|i| self.entities[i].name.clone()).unwrap_or_default()
     }
 
+    fn reference(&self, i: Option<usize>) -> String {
+        i.map(|i| self.entities[i].reference()).unwrap_or_default()
+    }
+
     fn describe(&self, i: usize, works: &[usize]) -> (String, String) {
         let e = &self.entities[i];
         let text = match e.kind {
             Kind::Town => format!(
-                "{} is a town on the {}, founded in {}. Its council keeps records of the families and workshops of the town.",
-                e.name, e.trait_word, e.year
+                "Founded in {}, {} is a town on the {}. Its council keeps records of the families and workshops of the town.",
+                e.year, e.name, e.trait_word
             ),
             Kind::Person => {
                 let mut t = format!(
-                    "{} (born {} in {}) was a {}. {} trained in {} and later worked along the coast.",
-                    e.name,
+                    "Born in {} in {}, {} was a {}. {} trained in {} and later worked along the coast.",
                     e.year,
                     self.name(e.link),
+                    e.name,
                     e.trait_word,
-                    e.name.split_whitespace().next().unwrap_or(""),
+                    e.surname,
                     self.name(e.link)
                 );
                 if e.mentor.is_some() {
                     t.push_str(&format!(
                         " {} was apprenticed to {}.",
-                        e.name,
-                        self.name(e.mentor)
+                        e.surname,
+                        self.reference(e.mentor)
                     ));
                 }
                 for &w in works.iter().take(3) {
                     let x = &self.entities[w];
                     t.push_str(&match x.kind {
-                        Kind::Ship => format!(" {} built the {} {}.", e.name, x.trait_word, x.name),
-                        _ => format!(" {} founded {}.", e.name, x.name),
+                        Kind::Ship => {
+                            format!(" {} built the {} {}.", e.surname, x.trait_word, x.name)
+                        }
+                        _ => format!(" {} founded {}.", e.surname, x.name),
                     });
                 }
                 t
             }
             Kind::Ship => format!(
-                "The {} was a {} launched in {}. She was built by {}, and sailed the northern coast for decades.",
+                "Launched in {}, the {} was a {}. She was built by {}, and sailed the northern coast for decades.",
+                e.year,
                 e.name,
                 e.trait_word,
-                e.year,
-                self.name(e.link)
+                self.reference(e.link)
             ),
             Kind::Company => format!(
-                "{} was a company making {}, founded in {} by {}. It employed many workers from the district.",
-                e.name,
-                e.trait_word,
+                "Founded in {} by {}, {} was a company making {}. It employed many workers from the district.",
                 e.year,
-                self.name(e.link)
+                self.reference(e.link),
+                e.name,
+                e.trait_word
             ),
         };
         (e.name.clone(), text)
     }
 
-    /// Question `i`: a chain of 2 to 4 hops ending in a town's name or a founding year.
-    pub fn question(&self, i: usize, rng: &Rng) -> Question {
+    /// Question `i`: a chain of 2 to 4 hops ending in a town's founding year or a person's
+    /// birthplace. With chance `obfuscation` it describes its first entity by clues (kind,
+    /// rig or product, decade, its maker's trade) and names no entity of the chain; otherwise
+    /// it names the first entity.
+    pub fn question(&self, i: usize, rng: &Rng, obfuscation: f64) -> Question {
         let mut r = rng.fork(1_000_000 + i as u64);
+        let named = !r.chance(obfuscation);
         loop {
             let hops = r.range(2, 4);
             let starts: Vec<usize> = (0..self.entities.len())
@@ -322,14 +383,35 @@ impl World {
             }
             let last = &self.entities[cur];
             let start_e = &self.entities[start];
-            let mut phrase = match start_e.kind {
-                Kind::Ship => format!("the ship {}", start_e.name),
-                _ => format!("the company {}", start_e.name),
+            let clues = Clues {
+                kind: start_e.kind,
+                trait_word: start_e.trait_word.clone(),
+                decade: start_e.year / 10 * 10,
+                maker_trade: self.entities[chain[1]].trait_word.clone(),
             };
-            for rel in &relations {
+            let (intro, mut phrase) = if named {
+                let first = match start_e.kind {
+                    Kind::Ship => format!("the ship {}", start_e.name),
+                    _ => format!("the company {}", start_e.name),
+                };
+                (String::new(), format!("the {} of {first}", relations[0]))
+            } else {
+                let intro = match start_e.kind {
+                    Kind::Ship => format!(
+                        "A {} was launched in the {}s by a {}. ",
+                        clues.trait_word, clues.decade, clues.maker_trade
+                    ),
+                    _ => format!(
+                        "A company making {} was founded in the {}s by a {}. ",
+                        clues.trait_word, clues.decade, clues.maker_trade
+                    ),
+                };
+                (intro, format!("its {}", relations[0]))
+            };
+            for rel in &relations[1..] {
                 phrase = format!("the {rel} of {phrase}");
             }
-            let (text, answer) = match last.kind {
+            let (ask, answer) = match last.kind {
                 Kind::Town => (
                     format!("In what year was {phrase} founded?"),
                     last.year.to_string(),
@@ -339,10 +421,13 @@ impl World {
             };
             return Question {
                 id: format!("q{i}"),
-                text,
+                number: i,
+                text: format!("{intro}{}", cap(&ask)),
                 answer,
                 chain,
                 relations,
+                named,
+                clues,
             };
         }
     }

@@ -260,6 +260,34 @@ pub struct Batch {
     /// Document ids, `G` per query.
     pub passages: Vec<String>,
     pub weights: Vec<f32>,
+    /// `(query, passage)` pairs that are false negatives: passage is the query's own positive
+    /// document again, or the positive of another query of the same run ([`false_negatives`]).
+    pub mask: Vec<(usize, usize)>,
+}
+
+/// The in-batch false negatives of a batch: for each query, every passage column other than its
+/// own positive whose document is its positive or the positive of a query from the same run.
+pub fn false_negatives(
+    runs: &[&str],
+    positives: &[&str],
+    passages: &[String],
+    group: usize,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (i, (run, pos)) in runs.iter().zip(positives).enumerate() {
+        let same_run: Vec<&str> = runs
+            .iter()
+            .zip(positives)
+            .filter(|(r, _)| *r == run)
+            .map(|(_, p)| *p)
+            .collect();
+        for (j, d) in passages.iter().enumerate() {
+            if j != i * group && (d == pos || same_run.contains(&d.as_str())) {
+                out.push((i, j));
+            }
+        }
+    }
+    out
 }
 
 /// The order of training examples in `epoch`.
@@ -347,6 +375,7 @@ impl<'a> Sampler<'a> {
             queries: Vec::with_capacity(ids.len()),
             passages: Vec::with_capacity(ids.len() * group),
             weights: Vec::with_capacity(ids.len()),
+            mask: Vec::new(),
         };
         let root = Rng::new(self.seed ^ 0x5EED).fork(1 + epoch as u64);
         for &i in ids {
@@ -380,6 +409,15 @@ impl<'a> Sampler<'a> {
             }
             out.weights.push(if self.weighted { e.weight } else { 1.0 });
         }
+        let runs: Vec<&str> = ids
+            .iter()
+            .map(|&i| self.set.examples[i].run_id.as_str())
+            .collect();
+        let positives: Vec<&str> = ids
+            .iter()
+            .map(|&i| self.set.examples[i].pos.as_str())
+            .collect();
+        out.mask = false_negatives(&runs, &positives, &out.passages, group);
         out
     }
 }

@@ -53,8 +53,7 @@ pub struct Probe {
     pub relevant: HashSet<String>,
 }
 
-/// A ranking: document ids with their scores, best first.
-pub type Ranking = Vec<(String, f32)>;
+pub use crate::retriever::Ranking;
 
 /// One query's figures, as `--per-query` writes them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,11 +84,7 @@ pub struct EvalSet {
 }
 
 fn passage(d: &Document) -> String {
-    crate::export::DocText {
-        title: d.title.clone(),
-        text: d.text.clone(),
-    }
-    .passage()
+    crate::text::passage(d.title.as_deref(), &d.text)
 }
 
 impl EvalSet {
@@ -196,15 +191,16 @@ impl EvalSet {
         Ok(self.measure_rankings(&self.bm25_rankings()?))
     }
 
-    /// BM25's top 100 for every probe.
+    /// BM25's top 100 for every probe, through the BM25 retriever agents are served by.
     pub fn bm25_rankings(&self) -> Result<Vec<Ranking>> {
+        use crate::retriever::Retriever as _;
+        let bm25 = crate::retriever::Bm25(self.bm25.clone());
         self.probes()
             .map(|p| {
-                Ok(self
-                    .bm25
+                Ok(bm25
                     .search(&p.text, 100)?
                     .into_iter()
-                    .map(|(score, d)| (d.docid, score))
+                    .map(|h| (h.doc.docid, h.score))
                     .collect())
             })
             .collect()
@@ -396,16 +392,9 @@ pub fn rank(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Vec<
         .collect()
 }
 
-/// [`rank`] with the scores.
+/// [`rank`] with the scores: the retrievers' exact top-k ([`crate::retriever::top_k`]).
 pub fn rank_scored(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Ranking {
-    let mut scored: Vec<(f32, &String)> = d
-        .chunks_exact(dim)
-        .zip(ids)
-        .map(|(row, id)| (row.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(), *id))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored.truncate(k);
-    scored.into_iter().map(|(s, id)| (id.clone(), s)).collect()
+    crate::retriever::top_k(q, d, dim, ids, k)
 }
 
 /// Share of the relevant documents in the top `k`.

@@ -8,7 +8,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Tensor, Var};
 
 use super::encoder::{Encoder, Side};
-use super::loss::weighted_infonce;
+use super::loss::Contrast;
 use crate::error::{Error, Result};
 
 /// The loss and the parameter gradients of one batch.
@@ -23,16 +23,14 @@ pub fn batch_grads(
     enc: &Encoder,
     queries: &[&str],
     passages: &[&str],
-    group: usize,
-    tau: f64,
-    weights: &[f32],
+    contrast: &Contrast<'_>,
     chunk: usize,
 ) -> Result<StepGrads> {
     let chunk = chunk.max(1);
     if chunk >= passages.len() && chunk >= queries.len() {
         let q = enc.embed(queries, Side::Query)?;
         let p = enc.embed(passages, Side::Passage)?;
-        let loss = weighted_infonce(&q, &p, group, tau, weights)?;
+        let loss = contrast.loss(&q, &p)?;
         let value = f64::from(loss.to_scalar::<f32>()?);
         return Ok(StepGrads {
             loss: value,
@@ -51,7 +49,7 @@ pub fn batch_grads(
     let q = Var::from_tensor(&embed_all(queries, Side::Query)?)?;
     let p = Var::from_tensor(&embed_all(passages, Side::Passage)?)?;
     // 2. The loss and its gradient with respect to the embeddings.
-    let loss = weighted_infonce(q.as_tensor(), p.as_tensor(), group, tau, weights)?;
+    let loss = contrast.loss(q.as_tensor(), p.as_tensor())?;
     let value = f64::from(loss.to_scalar::<f32>()?);
     let cached = loss.backward()?;
     let missing = || Error::Train("gradient caching: no gradient for the embeddings".into());

@@ -17,6 +17,7 @@ use super::data::{Sampler, TrainSet, batches_per_epoch, bucketed_order, epoch_or
 use super::encoder::{Encoder, MaxLengths};
 use super::eval::{EvalSet, Metrics};
 use super::gradcache::{StepGrads, batch_grads};
+use super::loss::Contrast;
 use super::optim::{AdamW, AdamWConfig, schedule};
 use super::resolve::ModelSource;
 use super::scratch::{self, ScratchShape};
@@ -74,6 +75,14 @@ pub struct TrainConfig {
     /// available); below the batch's size the step uses gradient caching, with the same result.
     #[serde(default)]
     pub chunk: Option<usize>,
+    /// Leave out of each query's softmax the in-batch passages that are its own positive again
+    /// or a positive of another query from its run (false negatives).
+    #[serde(default = "yes")]
+    pub mask_false_negatives: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn paper_lr() -> f64 {
@@ -135,6 +144,7 @@ impl Default for TrainConfig {
             pooling: None,
             length_buckets: false,
             chunk: None,
+            mask_false_negatives: true,
         }
     }
 }
@@ -571,9 +581,12 @@ fn train(
             &enc,
             &queries,
             &passages,
-            c.group,
-            c.temperature,
-            &b.weights,
+            &Contrast {
+                group: c.group,
+                tau: c.temperature,
+                weights: &b.weights,
+                mask: if c.mask_false_negatives { &b.mask } else { &[] },
+            },
             chunk,
         )?;
         if !value.is_finite() {

@@ -34,6 +34,8 @@ pub enum Msg {
     CorpusFailed(String),
     /// What the training worker reports.
     Train(crate::train::worker::TrainEvent),
+    /// What the closed loop (the agent re-run with the trained model) reports.
+    Loop(super::training::LoopEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,6 +324,7 @@ impl App {
             Msg::CorpusFailed(e) => {
                 self.status = format!("corpus not available, showing what the runs showed: {e}")
             }
+            Msg::Loop(e) => self.train.apply_loop(e),
             Msg::Train(e) => {
                 self.train.apply(&e);
                 if matches!(

@@ -35,6 +35,7 @@ pub enum Action {
     StartTraining,
     StopTraining,
     History,
+    ClosedLoop,
     Overlay,
     ToggleMode,
     ToggleLength,
@@ -235,6 +236,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::History,
         label: "H",
         help: "earlier training runs side by side (Train screen; j/k select, H or Esc closes)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('L')],
+        action: Action::ClosedLoop,
+        label: "L",
+        help: "re-run held-out questions in the simulated agent (Train screen)",
     },
     Binding {
         keys: &[KeyCode::Char('o')],

@@ -3,6 +3,7 @@
 //! drained.
 
 pub mod app;
+mod background;
 pub mod help_screen;
 mod input;
 mod jobs;

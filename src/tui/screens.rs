@@ -206,6 +206,19 @@ impl App {
                 );
                 self.apply_train(e);
             }
+            TrainEffect::ClosedLoop(model) => match crate::closed_loop::workspace_of(&self.runs) {
+                Some(ws) => {
+                    let sink = self.tx.clone().map(|tx| {
+                        Box::new(move |e| tx.send(Msg::Loop(e)).is_ok())
+                            as super::background::Sink<super::training::LoopEvent>
+                    });
+                    self.train.start_closed_loop(ws, model, sink);
+                    self.status = self.train.loop_state.clone().unwrap_or_default();
+                }
+                None => {
+                    self.status = "the closed loop re-runs lrat synth's agent: open a workspace it wrote (with synth.json)".into()
+                }
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::keymap::Action;
+use crate::stats::agent::AgentFigures;
 use crate::train::eval::Metrics;
 use crate::train::history::{self, PastRun};
 use crate::train::resolve;
@@ -198,6 +199,12 @@ pub struct TrainView {
     pub out: Option<PathBuf>,
     /// Earlier runs side by side, while shown (`H`).
     pub history: Option<HistoryView>,
+    /// The agent re-run on the held-out questions with BM25, the base and the trained model
+    /// (`L`, on a simulated workspace), as the figures come in.
+    pub closed_loop: Vec<AgentFigures>,
+    /// What the closed loop is doing or why it stopped (`None` before `L`).
+    pub loop_state: Option<String>,
+    pub loop_running: bool,
 }
 
 /// The Train screen's list of earlier runs.
@@ -236,6 +243,9 @@ impl TrainView {
             log: None,
             out: None,
             history: None,
+            closed_loop: Vec::new(),
+            loop_state: None,
+            loop_running: false,
         }
     }
 
@@ -406,10 +416,21 @@ pub enum TrainEffect {
     Status(String),
     /// Start training: the app supplies the pairs it mines now and calls `TrainView::start`.
     Start,
+    /// Re-run the held-out questions in the simulated agent with the model trained into this
+    /// folder: the app finds the workspace and calls `TrainView::start_closed_loop`.
+    ClosedLoop(PathBuf),
+}
+
+/// What the closed loop reports, one system at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoopEvent {
+    System(AgentFigures),
+    Done,
+    Failed(String),
 }
 
 /// Where a training run's events go: the app's message channel.
-pub type Sink = Box<dyn FnMut(TrainEvent) -> bool + Send>;
+pub type Sink = super::background::Sink<TrainEvent>;
 
 /// Mines the pairs to train on, on the training thread.
 pub type Miner = Box<dyn FnOnce() -> crate::train::data::TrainSet + Send>;
@@ -423,6 +444,7 @@ impl TrainView {
         let last = FIELDS.len() - 1;
         Some(match a {
             Action::StartTraining => TrainEffect::Start,
+            Action::ClosedLoop => self.ask_closed_loop(),
             Action::History => self.toggle_history(),
             Action::StopTraining => self.stop(),
             Action::Up => {
@@ -518,22 +540,79 @@ impl TrainView {
         self.running = true;
         self.state = "mining the pairs, finding and loading the model…".into();
         self.cancel = Some(cancel);
-        match sink {
-            Some(mut sink) => {
-                std::thread::spawn(move || work(&mut *sink));
-            }
-            None => {
-                let mut events = Vec::new();
-                work(&mut |e| {
-                    events.push(e);
-                    true
-                });
-                for e in &events {
-                    self.apply(e);
-                }
-            }
+        for e in &super::background::run(work, sink) {
+            self.apply(e);
         }
         TrainEffect::None
+    }
+
+    /// `L`: the closed loop for the last trained model, when there is one and nothing runs.
+    fn ask_closed_loop(&mut self) -> TrainEffect {
+        if self.running {
+            return TrainEffect::Status(
+                "the closed loop re-runs the agent with the trained model: wait until training ends"
+                    .into(),
+            );
+        }
+        if self.loop_running {
+            return TrainEffect::Status(
+                "the agent is already re-running the held-out questions".into(),
+            );
+        }
+        match &self.out {
+            Some(out) if out.join(crate::train::checkpoint::STATE).is_file() => {
+                TrainEffect::ClosedLoop(out.clone())
+            }
+            _ => TrainEffect::Status(
+                "train a model first (S); L then re-runs the held-out questions with it".into(),
+            ),
+        }
+    }
+
+    /// Re-runs the held-out questions of `workspace` with BM25, the base model and the model in
+    /// `model`, on a thread whose events go to `sink`, or (without one) here.
+    pub fn start_closed_loop(
+        &mut self,
+        workspace: PathBuf,
+        model: PathBuf,
+        sink: Option<super::background::Sink<LoopEvent>>,
+    ) {
+        self.closed_loop.clear();
+        self.loop_running = true;
+        self.loop_state = Some(format!(
+            "re-running the held-out questions of {} with BM25, the base and the trained model…",
+            workspace.display()
+        ));
+        let work = move |sink: &mut dyn FnMut(LoopEvent) -> bool| {
+            let result = crate::closed_loop::held_out(&workspace, &model, &mut |f| {
+                sink(LoopEvent::System(f.clone()));
+            });
+            sink(match result {
+                Ok(_) => LoopEvent::Done,
+                Err(e) => LoopEvent::Failed(e.to_string()),
+            });
+        };
+        for e in super::background::run(work, sink) {
+            self.apply_loop(e);
+        }
+    }
+
+    /// Takes one event from the closed loop.
+    pub fn apply_loop(&mut self, e: LoopEvent) {
+        match e {
+            LoopEvent::System(f) => self.closed_loop.push(f),
+            LoopEvent::Done => {
+                self.loop_running = false;
+                let n = self.closed_loop.first().map_or(0, |f| f.runs);
+                self.loop_state = Some(format!(
+                    "closed loop: the agent re-ran {n} held-out questions with each retriever"
+                ));
+            }
+            LoopEvent::Failed(m) => {
+                self.loop_running = false;
+                self.loop_state = Some(format!("closed loop failed: {m}"));
+            }
+        }
     }
 
     /// Asks the running job to stop after its current batch.

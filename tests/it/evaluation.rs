@@ -211,7 +211,7 @@ fn train_then_eval_from_the_command_line() {
     );
     assert!(table.contains("bm25") && table.contains("base") && table.contains("trained"));
     assert!(
-        table.contains("ev R@10"),
+        table.contains("1-shot R@10"),
         "the workspace has qrels: {table}"
     );
     let log = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();

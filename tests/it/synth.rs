@@ -56,14 +56,15 @@ fn same_seed_same_bytes_and_the_readers_load_it() {
     assert_eq!(loaded.runs.len(), 30);
     let browses: usize = loaded.runs.iter().map(|r| r.browses().count()).sum();
     assert_eq!(browses, w.browses, "one truth row a browse");
-    // Every browse was of a document a search returned, and every search has hits.
+    // Every browse was of a document a search returned, and no search failed (a search in the
+    // agent's own words may find nothing, and says so).
     for r in &loaded.runs {
         for (i, b) in r.browses() {
             assert!(r.source_search(i, b.docid.as_deref().unwrap()).is_some());
         }
         for s in &r.steps {
             if let StepKind::Search(x) = &s.kind {
-                assert!(!x.hits.is_empty() && x.error.is_none());
+                assert!(x.error.is_none(), "{x:?}");
             }
         }
         assert!(r.question.is_some() && !r.gold.is_empty() && r.final_answer.is_some());
@@ -82,7 +83,9 @@ fn the_truth_report_sees_the_signals() {
     // partial and implicit ones), and rejects some useful pages whose note admits a gap.
     assert!(rep.length_usefulness_r.unwrap() > 0.3, "{rep:?}");
     assert!(rep.mean_words_useful.unwrap() > rep.mean_words_useless.unwrap());
-    assert!(rep.judge_accuracy.unwrap() > 0.6, "{rep:?}");
+    // A BrowseComp-shaped agent opens many pages it did not need (about half its browses), and
+    // the phrase rules catch only the rejections said in so many words.
+    assert!(rep.judge_accuracy.unwrap() > 0.5, "{rep:?}");
     let (precision, recall) = (
         rep.judge_reject_precision.unwrap(),
         rep.judge_reject_recall.unwrap(),
@@ -199,4 +202,88 @@ fn the_length_signal_sets_how_much_length_reveals_the_grade() {
     let (none, full) = (rho(0.0), rho(1.0));
     assert!(none.abs() < 0.15, "length says nothing at 0: {none}");
     assert!(full > 0.25, "length follows the grade at 1: {full}");
+}
+
+/// The default world is BrowseComp-shaped: questions describe their first entity by clues and
+/// name no page of their own evidence chain, the agent searches in its own words (no query is
+/// a page's title, and a search for a clue names no evidence page), and BM25 leaves room for a
+/// better retriever: the agent's success and evidence recall are both between 0.3 and 0.7.
+#[test]
+fn the_default_world_hides_its_chains_and_bm25_leaves_headroom() {
+    use lrat::stats::agent::AgentFigures;
+    let d = tempfile::tempdir().unwrap();
+    synth::generate(d.path(), 150, 2000, 7, &Knobs::default()).unwrap();
+    let corpus = std::fs::read_to_string(d.path().join("corpus.jsonl")).unwrap();
+    let titles: std::collections::HashMap<String, String> = corpus
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["docid"].as_str().unwrap().to_string(),
+                v["title"].as_str().unwrap().to_lowercase(),
+            )
+        })
+        .collect();
+    let all_titles: std::collections::HashSet<&String> = titles.values().collect();
+    let (qrels, _) = lrat::qrels::Qrels::read(&d.path().join("qrels.txt")).unwrap();
+    let loaded = run::load(&[d.path().join("runs")], &ReadOptions::default()).unwrap();
+    assert_eq!(loaded.runs.len(), 150);
+    for r in &loaded.runs {
+        let question = r.question.as_deref().unwrap().to_lowercase();
+        let evidence = qrels.evidence(&r.id).unwrap();
+        for docid in evidence {
+            let t = &titles[docid];
+            assert!(
+                !question.contains(t.as_str()),
+                "{}: the question names `{t}`: {question}",
+                r.id
+            );
+        }
+        let mut first_search = true;
+        for s in &r.steps {
+            if let StepKind::Search(x) = &s.kind {
+                for q in &x.queries {
+                    let q = q.to_lowercase();
+                    assert!(
+                        !all_titles.contains(&q),
+                        "{}: `{q}` is a page's title",
+                        r.id
+                    );
+                    if first_search {
+                        for docid in evidence {
+                            assert!(!q.contains(titles[docid].as_str()), "{}: `{q}`", r.id);
+                        }
+                    }
+                }
+                first_search = false;
+            }
+        }
+        assert_eq!(r.meta.retriever.as_deref(), Some("bm25"));
+    }
+    let stats: Vec<_> = loaded
+        .runs
+        .iter()
+        .map(|r| lrat::stats::run_stats(r, Some(&qrels)))
+        .collect();
+    let f = AgentFigures::of("bm25", None, &stats);
+    let recall = f.evidence_recall.unwrap();
+    assert!((0.3..=0.7).contains(&f.success), "success {f:?}");
+    assert!((0.3..=0.7).contains(&recall), "evidence recall {f:?}");
+    // Naming the first entity (today's questions) makes the same world much easier.
+    let named = tempfile::tempdir().unwrap();
+    let easy = Knobs {
+        obfuscation: 0.0,
+        paraphrase: 0.0,
+        ..Knobs::default()
+    };
+    synth::generate(named.path(), 150, 2000, 7, &easy).unwrap();
+    let loaded = run::load(&[named.path().join("runs")], &ReadOptions::default()).unwrap();
+    let (qrels, _) = lrat::qrels::Qrels::read(&named.path().join("qrels.txt")).unwrap();
+    let stats: Vec<_> = loaded
+        .runs
+        .iter()
+        .map(|r| lrat::stats::run_stats(r, Some(&qrels)))
+        .collect();
+    let g = AgentFigures::of("named", None, &stats);
+    assert!(g.success > f.success + 0.15, "{g:?} vs {f:?}");
 }

@@ -419,12 +419,47 @@ fn the_ablation_trains_every_arm_on_the_same_held_out_runs() {
             ..TrainConfig::default()
         },
         scratch: shape(),
+        closed_loop: Some(3),
+        unmasked_arm: false,
     };
     let mut lines = Vec::new();
     let report = lrat::experiment::run(&ablation, &mut |l| lines.push(l.to_string())).unwrap();
     // The simulator wrote truth.jsonl, so the truth-filtered arm runs too.
     assert_eq!(report.arms.len(), 4);
-    assert_eq!(lines.len(), 4);
+    // A line a trained arm, then one a retriever of the closed loop (BM25, the start, 4 arms).
+    assert_eq!(lines.len(), 4 + 6, "{lines:?}");
+    let systems: Vec<&str> = report
+        .closed_loop
+        .iter()
+        .map(|r| r.system.as_str())
+        .collect();
+    assert_eq!(
+        systems,
+        [
+            "BM25",
+            "untrained start",
+            "naive",
+            "+ filter",
+            "+ filter + weights",
+            "truth filter"
+        ]
+    );
+    for r in &report.closed_loop {
+        // Questions after the 24 training runs: none of them was trained on.
+        assert_eq!((r.figures.runs, r.first_question), (3, 24), "{r:?}");
+        assert!(r.figures.evidence_recall.is_some() && r.figures.search_calls > 0.0);
+    }
+    let served: Vec<Option<&str>> = report
+        .closed_loop
+        .iter()
+        .map(|r| r.figures.retriever.as_deref())
+        .collect();
+    assert_eq!(served[0], Some("bm25"));
+    assert!(
+        served[2].unwrap().starts_with("dense (naive-1"),
+        "{served:?}"
+    );
+    assert_eq!(report.paired_closed("naive", "BM25").len(), 1);
     let arms: Vec<Arm> = report.arms.iter().map(|r| r.arm).collect();
     assert_eq!(arms, Arm::WITH_TRUTH);
     let noise: Vec<_> = report.arms.iter().map(|r| r.noise.unwrap()).collect();
@@ -459,7 +494,9 @@ fn the_ablation_trains_every_arm_on_the_same_held_out_runs() {
     assert!(
         text.contains("+ filter + weights")
             && text.contains("BM25")
-            && text.contains("truth filter − naive"),
+            && text.contains("truth filter − naive")
+            && text.contains("closed loop")
+            && text.contains("question R@10"),
         "{text}"
     );
     let runs: std::collections::BTreeSet<String> = (0..10).map(|i| format!("q{i}")).collect();
@@ -581,10 +618,10 @@ fn gradient_caching_equals_the_full_batch() {
     let docs: Vec<&str> = set.docs.values().map(String::as_str).collect();
     let passages: Vec<&str> = (0..12).map(|i| docs[(i * 7) % docs.len()]).collect();
     let weights = [0.5f32, 1.0, 2.5, 0.25];
-    let full = batch_grads(&enc, &queries, &passages, 3, 0.1, &weights, 1000).unwrap();
+    let full = batch_grads(&enc, &queries, &passages, &contrast(&weights), 1000).unwrap();
     let vars = enc.named_vars().unwrap();
     for chunk in [1, 2, 5] {
-        let cached = batch_grads(&enc, &queries, &passages, 3, 0.1, &weights, chunk).unwrap();
+        let cached = batch_grads(&enc, &queries, &passages, &contrast(&weights), chunk).unwrap();
         assert!(
             (cached.loss - full.loss).abs() < 1e-5,
             "chunk {chunk}: {} vs {}",
@@ -631,7 +668,7 @@ fn gradient_caching_equals_the_full_batch() {
         assert!(compared > 10, "{compared} gradients compared");
     }
     // And the weights matter: the same batch unweighted has another loss.
-    let plain = batch_grads(&enc, &queries, &passages, 3, 0.1, &[1.0; 4], 2).unwrap();
+    let plain = batch_grads(&enc, &queries, &passages, &contrast(&[1.0; 4]), 2).unwrap();
     assert!((plain.loss - full.loss).abs() > 1e-4);
 }
 
@@ -819,4 +856,90 @@ fn length_buckets_group_similar_lengths_and_keep_every_example() {
     assert_eq!(a.len() % 8, 3);
     let firsts: Vec<usize> = a.chunks(8).take(25).map(|b| len(b[0])).collect();
     assert!(firsts.windows(2).any(|w| w[1] < w[0]));
+}
+
+/// Two queries of one run share a positive: each one's softmax must not count the other's copy
+/// of its own positive as a negative. The masked loss and its gradients equal those of the same
+/// batch with the duplicate columns left out of each query's softmax.
+#[test]
+fn false_negatives_are_masked_out_of_the_loss_and_its_gradients() {
+    use candle_core::{D, Var};
+    use lrat::train::data::false_negatives;
+    use lrat::train::loss::weighted_infonce_masked;
+    let dev = Device::Cpu;
+    let (tau, w) = (0.1, [0.7f32, 1.3]);
+    let unit = |v: [f32; 3]| {
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.map(|x| x / n)
+    };
+    let q: Vec<f32> = [unit([1.0, 0.2, 0.1]), unit([0.1, 1.0, 0.3])].concat();
+    let p: Vec<f32> = [
+        unit([0.9, 0.3, 0.0]), // query 0's positive (doc A)
+        unit([0.2, 0.1, 1.0]), // its negative
+        unit([0.9, 0.3, 0.0]), // query 1's positive: doc A again
+        unit([0.5, 0.5, 0.5]), // its negative
+    ]
+    .concat();
+    let ids: Vec<String> = ["A", "n1", "A", "n2"].map(String::from).to_vec();
+    let mask = false_negatives(&["run", "run"], &["A", "A"], &ids, 2);
+    assert_eq!(
+        mask,
+        vec![(0, 2), (1, 0)],
+        "each query's copy of the shared positive"
+    );
+
+    let grads = |masked: bool| {
+        let qv = Var::from_tensor(&Tensor::from_vec(q.clone(), (2, 3), &dev).unwrap()).unwrap();
+        let pv = Var::from_tensor(&Tensor::from_vec(p.clone(), (4, 3), &dev).unwrap()).unwrap();
+        let loss = if masked {
+            weighted_infonce_masked(qv.as_tensor(), pv.as_tensor(), 2, tau, &w, &mask).unwrap()
+        } else {
+            // The reference: each query's softmax over its batch without the duplicate column.
+            let s = (qv.as_tensor().matmul(&pv.as_tensor().t().unwrap()).unwrap() / tau).unwrap();
+            let keep = |row: usize, cols: &[u32], target: usize| {
+                let idx = Tensor::new(cols, &dev).unwrap();
+                let r = s.get(row).unwrap().index_select(&idx, 0).unwrap();
+                let lp = candle_nn::ops::log_softmax(&r, D::Minus1).unwrap();
+                lp.get(target).unwrap().neg().unwrap()
+            };
+            let l0 = (keep(0, &[0, 1, 3], 0) * f64::from(w[0])).unwrap();
+            let l1 = (keep(1, &[1, 2, 3], 1) * f64::from(w[1])).unwrap();
+            ((l0 + l1).unwrap() / f64::from(w[0] + w[1])).unwrap()
+        };
+        let value = loss.to_scalar::<f32>().unwrap();
+        let g = loss.backward().unwrap();
+        let flat = |v: &Var| {
+            g.get(v.as_tensor())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+        };
+        (value, flat(&qv), flat(&pv))
+    };
+    let (lm, gqm, gpm) = grads(true);
+    let (lr, gqr, gpr) = grads(false);
+    assert!((lm - lr).abs() < 1e-5, "loss {lm} vs {lr}");
+    for (a, b) in gqm.iter().zip(&gqr).chain(gpm.iter().zip(&gpr)) {
+        assert!((a - b).abs() < 1e-5, "gradient {a} vs {b}");
+    }
+    // Unmasked, the duplicate is a negative and the loss is higher.
+    let qt = Tensor::from_vec(q.clone(), (2, 3), &dev).unwrap();
+    let pt = Tensor::from_vec(p.clone(), (4, 3), &dev).unwrap();
+    let plain = weighted_infonce(&qt, &pt, 2, tau, &w)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(plain > lm + 0.1, "{plain} vs {lm}");
+}
+
+/// The loss settings the gradient-caching tests use: G 3, τ 0.1, no mask.
+fn contrast(weights: &[f32]) -> lrat::train::loss::Contrast<'_> {
+    lrat::train::loss::Contrast {
+        group: 3,
+        tau: 0.1,
+        weights,
+        mask: &[],
+    }
 }

@@ -536,6 +536,8 @@ fn train_screen_edits_settings_and_trains() {
     assert_eq!(a.train.form.get(Field::Weights), "off");
     keys(&mut a, "\n");
     assert_eq!(a.train.form.get(Field::Weights), "on");
+    keys(&mut a, "L");
+    assert!(a.status.contains("train a model first"), "{}", a.status);
     // No channel in tests: the job runs inline and its events are applied in order.
     keys(&mut a, "S");
     assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
@@ -549,6 +551,14 @@ fn train_screen_edits_settings_and_trains() {
     );
     assert!(out.join("model.safetensors").is_file());
     assert!(out.join("metrics.jsonl").is_file());
+    // This workspace was not written by lrat synth: there is no agent to re-run.
+    keys(&mut a, "L");
+    assert!(
+        a.status.contains("open a workspace it wrote"),
+        "{}",
+        a.status
+    );
+    assert!(a.train.closed_loop.is_empty() && a.train.loop_state.is_none());
     assert_ne!(
         lrat::tui::training::new_run_dir(out.parent().unwrap()),
         out,
@@ -562,6 +572,72 @@ fn train_screen_edits_settings_and_trains() {
     assert_eq!(
         lrat::tui::training::utc_stamp(1_700_000_000),
         "20231114-221320"
+    );
+}
+
+/// On a simulated workspace, `L` after training re-runs the questions training held out in the
+/// simulated agent, with BM25 and with the trained model, and the screen shows the agent's
+/// figures for each.
+#[test]
+fn train_screen_closes_the_loop_on_a_simulated_workspace() {
+    use lrat::tui::training::Field;
+    let ws = tempfile::tempdir().unwrap();
+    lrat::synth::generate(ws.path(), 16, 300, 5, &lrat::synth::Knobs::default()).unwrap();
+    let mut a = app(ws.path());
+    keys(&mut a, "t");
+    for (f, v) in [
+        (Field::Model, "scratch"),
+        (Field::Epochs, "1"),
+        (Field::Batch, "4"),
+        (Field::Group, "2"),
+        (Field::QueryLen, "16"),
+        (Field::PassageLen, "32"),
+        (Field::Holdout, "0.25"),
+    ] {
+        let i = lrat::tui::training::FIELDS
+            .iter()
+            .position(|x| *x == f)
+            .unwrap();
+        a.train.form.values[i] = v.to_string();
+    }
+    keys(&mut a, "L");
+    assert!(a.status.contains("train a model first"), "{}", a.status);
+    keys(&mut a, "S");
+    assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
+    let out = a.train.out.clone().unwrap();
+    keys(&mut a, "L");
+    assert!(!a.train.loop_running, "{:?}", a.train.loop_state);
+    let names: Vec<&str> = a
+        .train
+        .closed_loop
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["BM25", "trained"],
+        "{:?} {}",
+        a.train.loop_state,
+        a.status
+    );
+    let held = lrat::train::worker::TrainerState::read(&out)
+        .unwrap()
+        .unwrap()
+        .held_out_runs
+        .len();
+    assert!(held > 0);
+    for f in &a.train.closed_loop {
+        assert_eq!(f.runs, held, "{f:?}");
+        assert!(f.evidence_recall.is_some(), "{f:?}");
+    }
+    assert_eq!(a.train.closed_loop[0].retriever.as_deref(), Some("bm25"));
+    let dense = a.train.closed_loop[1].retriever.as_deref().unwrap();
+    assert!(dense.starts_with("dense"), "{dense}");
+    assert!(out.join("closed-loop/trained/runs").is_dir());
+    let shown = screen(&a, 120, 40);
+    assert!(
+        shown.contains("Closed loop") && shown.contains("evidence recall"),
+        "{shown}"
     );
 }
 

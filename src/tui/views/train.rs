@@ -32,6 +32,22 @@ pub fn draw(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         draw_history(frame, history_area, h, theme);
         return;
     }
+    if t.loop_state.is_some() {
+        let [loss_area, eval_area, gauge_area, table_area, loop_area] = Layout::vertical([
+            Constraint::Percentage(25),
+            Constraint::Percentage(22),
+            Constraint::Length(3),
+            Constraint::Min(6),
+            Constraint::Length(t.closed_loop.len().max(1) as u16 + 3),
+        ])
+        .areas(right);
+        draw_loss(frame, loss_area, t, theme);
+        draw_evals(frame, eval_area, t, theme);
+        draw_gauge(frame, gauge_area, t, theme);
+        draw_table(frame, table_area, t, theme);
+        draw_closed_loop(frame, loop_area, t, theme);
+        return;
+    }
     let [loss_area, eval_area, gauge_area, table_area] = Layout::vertical([
         Constraint::Percentage(38),
         Constraint::Percentage(32),
@@ -43,6 +59,50 @@ pub fn draw(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     draw_evals(frame, eval_area, t, theme);
     draw_gauge(frame, gauge_area, t, theme);
     draw_table(frame, table_area, t, theme);
+}
+
+/// The agent re-run with each retriever on the held-out questions (`L`): success, evidence
+/// recall and search calls, as `lrat stats` gives them.
+fn draw_closed_loop(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+    let header = [
+        "retriever",
+        "questions",
+        "success",
+        "evidence recall",
+        "search calls",
+    ];
+    let rows: Vec<Row> = t
+        .closed_loop
+        .iter()
+        .map(|f| {
+            Row::new(vec![
+                f.name.clone(),
+                f.runs.to_string(),
+                format!("{:.3}", f.success),
+                f.evidence_recall
+                    .map_or_else(|| "-".into(), |e| format!("{e:.3}")),
+                format!("{:.2}", f.search_calls),
+            ])
+        })
+        .collect();
+    let widths: Vec<Constraint> = header
+        .iter()
+        .map(|h| Constraint::Length(h.chars().count().max(10) as u16))
+        .collect();
+    let state = t.loop_state.as_deref().unwrap_or_default();
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header.to_vec()).style(theme.bold()))
+            .block(
+                Block::bordered()
+                    .title(" Closed loop: the agent re-run with each retriever ")
+                    .title_bottom(Line::styled(
+                        format!(" {} ", crate::text::inert(state)),
+                        theme.dim(),
+                    )),
+            ),
+        area,
+    );
 }
 
 /// An earlier run's curve over the chart: legend name, points, colour.
@@ -60,7 +120,7 @@ const OVERLAY: [Color; 4] = [
 fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
     let f3 = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let header = [
-        "", "run", "model", "lr", "b×G", "w", "steps", "end", "loss", "R@10", "MRR@10", "ev R@10",
+        "", "run", "model", "lr", "b×G", "w", "steps", "end", "loss", "R@10", "MRR@10", "1-shot",
     ];
     let rows: Vec<Row> = h
         .runs
@@ -360,7 +420,7 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         .any(|(_, m)| m.is_some_and(|m| m.evidence.is_some()));
     let mut header = vec!["system", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10"];
     if with_ev {
-        header.extend(["ev R@10", "ev R@100"]);
+        header.extend(["1-shot R@10", "1-shot R@100"]);
     }
     let rows: Vec<Row> = rows_in
         .iter()

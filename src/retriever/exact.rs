@@ -1,0 +1,76 @@
+//! Exact top-k by dot product over every document, in parallel over the rows.
+
+use rayon::prelude::*;
+
+/// A ranking: document ids with their scores, best first.
+pub type Ranking = Vec<(String, f32)>;
+
+/// Rows a parallel task scores (below this, one thread does it all).
+const ROWS_A_TASK: usize = 4096;
+
+/// The top `k` ids of row-major `docs` (`dim` floats a row) by dot product with `q`, best
+/// first, ties by id.
+pub fn top_k(q: &[f32], docs: &[f32], dim: usize, ids: &[&String], k: usize) -> Ranking {
+    let dim = dim.max(1);
+    let mut best: Vec<(f32, &String)> = if docs.len() / dim > ROWS_A_TASK {
+        docs.par_chunks(ROWS_A_TASK * dim)
+            .zip(ids.par_chunks(ROWS_A_TASK))
+            .map(|(rows, ids)| keep(scored(q, rows, dim, ids), k))
+            .reduce(Vec::new, |mut a, b| {
+                a.extend(b);
+                keep(a, k)
+            })
+    } else {
+        keep(scored(q, docs, dim, ids), k)
+    };
+    best.sort_by(better);
+    best.into_iter().map(|(s, id)| (id.clone(), s)).collect()
+}
+
+fn scored<'a>(q: &[f32], rows: &[f32], dim: usize, ids: &[&'a String]) -> Vec<(f32, &'a String)> {
+    rows.chunks_exact(dim)
+        .zip(ids)
+        .map(|(row, id)| (row.iter().zip(q).map(|(a, b)| a * b).sum::<f32>(), *id))
+        .collect()
+}
+
+/// Higher scores first, ties by id.
+fn better(a: &(f32, &String), b: &(f32, &String)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1))
+}
+
+/// The best `k` of `v`, in no order.
+fn keep(mut v: Vec<(f32, &String)>, k: usize) -> Vec<(f32, &String)> {
+    if v.len() > k {
+        v.select_nth_unstable_by(k, better);
+        v.truncate(k);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_top_k_matches_a_full_sort_in_parallel_too() {
+        let dim = 3;
+        let n = 3 * ROWS_A_TASK + 17;
+        let ids: Vec<String> = (0..n).map(|i| format!("d{i:05}")).collect();
+        let refs: Vec<&String> = ids.iter().collect();
+        let docs: Vec<f32> = (0..n * dim)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
+            .collect();
+        let q = [0.3, -0.2, 0.9];
+        let got = top_k(&q, &docs, dim, &refs, 10);
+        let mut all: Vec<(String, f32)> = docs
+            .chunks_exact(dim)
+            .zip(&ids)
+            .map(|(r, id)| (id.clone(), r.iter().zip(&q).map(|(a, b)| a * b).sum()))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(10);
+        assert_eq!(got, all);
+        assert_eq!(top_k(&q, &docs[..6], dim, &refs[..2], 10).len(), 2);
+    }
+}

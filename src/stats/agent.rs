@@ -1,0 +1,248 @@
+//! How well an agent did with a retriever, as the paper's Table 2 measures it: success rate
+//! (correct answers over runs), evidence recall (BrowseComp-Plus's definition: the share of a
+//! question's evidence documents that any search of its run retrieved, averaged over the
+//! questions with qrels) and search calls a run; and several run sets side by side, with their
+//! differences paired over the questions they share.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::outcome::Outcome;
+use super::trajectory::RunStats;
+use crate::run::Run;
+
+/// Mean and sample standard deviation (0 for fewer than two values).
+pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = if xs.len() > 1 {
+        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+/// One run set's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentFigures {
+    /// The set's name (the folder or file it was read from).
+    pub name: String,
+    /// What served its searches, from the runs' metadata (`bm25`, a model …), when they say.
+    pub retriever: Option<String>,
+    pub runs: usize,
+    /// Runs whose answer is correct, over all runs.
+    pub success: f64,
+    /// Mean over the questions with qrels (`None` without qrels).
+    pub evidence_recall: Option<f64>,
+    pub evidence_questions: usize,
+    /// Searches a run.
+    pub search_calls: f64,
+}
+
+/// Per-question values of one run set, by run id.
+struct PerQuestion {
+    success: f64,
+    evidence_recall: Option<f64>,
+    searches: f64,
+}
+
+fn per_question(stats: &[RunStats]) -> BTreeMap<&str, PerQuestion> {
+    stats
+        .iter()
+        .map(|s| {
+            (
+                s.run_id.as_str(),
+                PerQuestion {
+                    success: f64::from(u8::from(s.outcome == Outcome::Correct)),
+                    evidence_recall: s.evidence_recall,
+                    searches: s.searches as f64,
+                },
+            )
+        })
+        .collect()
+}
+
+/// What served a set of runs, when its runs say and agree.
+pub fn served_by(runs: &[Run]) -> Option<String> {
+    let label = |r: &Run| {
+        let kind = r.meta.retriever.clone()?;
+        let model = r
+            .meta
+            .extra
+            .get("retriever_model")
+            .map(|m| m.trim_matches('"').to_string());
+        Some(match model {
+            Some(m) => format!(
+                "{kind} ({})",
+                std::path::Path::new(&m)
+                    .file_name()
+                    .map_or(m.clone(), |n| n.to_string_lossy().into_owned())
+            ),
+            None => kind,
+        })
+    };
+    let first = label(runs.first()?)?;
+    runs.iter()
+        .all(|r| label(r).as_deref() == Some(&first))
+        .then_some(first)
+}
+
+impl AgentFigures {
+    pub fn of(name: &str, retriever: Option<String>, stats: &[RunStats]) -> AgentFigures {
+        let n = stats.len().max(1) as f64;
+        let ev: Vec<f64> = stats.iter().filter_map(|s| s.evidence_recall).collect();
+        AgentFigures {
+            name: name.to_string(),
+            retriever,
+            runs: stats.len(),
+            success: stats
+                .iter()
+                .filter(|s| s.outcome == Outcome::Correct)
+                .count() as f64
+                / n,
+            evidence_recall: (!ev.is_empty()).then(|| mean_sd(&ev).0),
+            evidence_questions: ev.len(),
+            search_calls: stats.iter().map(|s| s.searches as f64).sum::<f64>() / n,
+        }
+    }
+}
+
+/// A difference between two sets over the questions both ran: mean ± sd of the per-question
+/// differences, and on how many questions the first set did better and worse.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Diff {
+    pub mean: f64,
+    pub sd: f64,
+    pub better: usize,
+    pub worse: usize,
+    pub questions: usize,
+}
+
+impl Diff {
+    fn of(d: &[f64]) -> Diff {
+        let (mean, sd) = mean_sd(d);
+        Diff {
+            mean,
+            sd,
+            better: d.iter().filter(|x| **x > 0.0).count(),
+            worse: d.iter().filter(|x| **x < 0.0).count(),
+            questions: d.len(),
+        }
+    }
+}
+
+/// Set `a` minus set `b`, paired by question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paired {
+    pub a: String,
+    pub b: String,
+    /// Questions both sets ran.
+    pub shared: usize,
+    pub success: Diff,
+    pub evidence_recall: Option<Diff>,
+    pub search_calls: Diff,
+}
+
+/// Several run sets side by side, each later one paired with the first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub sets: Vec<AgentFigures>,
+    pub paired: Vec<Paired>,
+}
+
+impl Comparison {
+    /// `sets`: each set's figures and its runs' statistics.
+    pub fn new(sets: &[(AgentFigures, Vec<RunStats>)]) -> Comparison {
+        let mut paired = Vec::new();
+        if let Some((base, base_stats)) = sets.first() {
+            let b = per_question(base_stats);
+            for (fig, stats) in &sets[1..] {
+                let a = per_question(stats);
+                let shared: Vec<(&PerQuestion, &PerQuestion)> = a
+                    .iter()
+                    .filter_map(|(id, x)| b.get(id).map(|y| (x, y)))
+                    .collect();
+                let diff = |f: &dyn Fn(&PerQuestion) -> f64| {
+                    Diff::of(&shared.iter().map(|(x, y)| f(x) - f(y)).collect::<Vec<_>>())
+                };
+                let ev: Vec<f64> = shared
+                    .iter()
+                    .filter_map(|(x, y)| Some(x.evidence_recall? - y.evidence_recall?))
+                    .collect();
+                paired.push(Paired {
+                    a: fig.name.clone(),
+                    b: base.name.clone(),
+                    shared: shared.len(),
+                    success: diff(&|q| q.success),
+                    evidence_recall: (!ev.is_empty()).then(|| Diff::of(&ev)),
+                    search_calls: diff(&|q| q.searches),
+                });
+            }
+        }
+        Comparison {
+            sets: sets.iter().map(|(f, _)| f.clone()).collect(),
+            paired,
+        }
+    }
+
+    /// The figures as a table, one column a set, then the paired differences.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let w = self
+            .sets
+            .iter()
+            .map(|f| f.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(12, 40);
+        let _ = writeln!(s, "agent with each retriever (the paper's Table 2 figures)");
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:>5}  {:>7}  {:>15}  {:>12}  retriever",
+            "runs", "n", "success", "evidence recall", "search calls"
+        );
+        for f in &self.sets {
+            let ev = f
+                .evidence_recall
+                .map_or("-".to_string(), |e| format!("{e:.3}"));
+            let _ = writeln!(
+                s,
+                "{:<w$}  {:>5}  {:>7.3}  {:>15}  {:>12.2}  {}",
+                f.name,
+                f.runs,
+                f.success,
+                ev,
+                f.search_calls,
+                f.retriever.as_deref().unwrap_or("-")
+            );
+        }
+        if self.sets.iter().all(|f| f.evidence_recall.is_none()) {
+            let _ = writeln!(
+                s,
+                "(evidence recall needs --qrels, or qrels.txt beside the runs)"
+            );
+        }
+        for p in &self.paired {
+            let _ = writeln!(
+                s,
+                "\n{} − {}, paired over the {} questions both ran (mean ± sd; better/worse questions)",
+                p.a, p.b, p.shared
+            );
+            let row = |label: &str, d: &Diff| {
+                format!(
+                    "  {label:<16} {:+.3} ± {:.3}   better on {}, worse on {}\n",
+                    d.mean, d.sd, d.better, d.worse
+                )
+            };
+            s += &row("success", &p.success);
+            if let Some(d) = &p.evidence_recall {
+                s += &row("evidence recall", d);
+            }
+            s += &row("search calls", &p.search_calls);
+        }
+        s
+    }
+}
