@@ -398,12 +398,16 @@ impl World {
             } else {
                 let intro = match start_e.kind {
                     Kind::Ship => format!(
-                        "A {} was launched in the {}s by a {}. ",
-                        clues.trait_word, clues.decade, clues.maker_trade
+                        "A {} was launched in the {}s by {}. ",
+                        clues.trait_word,
+                        clues.decade,
+                        with_article(&clues.maker_trade)
                     ),
                     _ => format!(
-                        "A company making {} was founded in the {}s by a {}. ",
-                        clues.trait_word, clues.decade, clues.maker_trade
+                        "A company making {} was founded in the {}s by {}. ",
+                        clues.trait_word,
+                        clues.decade,
+                        with_article(&clues.maker_trade)
                     ),
                 };
                 (intro, format!("its {}", relations[0]))
@@ -431,6 +435,15 @@ impl World {
             };
         }
     }
+}
+
+/// `a shipwright`, `an engineer`.
+fn with_article(noun: &str) -> String {
+    let an = noun
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {noun}", if an { "an" } else { "a" })
 }
 
 pub fn kind_word(k: Kind) -> &'static str {
