@@ -116,6 +116,21 @@ impl std::str::FromStr for Choice {
     }
 }
 
+impl Choice {
+    /// Fails early, before any work, when a model folder is not one.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            Choice::Model(dir) if !dir.join("config.json").is_file() => {
+                Err(crate::error::Error::Folder {
+                    path: dir.clone(),
+                    message: "not a model folder (no config.json); give bm25 or a folder that lrat train or sentence-transformers wrote".into(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Where the embeddings of `corpus` by a model are kept: beside its index.
 pub fn embeddings_dir(corpus: &DocIndex) -> PathBuf {
     corpus.path().join("dense")

@@ -120,6 +120,7 @@ pub fn generate_with(
     plan: &Plan,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Written, Error> {
+    plan.retriever.check()?;
     let numbers: Vec<usize> = match &plan.questions {
         Some(q) => q.clone(),
         None => (plan.first_question..plan.first_question + plan.runs).collect(),

@@ -287,3 +287,156 @@ fn the_default_world_hides_its_chains_and_bm25_leaves_headroom() {
     let g = AgentFigures::of("named", None, &stats);
     assert!(g.success > f.success + 0.15, "{g:?} vs {f:?}");
 }
+
+/// The same test questions run with BM25 and with a model folder: the runs ask the same
+/// questions, say what served them, and `lrat stats A B --json` gives each set's success,
+/// evidence recall and search calls with differences paired over the shared questions.
+#[test]
+fn the_same_questions_run_with_two_retrievers_and_compare_side_by_side() {
+    use lrat::train::encoder::MaxLengths;
+    use lrat::train::scratch::{self, ScratchShape};
+    let d = tempfile::tempdir().unwrap();
+    // A small model folder the agent's dense searches go through.
+    let world = d.path().join("world");
+    synth::generate(&world, 6, 300, 3, &Knobs::default()).unwrap();
+    let corpus = std::fs::read_to_string(world.join("corpus.jsonl")).unwrap();
+    let shape = ScratchShape {
+        layers: 1,
+        hidden: 16,
+        heads: 2,
+        vocab: 200,
+    };
+    let max = MaxLengths {
+        query: 16,
+        passage: 32,
+    };
+    let model = d.path().join("model");
+    scratch::build(corpus.lines(), shape, max, 1, &candle_core::Device::Cpu)
+        .unwrap()
+        .save(&model)
+        .unwrap();
+    let run = |out: &str, retriever: &str| {
+        let out = d.path().join(out);
+        let (code, _, err) = crate::lrat_env(
+            &[
+                "synth",
+                "--out",
+                out.to_str().unwrap(),
+                "--runs",
+                "5",
+                "--docs",
+                "300",
+                "--seed",
+                "3",
+                "--first-question",
+                "40",
+                "--retriever",
+                retriever,
+            ],
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let bm25 = run("bm25", "bm25");
+    let dense = run("dense", model.to_str().unwrap());
+    let questions =
+        |dir: &std::path::Path| std::fs::read_to_string(dir.join("questions.jsonl")).unwrap();
+    assert_eq!(questions(&bm25), questions(&dense), "the same questions");
+    assert!(questions(&bm25).contains("\"q40\"") && questions(&bm25).contains("\"q44\""));
+    let loaded = run::load(&[dense.join("runs")], &ReadOptions::default()).unwrap();
+    for r in &loaded.runs {
+        assert_eq!(r.meta.retriever.as_deref(), Some("dense"));
+        assert!(
+            r.meta.extra["retriever_model"].contains("model"),
+            "{:?}",
+            r.meta
+        );
+    }
+    let settings = synth::Settings::read(&dense).unwrap().unwrap();
+    assert_eq!(settings.first_question, 40);
+    assert_eq!(settings.retriever.searcher_type, "dense");
+    // The embeddings were computed once and are kept for the next run.
+    assert!(dense.join(".lrat/dense").is_dir());
+
+    let (code, out, err) = crate::lrat_env(
+        &[
+            "stats",
+            bm25.to_str().unwrap(),
+            dense.to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sets"][0]["retriever"], "bm25");
+    assert!(
+        v["sets"][1]["retriever"]
+            .as_str()
+            .unwrap()
+            .starts_with("dense")
+    );
+    for s in v["sets"].as_array().unwrap() {
+        assert_eq!(s["runs"], 5);
+        assert!(
+            s["evidence_recall"].is_f64() && s["success"].is_f64() && s["search_calls"].is_f64()
+        );
+    }
+    let p = &v["paired"][0];
+    assert_eq!(p["shared"], 5);
+    assert_eq!(p["success"]["questions"], 5);
+    let want = v["sets"][1]["evidence_recall"].as_f64().unwrap()
+        - v["sets"][0]["evidence_recall"].as_f64().unwrap();
+    assert!(
+        (p["evidence_recall"]["mean"].as_f64().unwrap() - want).abs() < 1e-9,
+        "{p}"
+    );
+    let (code, text, _) = crate::lrat_env(
+        &["stats", bm25.to_str().unwrap(), dense.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("paired over the 5 questions both ran"),
+        "{text}"
+    );
+    // lrat search ranks with the same model over a corpus file.
+    let (code, out, err) = crate::lrat_env(
+        &[
+            "search",
+            bm25.join("corpus.jsonl").to_str().unwrap(),
+            "shipwright",
+            "-k",
+            "3",
+            "--json",
+            "--model",
+            model.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    // A model folder that is not one is one plain line.
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "synth",
+            "--out",
+            d.path().join("x").to_str().unwrap(),
+            "--runs",
+            "2",
+            "--docs",
+            "300",
+            "--retriever",
+            "/nonexistent/model",
+        ],
+        &[],
+    );
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("/nonexistent/model: not a model folder"),
+        "{err}"
+    );
+    assert!(!d.path().join("x").exists(), "nothing written");
+}
