@@ -355,7 +355,7 @@ fn arm_dir(a: &Ablation, arm: Arm, seed: u64) -> PathBuf {
 pub fn held_out_runs(runs: &BTreeSet<String>, share: f64, seed: u64) -> BTreeSet<String> {
     let mut ranked: Vec<(String, &String)> = runs
         .iter()
-        .map(|r| (crate::judge::stable_hash(&[&seed.to_string(), r]), r))
+        .map(|r| (crate::text::stable_hash(&[&seed.to_string(), r]), r))
         .collect();
     ranked.sort();
     let n = ((share * runs.len() as f64).round() as usize).clamp(1, runs.len().max(1));

@@ -149,7 +149,7 @@ pub fn render(run: &Run, qrels: Option<&Qrels>, opts: InspectOptions) -> String 
                 if let Some(t) = &b.text {
                     indent(&mut o, &inert(&clip(t, doc_max)));
                 }
-                if b.docid.is_some() && b.error.is_none() {
+                if b.succeeded().is_some() {
                     let _ = writeln!(
                         o,
                         "    post-browse reasoning: {} words",

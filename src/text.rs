@@ -123,3 +123,19 @@ pub fn passage(title: Option<&str>, text: &str) -> String {
         _ => text.to_string(),
     }
 }
+
+/// FNV-1a, 64 bits, as 16 hex digits: a stable hash for prompts, rules and cache keys.
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0xff;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}

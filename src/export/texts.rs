@@ -230,7 +230,7 @@ impl RunTexts {
                         }
                     }
                     StepKind::Browse(b) => {
-                        if let (Some(d), Some(t), None) = (&b.docid, &b.text, &b.error) {
+                        if let (Some(d), Some(t)) = (b.succeeded(), &b.text) {
                             p.offer(d, None, Some((t, true)));
                         }
                     }

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use super::{BrowseInput, Judgement, stable_hash};
+use super::{BrowseInput, Judgement};
 use crate::error::{Error, InputError};
+use crate::text::stable_hash;
 use crate::verdict::Verdict;
 
 pub const DEFAULT_RULES: &str = include_str!("../../assets/judge_rules.txt");

@@ -10,8 +10,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::cache::{Cache, Entry};
-use super::{BrowseInput, Judgement, Outcome, Pending, stable_hash};
+use super::{BrowseInput, Judgement, Outcome, Pending};
 use crate::config::JudgeConfig;
+use crate::text::stable_hash;
 
 pub const DEFAULT_PROMPT: &str = include_str!("../../assets/judge_prompt.txt");
 

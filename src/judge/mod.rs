@@ -53,9 +53,7 @@ pub fn browse_inputs(runs: &[Run]) -> Vec<BrowseInput> {
 /// (step index, docid, the text the agent saw).
 pub fn judged_browses(run: &Run) -> impl Iterator<Item = (usize, &str, Option<&str>)> {
     run.steps.iter().filter_map(|s| match &s.kind {
-        StepKind::Browse(b) if b.error.is_none() => {
-            b.docid.as_deref().map(|d| (s.index, d, b.text.as_deref()))
-        }
+        StepKind::Browse(b) => b.succeeded().map(|d| (s.index, d, b.text.as_deref())),
         _ => None,
     })
 }
@@ -88,22 +86,6 @@ pub struct Pending {
 pub enum Outcome {
     Judged { judgement: Judgement, cached: bool },
     Pending(Pending),
-}
-
-/// FNV-1a, 64 bits, as 16 hex digits: a stable hash for prompts, rules and cache keys.
-pub fn stable_hash(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            h ^= 0xff;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        for b in p.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 /// Writes judgements as JSON lines (the format `lrat mine --verdicts` reads).

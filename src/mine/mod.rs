@@ -192,9 +192,9 @@ pub fn browse_infos(
 ) -> Vec<BrowseInfo> {
     let mut out = Vec::new();
     for (step, b) in run.browses() {
-        let docid = match (&b.docid, &b.error) {
-            (Some(d), None) => d.clone(),
-            _ => {
+        let docid = match b.succeeded() {
+            Some(d) => d.to_string(),
+            None => {
                 counts.failed_browses += 1;
                 continue;
             }

@@ -7,6 +7,8 @@ use super::{BrowseInfo, Candidate, MineCounts, Mode};
 use crate::run::{Run, StepKind};
 
 pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
+    // Every document the run tried to open, even where the tool failed: the agent chose it, so
+    // it is never an unbrowsed negative.
     let browsed_anywhere: HashSet<&str> = run
         .browses()
         .filter_map(|(_, b)| b.docid.as_deref())

@@ -98,9 +98,9 @@ impl DocEmbeddings {
             parts.push(&d.docid);
             parts.push(t);
         }
-        let fingerprint = crate::judge::stable_hash(&parts);
+        let fingerprint = crate::text::stable_hash(&parts);
         let manifest = Self::wanted(dir, enc, corpus, step, fingerprint);
-        let key = crate::judge::stable_hash(&[&serde_json::to_string(&manifest)?]);
+        let key = crate::text::stable_hash(&[&serde_json::to_string(&manifest)?]);
         let folder = cache.map(|c| c.join(key));
         if let Some(f) = &folder
             && let Some(e) = Self::read(f, &manifest)?

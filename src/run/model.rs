@@ -142,6 +142,17 @@ pub struct Browse {
     pub arg_problem: Option<String>,
 }
 
+impl Browse {
+    /// The document this browse opened, when it succeeded: it named a document and the tool
+    /// returned no error. The one definition of a successful browse.
+    pub fn succeeded(&self) -> Option<&str> {
+        match (&self.docid, &self.error) {
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 /// The agent's final answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Answer {
@@ -218,7 +229,7 @@ impl Run {
 
     /// Documents this run browsed successfully, in order, with repeats.
     pub fn browsed_docids(&self) -> impl Iterator<Item = &str> {
-        self.browses().filter_map(|(_, b)| b.docid.as_deref())
+        self.browses().filter_map(|(_, b)| b.succeeded())
     }
 
     /// Every document the run's searches retrieved: `retrieved_docids` when recorded, else the hits.

@@ -110,8 +110,8 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
             }
             StepKind::Browse(b) => {
                 s.browses += 1;
-                match &b.docid {
-                    Some(d) if b.error.is_none() => {
+                match b.succeeded() {
+                    Some(d) => {
                         if let Some((_, rank)) = run.source_search(step.index, d) {
                             s.browse_ranks.push(rank);
                         }

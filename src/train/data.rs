@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::error::{Error, InputError, Result};
 use crate::export::TextSource;
-use crate::judge::stable_hash;
 use crate::mine::Pair;
 use crate::rng::Rng;
 use crate::run::Run;
+use crate::text::stable_hash;
 
 /// One training query.
 #[derive(Debug, Clone, PartialEq)]

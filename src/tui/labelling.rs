@@ -204,8 +204,7 @@ impl App {
             let first = if n == start { from_step } else { 0 };
             for (pos, s) in run.steps.iter().enumerate().skip(first) {
                 if let StepKind::Browse(b) = &s.kind
-                    && b.docid.is_some()
-                    && b.error.is_none()
+                    && b.succeeded().is_some()
                     && eff.verdict(&run.id, s.index).1 != crate::labels::Source::Human
                 {
                     found = Some((n, pos));

@@ -151,7 +151,7 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
         overrides: per_run,
         pending: r
             .browses()
-            .filter(|(_, b)| b.docid.is_some() && b.error.is_none())
+            .filter(|(_, b)| b.succeeded().is_some())
             .filter(|(i, _)| {
                 matches!(
                     labels.verdict(&r.id, *i).1,

@@ -149,8 +149,8 @@ fn timeline_line(
                 if x.error.is_some() { "  (failed)" } else { "" }
             ),
         ),
-        StepKind::Browse(b) => match &b.docid {
-            Some(d) if b.error.is_none() => {
+        StepKind::Browse(b) => match b.succeeded() {
+            Some(d) => {
                 let (v, src) = eff.verdict(&run.id, s.index);
                 let mark = match v {
                     Some(Verdict::Relevant) => "✓",
