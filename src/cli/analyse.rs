@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::bail;
 
-use super::{ReadArgs, finish, load, print_errors, read_qrels};
+use super::{ReadArgs, finish, load, load_with, print_errors, read_qrels};
 use crate::inspect::{self, InspectOptions};
 use crate::judge::answer::read_answers;
 use crate::labels::{self, Journal};
@@ -79,9 +79,12 @@ impl StatsArgs {
 
     pub fn run(self) -> color_eyre::Result<()> {
         let read = self.read.with_format(self.format);
-        let (loaded, inputs) = load(&self.runs, &read)?;
+        let comparing = self.runs.len() > 1 && !self.merge;
+        let (loaded, inputs) = load_with(&self.runs, &read, !comparing)?;
+        let explicit_qrels = self.qrels.is_some();
         let qrels = self
             .qrels
+            .clone()
             .or(inputs.qrels)
             .map(|p| read_qrels(&p))
             .transpose()?;
@@ -103,19 +106,24 @@ impl StatsArgs {
             overrides.human = j.run_correctness();
         }
         let mut out = std::io::stdout().lock();
-        if self.runs.len() > 1 && !self.merge {
+        if comparing {
             let sets = sets_of(&self.runs, &loaded.runs);
-            let figures: Vec<(AgentFigures, Vec<RunStats>)> = sets
-                .iter()
-                .map(|(name, runs)| {
-                    let owned: Vec<crate::run::Run> = runs.iter().map(|r| (*r).clone()).collect();
-                    let stats: Vec<RunStats> = owned
-                        .iter()
-                        .map(|r| crate::stats::run_stats_with(r, qrels.as_ref(), &overrides))
-                        .collect();
-                    (AgentFigures::of(name, served_by(&owned), &stats), stats)
-                })
-                .collect();
+            let mut figures: Vec<(AgentFigures, Vec<RunStats>)> = Vec::new();
+            for (path, (name, runs)) in self.runs.iter().zip(&sets) {
+                // Each workspace's own qrels, unless --qrels names one for all.
+                let own = path.join("qrels.txt");
+                let set_qrels = if !explicit_qrels && own.is_file() {
+                    Some(read_qrels(&own)?)
+                } else {
+                    qrels.clone()
+                };
+                let owned: Vec<crate::run::Run> = runs.iter().map(|r| (*r).clone()).collect();
+                let stats: Vec<RunStats> = owned
+                    .iter()
+                    .map(|r| crate::stats::run_stats_with(r, set_qrels.as_ref(), &overrides))
+                    .collect();
+                figures.push((AgentFigures::of(name, served_by(&owned), &stats), stats));
+            }
             let comparison = Comparison::new(&figures);
             if self.json {
                 serde_json::to_writer_pretty(&mut out, &comparison)?;

@@ -201,6 +201,16 @@ pub(crate) fn open_corpus(
 
 /// Loads runs, reporting every rejected input on stderr.
 pub(crate) fn load(paths: &[PathBuf], read: &ReadArgs) -> color_eyre::Result<(Loaded, Inputs)> {
+    load_with(paths, read, true)
+}
+
+/// [`load`]; `warn_duplicates: false` when the paths are run sets to compare, whose runs share
+/// ids by design (the same questions, another retriever).
+pub(crate) fn load_with(
+    paths: &[PathBuf],
+    read: &ReadArgs,
+    warn_duplicates: bool,
+) -> color_eyre::Result<(Loaded, Inputs)> {
     let inputs = workspace::resolve(paths);
     let mut loaded = run::load(&inputs.runs, &read.options())?;
     if let Some(q) = read.questions.as_ref().or(inputs.questions.as_ref()) {
@@ -209,7 +219,11 @@ pub(crate) fn load(paths: &[PathBuf], read: &ReadArgs) -> color_eyre::Result<(Lo
         loaded.errors.extend(errors);
     }
     print_errors(&loaded.errors);
-    let dups = loaded.duplicate_ids();
+    let dups = if warn_duplicates {
+        loaded.duplicate_ids()
+    } else {
+        Default::default()
+    };
     for (id, sources) in dups.iter().take(5) {
         eprintln!(
             "warning: run id `{}` is used by {} runs ({}); their labels and verdicts are shared",

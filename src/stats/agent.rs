@@ -111,13 +111,13 @@ impl AgentFigures {
 }
 
 /// A difference between two sets over the questions both ran: mean ± sd of the per-question
-/// differences, and on how many questions the first set did better and worse.
+/// differences, and on how many questions the first set's value was higher and lower.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Diff {
     pub mean: f64,
     pub sd: f64,
-    pub better: usize,
-    pub worse: usize,
+    pub higher: usize,
+    pub lower: usize,
     pub questions: usize,
 }
 
@@ -127,8 +127,8 @@ impl Diff {
         Diff {
             mean,
             sd,
-            better: d.iter().filter(|x| **x > 0.0).count(),
-            worse: d.iter().filter(|x| **x < 0.0).count(),
+            higher: d.iter().filter(|x| **x > 0.0).count(),
+            lower: d.iter().filter(|x| **x < 0.0).count(),
             questions: d.len(),
         }
     }
@@ -228,13 +228,13 @@ impl Comparison {
         for p in &self.paired {
             let _ = writeln!(
                 s,
-                "\n{} − {}, paired over the {} questions both ran (mean ± sd; better/worse questions)",
+                "\n{} − {}, paired over the {} questions both ran (mean ± sd; questions where it is higher / lower)",
                 p.a, p.b, p.shared
             );
             let row = |label: &str, d: &Diff| {
                 format!(
-                    "  {label:<16} {:+.3} ± {:.3}   better on {}, worse on {}\n",
-                    d.mean, d.sd, d.better, d.worse
+                    "  {label:<16} {:+.3} ± {:.3}   higher on {}, lower on {}\n",
+                    d.mean, d.sd, d.higher, d.lower
                 )
             };
             s += &row("success", &p.success);
