@@ -145,6 +145,7 @@ pub fn open(
     cache: Option<&Path>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Box<dyn Retriever>> {
+    choice.check()?;
     match choice {
         Choice::Bm25 => Ok(Box::new(Bm25(corpus.clone()))),
         Choice::Model(dir) => {

@@ -105,7 +105,8 @@ impl AgentFigures {
                 / n,
             evidence_recall: (!ev.is_empty()).then(|| mean_sd(&ev).0),
             evidence_questions: ev.len(),
-            search_calls: stats.iter().map(|s| s.searches as f64).sum::<f64>() / n,
+            // 0.0 + : an empty float sum is −0.0.
+            search_calls: 0.0 + stats.iter().map(|s| s.searches as f64).sum::<f64>() / n,
         }
     }
 }
@@ -205,6 +206,14 @@ impl Comparison {
             "runs", "n", "success", "evidence recall", "search calls"
         );
         for f in &self.sets {
+            if f.runs == 0 {
+                let _ = writeln!(
+                    s,
+                    "{:<w$}  {:>5}  {:>7}  {:>15}  {:>12}  (no runs found)",
+                    f.name, 0, "-", "-", "-"
+                );
+                continue;
+            }
             let ev = f
                 .evidence_recall
                 .map_or("-".to_string(), |e| format!("{e:.3}"));
@@ -226,6 +235,14 @@ impl Comparison {
             );
         }
         for p in &self.paired {
+            if p.shared == 0 {
+                let _ = writeln!(
+                    s,
+                    "\n{} and {} share no question: nothing to pair",
+                    p.a, p.b
+                );
+                continue;
+            }
             let _ = writeln!(
                 s,
                 "\n{} − {}, paired over the {} questions both ran (mean ± sd; questions where it is higher / lower)",
@@ -244,5 +261,76 @@ impl Comparison {
             s += &row("search calls", &p.search_calls);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_set_shows_no_figures_and_nothing_is_paired_with_it() {
+        let empty = AgentFigures::of("empty", None, &[]);
+        assert_eq!(empty.search_calls.to_string(), "0", "not −0");
+        let c = Comparison::new(&[
+            (AgentFigures::of("a", None, &[]), Vec::new()),
+            (empty, Vec::new()),
+        ]);
+        let text = c.render();
+        assert!(text.contains("(no runs found)"), "{text}");
+        assert!(text.contains("share no question"), "{text}");
+        assert!(
+            !text.contains("−0.000") && !text.contains("-0.00"),
+            "{text}"
+        );
+        assert_eq!(c.paired[0].shared, 0);
+    }
+
+    #[test]
+    fn differences_are_paired_by_question() {
+        use crate::stats::outcome::{Outcome, OutcomeSource};
+        let run = |id: &str, correct: bool, searches: usize, ev: f64| {
+            let mut s = crate::stats::trajectory::RunStats {
+                run_id: id.into(),
+                outcome: if correct {
+                    Outcome::Correct
+                } else {
+                    Outcome::Incorrect
+                },
+                outcome_source: OutcomeSource::Field,
+                steps: 0,
+                searches,
+                failed_searches: 0,
+                browses: 0,
+                failed_browses: 0,
+                transitions: Default::default(),
+                browse_ranks: Vec::new(),
+                post_browse_words: Vec::new(),
+                evidence_recall: Some(ev),
+                hits_without_ids: false,
+            };
+            s.steps = searches;
+            s
+        };
+        let a = vec![run("q1", false, 4, 0.5), run("q2", true, 2, 1.0)];
+        let b = vec![
+            run("q1", true, 3, 1.0),
+            run("q2", true, 2, 1.0),
+            run("q3", true, 1, 1.0),
+        ];
+        let c = Comparison::new(&[
+            (AgentFigures::of("a", None, &a), a.clone()),
+            (AgentFigures::of("b", None, &b), b.clone()),
+        ]);
+        let p = &c.paired[0];
+        assert_eq!(p.shared, 2, "q3 is only in b");
+        assert_eq!(
+            (p.success.mean, p.success.higher, p.success.lower),
+            (0.5, 1, 0)
+        );
+        assert_eq!(p.evidence_recall.unwrap().mean, 0.25);
+        assert_eq!((p.search_calls.mean, p.search_calls.lower), (-0.5, 1));
+        assert_eq!(c.sets[1].success, 1.0);
+        assert!((c.sets[0].search_calls - 3.0).abs() < 1e-12);
     }
 }

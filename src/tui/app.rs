@@ -324,7 +324,12 @@ impl App {
             Msg::CorpusFailed(e) => {
                 self.status = format!("corpus not available, showing what the runs showed: {e}")
             }
-            Msg::Loop(e) => self.train.apply_loop(e),
+            Msg::Loop(e) => {
+                self.train.apply_loop(e);
+                if !self.train.loop_running {
+                    self.status = self.train.loop_state.clone().unwrap_or_default();
+                }
+            }
             Msg::Train(e) => {
                 self.train.apply(&e);
                 if matches!(

@@ -559,12 +559,23 @@ impl TrainView {
                 "the agent is already re-running the held-out questions".into(),
             );
         }
-        match &self.out {
-            Some(out) if out.join(crate::train::checkpoint::STATE).is_file() => {
-                TrainEffect::ClosedLoop(out.clone())
-            }
-            _ => TrainEffect::Status(
-                "train a model first (S); L then re-runs the held-out questions with it".into(),
+        // The run selected in the history, else the one trained here, else the newest finished
+        // run under the *save to* folder (after a restart).
+        let finished = |d: &PathBuf| d.join(crate::train::checkpoint::STATE).is_file();
+        let chosen = match &self.history {
+            Some(h) => h.runs.get(h.selected).map(|r| r.dir.clone()),
+            None => self.out.clone().filter(finished).or_else(|| {
+                history::scan(&PathBuf::from(self.form.get(Field::Out).trim()))
+                    .into_iter()
+                    .rev()
+                    .map(|r| r.dir)
+                    .find(finished)
+            }),
+        };
+        match chosen.filter(finished) {
+            Some(dir) => TrainEffect::ClosedLoop(dir),
+            None => TrainEffect::Status(
+                "train a model first (S), then L re-runs its held-out questions".into(),
             ),
         }
     }
@@ -579,10 +590,7 @@ impl TrainView {
     ) {
         self.closed_loop.clear();
         self.loop_running = true;
-        self.loop_state = Some(format!(
-            "re-running the held-out questions of {} with BM25, the base and the trained model…",
-            workspace.display()
-        ));
+        self.loop_state = Some("re-running the held-out questions in the simulated agent…".into());
         let work = move |sink: &mut dyn FnMut(LoopEvent) -> bool| {
             let result = crate::closed_loop::held_out(&workspace, &model, &mut |f| {
                 sink(LoopEvent::System(f.clone()));
@@ -604,8 +612,13 @@ impl TrainView {
             LoopEvent::Done => {
                 self.loop_running = false;
                 let n = self.closed_loop.first().map_or(0, |f| f.runs);
+                let base = if self.closed_loop.iter().any(|f| f.name == "base model") {
+                    ""
+                } else {
+                    " (no base row: training started from a scratch model)"
+                };
                 self.loop_state = Some(format!(
-                    "closed loop: the agent re-ran {n} held-out questions with each retriever"
+                    "the agent re-ran {n} held-out questions with each retriever{base}"
                 ));
             }
             LoopEvent::Failed(m) => {
