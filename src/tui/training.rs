@@ -615,10 +615,10 @@ impl TrainView {
                 let base = if self.closed_loop.iter().any(|f| f.name == "base model") {
                     ""
                 } else {
-                    " (no base row: training started from a scratch model)"
+                    "; no base row (a scratch start)"
                 };
                 self.loop_state = Some(format!(
-                    "the agent re-ran {n} held-out questions with each retriever{base}"
+                    "re-ran {n} held-out questions with each retriever{base}"
                 ));
             }
             LoopEvent::Failed(m) => {
