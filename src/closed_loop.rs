@@ -9,16 +9,7 @@ use crate::qrels::Qrels;
 use crate::retriever::Choice;
 use crate::run::{self, ReadOptions, Run};
 use crate::stats::agent::{AgentFigures, served_by};
-use crate::synth::{self, Settings};
-
-/// Which of the world's questions to re-run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Questions {
-    /// `runs` questions from `first`.
-    Range { first: usize, runs: usize },
-    /// Exactly these.
-    List(Vec<usize>),
-}
+use crate::synth::{self, Questions, Settings};
 
 /// Re-runs `questions` of the world `world` describes with `choice` serving the agent; the runs
 /// go to `dir` (replaced), document embeddings are kept in `embeddings`. Returns the figures
@@ -34,17 +25,11 @@ pub fn rerun(
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let (first, runs, list) = match questions {
-        Questions::Range { first, runs } => (*first, *runs, None),
-        Questions::List(l) => (0, l.len(), Some(l.clone())),
-    };
     let plan = synth::Plan {
-        runs,
         docs: world.docs,
         seed: world.seed,
         knobs: world.knobs,
-        first_question: first,
-        questions: list,
+        questions: questions.clone(),
         retriever: choice.clone(),
         embeddings: Some(embeddings.to_path_buf()),
     };
@@ -75,11 +60,6 @@ pub fn workspace_of(runs: &[Run]) -> Option<PathBuf> {
             .find(|d| d.join(Settings::FILE).is_file())
             .map(Path::to_path_buf)
     })
-}
-
-/// The world's question a simulated run asked (`q17` → 17).
-pub fn question_number(run_id: &str) -> Option<usize> {
-    run_id.strip_prefix('q')?.parse().ok()
 }
 
 /// A file or folder name for a system's name (`+ filter + weights` → `filter-weights`).
@@ -115,7 +95,7 @@ pub fn held_out(
     let mut numbers: Vec<usize> = state
         .held_out_runs
         .iter()
-        .filter_map(|r| question_number(r))
+        .filter_map(|r| synth::world::question_number(r))
         .collect();
     numbers.sort_unstable();
     if numbers.is_empty() {

@@ -316,7 +316,7 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
             for (system, choice) in systems {
                 let figures = crate::closed_loop::rerun(
                     world,
-                    &crate::closed_loop::Questions::Range { first, runs: n },
+                    &crate::synth::Questions::Range { first, runs: n },
                     &system,
                     &choice,
                     &a.out

@@ -117,12 +117,12 @@ impl StatsArgs {
                 } else {
                     qrels.clone()
                 };
-                let owned: Vec<crate::run::Run> = runs.iter().map(|r| (*r).clone()).collect();
-                let stats: Vec<RunStats> = owned
+                let stats: Vec<RunStats> = runs
                     .iter()
                     .map(|r| crate::stats::run_stats_with(r, set_qrels.as_ref(), &overrides))
                     .collect();
-                figures.push((AgentFigures::of(name, served_by(&owned), &stats), stats));
+                let served = served_by(runs.iter().copied());
+                figures.push((AgentFigures::of(name, served, &stats), stats));
             }
             let comparison = Comparison::new(&figures);
             if self.json {

@@ -41,12 +41,13 @@ impl SynthArgs {
         let knobs = self.knobs.knobs();
         let t = Instant::now();
         let plan = synth::Plan {
-            runs: self.runs,
             docs: self.docs,
             seed: self.seed,
             knobs,
-            first_question: self.first_question,
-            questions: None,
+            questions: synth::Questions::Range {
+                first: self.first_question,
+                runs: self.runs,
+            },
             retriever: self.retriever.clone(),
             embeddings: None,
         };

@@ -44,21 +44,19 @@ impl Served {
         }
     }
 
-    /// `bm25`, or the model's folder name with its step (`lrat-model@120`).
+    /// `bm25`, or the kind with the model's folder name (`dense (naive-1)`).
     pub fn label(&self) -> String {
-        match (&self.model, self.step) {
-            (Some(m), Some(s)) => format!("{} @{s}", short(m)),
-            (Some(m), None) => short(m),
-            _ => self.searcher_type.clone(),
+        match &self.model {
+            Some(m) => format!(
+                "{} ({})",
+                self.searcher_type,
+                Path::new(m)
+                    .file_name()
+                    .map_or_else(|| m.clone(), |n| n.to_string_lossy().into_owned())
+            ),
+            None => self.searcher_type.clone(),
         }
     }
-}
-
-fn short(path: &str) -> String {
-    Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string())
 }
 
 /// A ranker over one corpus.

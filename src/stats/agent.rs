@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::outcome::Outcome;
 use super::trajectory::RunStats;
+use crate::retriever::Served;
 use crate::run::Run;
 
 /// Mean and sample standard deviation (0 for fewer than two values).
@@ -49,64 +50,60 @@ struct PerQuestion {
     searches: f64,
 }
 
+impl PerQuestion {
+    fn of(s: &RunStats) -> PerQuestion {
+        PerQuestion {
+            success: f64::from(u8::from(s.outcome == Outcome::Correct)),
+            evidence_recall: s.evidence_recall,
+            searches: s.searches as f64,
+        }
+    }
+}
+
 fn per_question(stats: &[RunStats]) -> BTreeMap<&str, PerQuestion> {
     stats
         .iter()
-        .map(|s| {
-            (
-                s.run_id.as_str(),
-                PerQuestion {
-                    success: f64::from(u8::from(s.outcome == Outcome::Correct)),
-                    evidence_recall: s.evidence_recall,
-                    searches: s.searches as f64,
-                },
-            )
-        })
+        .map(|s| (s.run_id.as_str(), PerQuestion::of(s)))
         .collect()
 }
 
-/// What served a set of runs, when its runs say and agree.
-pub fn served_by(runs: &[Run]) -> Option<String> {
+/// What served a set of runs ([`Served::label`]), when its runs say and agree.
+pub fn served_by<'a>(runs: impl IntoIterator<Item = &'a Run>) -> Option<String> {
     let label = |r: &Run| {
-        let kind = r.meta.retriever.clone()?;
-        let model = r
-            .meta
-            .extra
-            .get("retriever_model")
-            .map(|m| m.trim_matches('"').to_string());
-        Some(match model {
-            Some(m) => format!(
-                "{kind} ({})",
-                std::path::Path::new(&m)
-                    .file_name()
-                    .map_or(m.clone(), |n| n.to_string_lossy().into_owned())
-            ),
-            None => kind,
-        })
+        Some(
+            Served {
+                searcher_type: r.meta.retriever.clone()?,
+                model: r
+                    .meta
+                    .extra
+                    .get("retriever_model")
+                    .map(|m| m.trim_matches('"').to_string()),
+                step: None,
+            }
+            .label(),
+        )
     };
-    let first = label(runs.first()?)?;
-    runs.iter()
-        .all(|r| label(r).as_deref() == Some(&first))
+    let mut runs = runs.into_iter();
+    let first = label(runs.next()?)?;
+    runs.all(|r| label(r).as_deref() == Some(&first))
         .then_some(first)
 }
 
 impl AgentFigures {
     pub fn of(name: &str, retriever: Option<String>, stats: &[RunStats]) -> AgentFigures {
         let n = stats.len().max(1) as f64;
-        let ev: Vec<f64> = stats.iter().filter_map(|s| s.evidence_recall).collect();
+        let each: Vec<PerQuestion> = stats.iter().map(PerQuestion::of).collect();
+        let ev: Vec<f64> = each.iter().filter_map(|q| q.evidence_recall).collect();
+        // 0.0 + : an empty float sum is −0.0.
+        let mean = |f: fn(&PerQuestion) -> f64| 0.0 + each.iter().map(f).sum::<f64>() / n;
         AgentFigures {
             name: name.to_string(),
             retriever,
             runs: stats.len(),
-            success: stats
-                .iter()
-                .filter(|s| s.outcome == Outcome::Correct)
-                .count() as f64
-                / n,
+            success: mean(|q| q.success),
             evidence_recall: (!ev.is_empty()).then(|| mean_sd(&ev).0),
             evidence_questions: ev.len(),
-            // 0.0 + : an empty float sum is −0.0.
-            search_calls: 0.0 + stats.iter().map(|s| s.searches as f64).sum::<f64>() / n,
+            search_calls: mean(|q| q.searches),
         }
     }
 }

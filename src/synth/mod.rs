@@ -68,18 +68,33 @@ impl Settings {
     }
 }
 
-/// What to simulate: a world (`docs`, `seed`), which of its questions (`runs` of them from
-/// `first_question`), how the agent behaves, and which retriever serves its searches.
+/// Which of the world's questions the runs ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Questions {
+    /// `runs` questions from `first`.
+    Range { first: usize, runs: usize },
+    /// Exactly these (a held-out set re-run with another retriever).
+    List(Vec<usize>),
+}
+
+impl Questions {
+    /// The question numbers, in order.
+    pub fn numbers(&self) -> Vec<usize> {
+        match self {
+            Questions::Range { first, runs } => (*first..first + runs).collect(),
+            Questions::List(l) => l.clone(),
+        }
+    }
+}
+
+/// What to simulate: a world (`docs`, `seed`), which of its questions, how the agent behaves,
+/// and which retriever serves its searches.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub runs: usize,
     pub docs: usize,
     pub seed: u64,
     pub knobs: Knobs,
-    pub first_question: usize,
-    /// Exactly these questions of the world instead (`runs` and `first_question` are then
-    /// ignored): a held-out set re-run with another retriever.
-    pub questions: Option<Vec<usize>>,
+    pub questions: Questions,
     pub retriever: Choice,
     /// Where a dense retriever keeps the world's document embeddings (default: `OUT/.lrat/dense`).
     pub embeddings: Option<std::path::PathBuf>,
@@ -89,12 +104,10 @@ impl Plan {
     /// `runs` questions from the first, searched with BM25.
     pub fn bm25(runs: usize, docs: usize, seed: u64, knobs: &Knobs) -> Plan {
         Plan {
-            runs,
             docs,
             seed,
             knobs: *knobs,
-            first_question: 0,
-            questions: None,
+            questions: Questions::Range { first: 0, runs },
             retriever: Choice::Bm25,
             embeddings: None,
         }
@@ -121,10 +134,7 @@ pub fn generate_with(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Written, Error> {
     plan.retriever.check()?;
-    let numbers: Vec<usize> = match &plan.questions {
-        Some(q) => q.clone(),
-        None => (plan.first_question..plan.first_question + plan.runs).collect(),
-    };
+    let numbers = plan.questions.numbers();
     let (runs, docs, seed, knobs) = (numbers.len(), plan.docs, plan.seed, &plan.knobs);
     let rng = Rng::new(seed);
     let world = World::generate(docs, &rng);
@@ -202,9 +212,12 @@ pub fn generate_with(
         docs,
         seed,
         knobs: *knobs,
-        first_question: numbers.first().copied().unwrap_or(plan.first_question),
+        first_question: numbers.first().copied().unwrap_or(0),
         retriever: searcher.served(),
-        questions: plan.questions.clone(),
+        questions: match &plan.questions {
+            Questions::Range { .. } => None,
+            Questions::List(l) => Some(l.clone()),
+        },
     };
     let p = out.join(Settings::FILE);
     std::fs::write(&p, serde_json::to_string_pretty(&settings)? + "\n").map_err(io(&p))?;

@@ -424,7 +424,7 @@ impl World {
                 _ => continue,
             };
             return Question {
-                id: format!("q{i}"),
+                id: question_id(i),
                 number: i,
                 text: format!("{intro}{}", cap(&ask)),
                 answer,
@@ -435,6 +435,16 @@ impl World {
             };
         }
     }
+}
+
+/// The run id of the world's question `i` (`q17`).
+pub fn question_id(i: usize) -> String {
+    format!("q{i}")
+}
+
+/// The world's question a simulated run asked (`q17` → 17), the inverse of [`question_id`].
+pub fn question_number(run_id: &str) -> Option<usize> {
+    run_id.strip_prefix('q')?.parse().ok()
 }
 
 /// `a shipwright`, `an engineer`.

@@ -242,7 +242,13 @@ impl EvalSet {
                 let ct: Vec<&str> = cand.iter().map(|c| c.1.as_str()).collect();
                 let d = enc.encode(&ct, Side::Passage, batch)?;
                 let ids: Vec<&String> = cand.iter().map(|c| &c.0).collect();
-                out.push(rank_scored(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100));
+                out.push(crate::retriever::top_k(
+                    &q[i * dim..(i + 1) * dim],
+                    &d,
+                    dim,
+                    &ids,
+                    100,
+                ));
             }
             out
         } else {
@@ -251,7 +257,7 @@ impl EvalSet {
             let ids: Vec<&String> = self.docs.iter().map(|d| &d.0).collect();
             (0..probes.len())
                 .into_par_iter()
-                .map(|i| rank_scored(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100))
+                .map(|i| crate::retriever::top_k(&q[i * dim..(i + 1) * dim], &d, dim, &ids, 100))
                 .collect()
         };
         Ok(rankings)
@@ -386,15 +392,10 @@ fn index_of(docs: &[(String, String)]) -> Result<DocIndex> {
 
 /// The top `k` ids by dot product (ties by id), for one query against row-major passages.
 pub fn rank(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Vec<String> {
-    rank_scored(q, d, dim, ids, k)
+    crate::retriever::top_k(q, d, dim, ids, k)
         .into_iter()
         .map(|(id, _)| id)
         .collect()
-}
-
-/// [`rank`] with the scores: the retrievers' exact top-k ([`crate::retriever::top_k`]).
-pub fn rank_scored(q: &[f32], d: &[f32], dim: usize, ids: &[&String], k: usize) -> Ranking {
-    crate::retriever::top_k(q, d, dim, ids, k)
 }
 
 /// Share of the relevant documents in the top `k`.

@@ -210,7 +210,6 @@ fn the_length_signal_sets_how_much_length_reveals_the_grade() {
 /// better retriever: the agent's success and evidence recall are both between 0.3 and 0.7.
 #[test]
 fn the_default_world_hides_its_chains_and_bm25_leaves_headroom() {
-    use lrat::stats::agent::AgentFigures;
     let d = tempfile::tempdir().unwrap();
     synth::generate(d.path(), 150, 2000, 7, &Knobs::default()).unwrap();
     let corpus = std::fs::read_to_string(d.path().join("corpus.jsonl")).unwrap();
@@ -260,12 +259,8 @@ fn the_default_world_hides_its_chains_and_bm25_leaves_headroom() {
         }
         assert_eq!(r.meta.retriever.as_deref(), Some("bm25"));
     }
-    let stats: Vec<_> = loaded
-        .runs
-        .iter()
-        .map(|r| lrat::stats::run_stats(r, Some(&qrels)))
-        .collect();
-    let f = AgentFigures::of("bm25", None, &stats);
+    // The figures `lrat stats` gives these runs.
+    let f = lrat::closed_loop::measure(d.path(), "bm25").unwrap();
     let recall = f.evidence_recall.unwrap();
     assert!((0.3..=0.7).contains(&f.success), "success {f:?}");
     assert!((0.3..=0.7).contains(&recall), "evidence recall {f:?}");
@@ -277,14 +272,7 @@ fn the_default_world_hides_its_chains_and_bm25_leaves_headroom() {
         ..Knobs::default()
     };
     synth::generate(named.path(), 150, 2000, 7, &easy).unwrap();
-    let loaded = run::load(&[named.path().join("runs")], &ReadOptions::default()).unwrap();
-    let (qrels, _) = lrat::qrels::Qrels::read(&named.path().join("qrels.txt")).unwrap();
-    let stats: Vec<_> = loaded
-        .runs
-        .iter()
-        .map(|r| lrat::stats::run_stats(r, Some(&qrels)))
-        .collect();
-    let g = AgentFigures::of("named", None, &stats);
+    let g = lrat::closed_loop::measure(named.path(), "named").unwrap();
     assert!(g.success > f.success + 0.15, "{g:?} vs {f:?}");
 }
 
