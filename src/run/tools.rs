@@ -158,7 +158,14 @@ pub fn read_search_output(s: &mut Search, output: &str) {
     if s.hits.is_empty() {
         s.hits = titled_doc_hits(trimmed);
     }
-    if s.hits.is_empty() && !is_empty_result(first_line) && !trimmed.is_empty() {
+    if s.hits.is_empty() {
+        s.hits = markdown_title_hits(trimmed);
+    }
+    if s.hits.is_empty()
+        && !is_empty_result(first_line)
+        && !trimmed.is_empty()
+        && found_count(first_line).is_none_or(|n| n == 0)
+    {
         s.error = Some(output.trim().to_string());
     }
 }
@@ -173,6 +180,14 @@ fn header_query(line: &str) -> Option<&str> {
     let body = &rest[1..];
     let end = body.rfind(&format!("{quote} found"))?;
     Some(&body[..end])
+}
+
+/// `A search for 'q' found 5 results:` → 5: the tool says it answered, whether or not the hits
+/// below are in a shape we read.
+fn found_count(first_line: &str) -> Option<u64> {
+    header_query(first_line)?;
+    let rest = &first_line[first_line.rfind(" found ")? + 7..];
+    rest.split_whitespace().next()?.parse().ok()
 }
 
 fn is_empty_result(first_line: &str) -> bool {
@@ -461,6 +476,58 @@ fn json_hits(text: &str) -> Vec<Hit> {
         });
     }
     hits
+}
+
+/// BrowseComp-Plus's markdown without docids: `1. [Title]`, an optional `---` front-matter
+/// block (`title:`, `date:` …), then the text; ids derived from titles ([`title_docid`]). A
+/// numbered line counts as a hit only when its number is the next rank, so a numbered list in a
+/// document's text stays text.
+fn markdown_title_hits(text: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut body: Vec<&str> = Vec::new();
+    let finish = |hits: &mut Vec<Hit>, body: &mut Vec<&str>| {
+        if let Some(h) = hits.last_mut() {
+            h.snippet = strip_front_matter(body).trim().to_string();
+        }
+        body.clear();
+    };
+    for line in text.lines() {
+        if let Some(title) = numbered_title(line, hits.len() + 1) {
+            finish(&mut hits, &mut body);
+            hits.push(Hit {
+                docid: title_docid(title),
+                rank: u32::try_from(hits.len() + 1).unwrap_or(u32::MAX),
+                title: Some(title.to_string()),
+                snippet: String::new(),
+            });
+        } else if !hits.is_empty() {
+            body.push(line);
+        }
+    }
+    finish(&mut hits, &mut body);
+    hits
+}
+
+/// `N. [Title]` with N the expected rank → the title.
+fn numbered_title(line: &str, rank: usize) -> Option<&str> {
+    let l = line.trim();
+    let rest = l.strip_prefix(&format!("{rank}."))?.trim_start();
+    let t = rest.strip_prefix('[')?;
+    let end = t.rfind(']')?;
+    let title = t[..end].trim();
+    (!title.is_empty() && t[end + 1..].trim().is_empty()).then_some(title)
+}
+
+/// A hit's lines without a leading `---` … `---` block.
+fn strip_front_matter(body: &[&str]) -> String {
+    let start = body.iter().position(|l| !l.trim().is_empty());
+    if let Some(s) = start
+        && body[s].trim() == "---"
+        && let Some(end) = body[s + 1..].iter().position(|l| l.trim() == "---")
+    {
+        return body[s + end + 2..].join("\n");
+    }
+    body.join("\n")
 }
 
 /// Search-R1's results: `Doc 1(Title: "…") text`, one a document, ids derived from titles.

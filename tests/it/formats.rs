@@ -357,3 +357,64 @@ fn convert_to_atif_reads_back_to_the_same_runs_and_pairs() {
         before.runs.len().to_string()
     );
 }
+
+/// BrowseComp-Plus's markdown hits without docids (`1. [Title]`, a front-matter block, the
+/// text) in a chat log with inline tool calls: read as hits with title ids, and only the invalid
+/// request counts as a failed search.
+#[test]
+fn markdown_hits_without_docids_are_hits_not_failures() {
+    let l = load("bcp_markdown_titles.json");
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    let r = &l.runs[0];
+    let searches: Vec<_> = r.searches().map(|(_, s)| s).collect();
+    assert_eq!(searches.len(), 3);
+    assert!(
+        searches[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("[Search] Invalid request format"))
+    );
+    let titles: Vec<_> = searches[1]
+        .hits
+        .iter()
+        .map(|h| h.title.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Harbour of Skarvik",
+            "Skarvik (disambiguation)",
+            "North mole, Skarvik",
+            "Dredging in Norway",
+            "Skarvik church"
+        ]
+    );
+    // A numbered line in a document's text stays text; the front matter is not the snippet.
+    assert_eq!(
+        searches[1].hits[0].snippet,
+        "Skarvik harbour was dredged in 1911.\nIts works were:\n1. [Dredging]\n2. the north mole"
+    );
+    assert_eq!(
+        searches[2].hits[0].docid,
+        run::tools::title_docid("North mole, Skarvik")
+    );
+    assert!(searches[1..].iter().all(|s| s.error.is_none()));
+    let (code, out, err) = crate::lrat_env(
+        &[
+            "stats",
+            fixture("formats/bcp_markdown_titles.json")
+                .to_str()
+                .unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &v["runs"][0];
+    assert_eq!(
+        (s["searches"].as_u64(), s["failed_searches"].as_u64()),
+        (Some(3), Some(1)),
+        "{v}"
+    );
+}
