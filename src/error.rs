@@ -114,6 +114,15 @@ impl InputError {
         }
     }
 
+    /// A whole-file failure as a bad record of `path` (the message without the path twice).
+    pub fn from_error(path: impl Into<PathBuf>, e: Error) -> Self {
+        match e {
+            Error::Input(ie) => ie,
+            Error::Io { path, source } => Self::new(path, source.to_string()),
+            other => Self::new(path, other.to_string()),
+        }
+    }
+
     pub fn at_line(mut self, line: usize) -> Self {
         self.line = Some(line);
         self

@@ -124,3 +124,15 @@ pub fn scalar(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// A JSON value's kind, for messages: `found an array`.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -115,7 +115,7 @@ impl Loaded {
         let unasked = self.without_question();
         if !unasked.is_empty() && !questions_given {
             out.push(format!(
-                "{} run(s) have no question ({}): pass --questions FILE (TSV id<TAB>question<TAB>answer, or JSONL {{query_id, query, answer}})",
+                "{} run(s) have no question ({}): pass --questions FILE (JSON id → question, JSON lines {{query_id, query, answer}}, or TSV id<TAB>question<TAB>answer)",
                 unasked.len(),
                 ids(&unasked)
             ));

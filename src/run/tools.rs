@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::lenient;
 use super::model::{Browse, Hit, Search};
 
 /// Which tool names mean "search" and which mean "browse".
@@ -114,7 +115,10 @@ pub fn search_from_args(tool: &str, args: &Args, names: &ToolNames) -> Search {
         },
         Args::Json(v @ (Value::String(_) | Value::Array(_))) => s.queries = value_as_queries(v),
         Args::Json(other) => {
-            s.arg_problem = Some(format!("arguments are {}, expected an object", kind(other)))
+            s.arg_problem = Some(format!(
+                "arguments are {}, expected an object",
+                lenient::kind(other)
+            ))
         }
         Args::Invalid { text, problem } => {
             s.arg_problem = Some(format!("{problem}; the text is taken as the query"));
@@ -125,17 +129,6 @@ pub fn search_from_args(tool: &str, args: &Args, names: &ToolNames) -> Search {
     s.queries.retain(|q| !q.trim().is_empty());
     s.query = s.queries.first().cloned();
     s
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads a search tool's answer into ranked hits, or an error when the call failed.
@@ -308,7 +301,10 @@ pub fn browse_from_args(tool: &str, args: &Args, names: &ToolNames) -> Browse {
             b.docid = value_as_id(v)
         }
         Args::Json(other) => {
-            b.arg_problem = Some(format!("arguments are {}, expected an object", kind(other)))
+            b.arg_problem = Some(format!(
+                "arguments are {}, expected an object",
+                lenient::kind(other)
+            ))
         }
         Args::Invalid { text, problem } => {
             if !text.is_empty() && !text.contains(char::is_whitespace) && text.len() < 200 {

@@ -116,9 +116,22 @@ pub fn spawn_loader(opts: &OpenOptions, tx: mpsc::Sender<Msg>) {
         .or(inputs.corpus.clone());
     let read = opts.read.clone();
     std::thread::spawn(move || {
-        let q = questions
-            .and_then(|p| Questions::read(&p).ok())
-            .map(|(q, _)| q);
+        // A questions file that cannot be read, or has bad entries, is shown like a bad run file.
+        let (q, q_errors) = match questions {
+            Some(p) => match Questions::read(&p) {
+                Ok((q, errors)) => (Some(q), errors),
+                Err(e) => (None, vec![crate::error::InputError::from_error(&p, e)]),
+            },
+            None => (None, Vec::new()),
+        };
+        if !q_errors.is_empty() {
+            let _ = tx.send(Msg::Loaded {
+                runs: Vec::new(),
+                errors: q_errors,
+                files_done: 0,
+                files: 0,
+            });
+        }
         let files = match run::load::collect_files(&inputs.runs) {
             Ok(f) => f,
             Err(e) => {

@@ -243,3 +243,73 @@ fn duplicated_run_ids_are_found() {
     assert_eq!(d[0].0, "t1");
     assert_eq!(d[0].1.len(), 2);
 }
+
+/// Question files in the shapes people publish: a JSON object id → question or id →
+/// {question, answer}, a JSON array of records or of strings, JSON lines, TSV. Each gives the
+/// same questions; a file that is none of these is one clear error naming it.
+#[test]
+fn question_files_in_every_published_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let shapes = [
+        (
+            "object.json",
+            r#"{"0": "What manga was drawn by Oda Rin?", "1": "Which river?"}"#,
+        ),
+        (
+            "object_records.json",
+            r#"{"0": {"question": "What manga was drawn by Oda Rin?", "answer": "Skarv"}, "1": {"question": "Which river?", "answer": ["Lågen"]}}"#,
+        ),
+        (
+            "array.json",
+            "[\n {\"query_id\": 0, \"query\": \"What manga was drawn by Oda Rin?\", \"answer\": \"Skarv\"},\n {\"id\": \"1\", \"question\": \"Which river?\"}\n]",
+        ),
+        (
+            "strings.json",
+            r#"["What manga was drawn by Oda Rin?", "Which river?"]"#,
+        ),
+        (
+            "lines.jsonl",
+            "{\"query_id\": \"0\", \"query\": \"What manga was drawn by Oda Rin?\"}\n{\"qid\": 1, \"question\": \"Which river?\"}\n",
+        ),
+        (
+            "plain.tsv",
+            "0\tWhat manga was drawn by Oda Rin?\tSkarv\n1\tWhich river?\n",
+        ),
+    ];
+    for (name, text) in shapes {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (q, errs) = Questions::read(&p).unwrap();
+        assert!(errs.is_empty(), "{name}: {errs:?}");
+        assert_eq!(q.0.len(), 2, "{name}");
+        assert_eq!(
+            q.0["0"].0.as_deref(),
+            Some("What manga was drawn by Oda Rin?"),
+            "{name}"
+        );
+        assert_eq!(q.0["1"].0.as_deref(), Some("Which river?"), "{name}");
+    }
+    let p = dir.path().join("object_records.json");
+    let (q, _) = Questions::read(&p).unwrap();
+    assert_eq!(q.0["0"].1, vec!["Skarv"]);
+    assert_eq!(q.0["1"].1, vec!["Lågen"]);
+    // A bad entry is named by its key; the others still read.
+    let p = dir.path().join("bad_entry.json");
+    std::fs::write(&p, r#"{"0": "Which river?", "1": 42}"#).unwrap();
+    let (q, errs) = Questions::read(&p).unwrap();
+    assert_eq!(q.0.len(), 1);
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs[0].to_string().ends_with("bad_entry.json: entry \"1\": expected a question string or {question, answer}, found a number"),
+        "{}",
+        errs[0]
+    );
+    // Binary is said to be not text, once.
+    let p = dir.path().join("binary.json");
+    std::fs::write(&p, [0xffu8, 0xfe, 0x00, 0x01]).unwrap();
+    let e = Questions::read(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("binary.json") && e.contains("not UTF-8 text"),
+        "{e}"
+    );
+}

@@ -1269,3 +1269,60 @@ fn training_with_no_pairs_says_so_and_writes_nothing() {
     assert!(!a.train.running);
     assert!(!ws.path().join(".lrat/runs").exists());
 }
+
+/// Feeds the loader's messages for `opts` into a prepared app, as the terminal loop does.
+fn load_with(opts: &OpenOptions) -> App {
+    let mut app = tui::prepare(opts).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    tui::spawn_loader(opts, tx);
+    for msg in rx.iter() {
+        let done = matches!(msg, Msg::LoadDone);
+        app.update(msg);
+        if done {
+            break;
+        }
+    }
+    app
+}
+
+/// A questions file the app cannot read is shown like a rejected run file, never dropped.
+#[test]
+fn a_questions_file_that_cannot_be_read_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    std::fs::copy(
+        crate::fixture("runs/numbered.jsonl"),
+        runs.join("numbered.jsonl"),
+    )
+    .unwrap();
+    let q = dir.path().join("questions.json");
+    std::fs::write(&q, "[{\"query_id\": \"n1\", \"query\": \"Which number").unwrap();
+    let a = load_with(&OpenOptions {
+        runs: vec![runs.clone()],
+        questions: Some(q),
+        labels: Some(dir.path().join(".lrat")),
+        ..OpenOptions::default()
+    });
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("1 rejected"), "{s}");
+    assert!(s.contains("questions.json:1"), "{s}");
+    // The whole message, wrapped, even at 80 columns: nothing cut at the terminal's width.
+    let s = screen(&a, 80, 24);
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("EOF while parsing a string); 2 runs have no question"),
+        "{s}"
+    );
+    // The same runs with a JSON-object questions file get their questions.
+    let q = dir.path().join("questions_object.json");
+    std::fs::write(&q, r#"{"n2": "Which number is eight, in words?"}"#).unwrap();
+    let a = load_with(&OpenOptions {
+        runs: vec![runs],
+        questions: Some(q),
+        labels: Some(dir.path().join(".lrat")),
+        ..OpenOptions::default()
+    });
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("0 rejected") || !s.contains("rejected"), "{s}");
+}

@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(status_height(app, frame.area().width)),
     ])
     .areas(frame.area());
     draw_header(frame, header, app, theme);
@@ -123,6 +123,24 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer's height: one line, or up to four when the message does not fit beside the keys,
+/// so that no message is cut at the terminal's width.
+fn status_height(app: &App, width: u16) -> u16 {
+    let typing = app.note_typing.is_some()
+        || app.typing.is_some()
+        || (app.screen == Screen::Train && app.train.editing.is_some());
+    let status = crate::text::inert(&app.status);
+    let keys = screen_keys(app.screen).chars().count() + 2;
+    let len = status.chars().count();
+    if typing || keys + len <= usize::from(width) {
+        return 1;
+    }
+    let width = usize::from(width.max(1));
+    // Wrapping breaks at spaces, so leave room for a word moved to the next line.
+    let lines = (len + len / width.max(8) * 8).div_ceil(width);
+    u16::try_from(lines.clamp(1, 4)).unwrap_or(4)
+}
+
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.screen == Screen::Train
         && let Some(buf) = &app.train.editing
@@ -158,6 +176,15 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(crate::text::inert(buf).into_owned()),
             Span::raw("▏"),
         ]),
+        (None, None) if area.height > 1 => {
+            // A long message: the whole of it, wrapped, in place of the key hints.
+            let text = crate::text::inert(&app.status).into_owned();
+            frame.render_widget(
+                Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+                area,
+            );
+            return;
+        }
         (None, None) => Line::from(vec![
             Span::styled(format!(" {} ", screen_keys(app.screen)), theme.dim()),
             Span::raw(crate::text::inert(&app.status).into_owned()),
