@@ -57,7 +57,7 @@ pub fn render(run: &Run, qrels: Option<&Qrels>, opts: InspectOptions) -> String 
             acc
         });
     let ev = |d: &str| {
-        if qrels.is_some_and(|q| q.is_evidence(&run.id, d)) {
+        if qrels.is_some_and(|q| q.is_evidence(&run.query_id, d)) {
             "  [evidence]"
         } else {
             ""

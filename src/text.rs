@@ -52,9 +52,55 @@ pub fn one_line(s: &str, max: usize) -> String {
     }
 }
 
+/// `s` wrapped at word boundaries to lines of at most `width` characters (a longer word is
+/// split), as a paragraph with word wrapping draws it.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for para in s.lines() {
+        let mut line = String::new();
+        let mut len = 0;
+        for word in para.split_whitespace() {
+            let mut word: Vec<char> = word.chars().collect();
+            while word.len() > width {
+                if len > 0 {
+                    lines.push(std::mem::take(&mut line));
+                    len = 0;
+                }
+                lines.push(word.drain(..width).collect());
+            }
+            if word.is_empty() {
+                continue;
+            }
+            if len > 0 && len + 1 + word.len() > width {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+            }
+            if len > 0 {
+                line.push(' ');
+                len += 1;
+            }
+            len += word.len();
+            line.extend(word);
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wraps_at_words() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefg h", 3), ["abc", "def", "g h"]);
+        assert_eq!(wrap("one\ntwo", 10), ["one", "two"]);
+    }
 
     #[test]
     fn escapes_are_inert() {

@@ -51,6 +51,7 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     let mut rejected = j.rejected + corpus_rejected;
     let mined = export::mine_files(&files, &a.read.options(), &labels, &policy, index.is_none())?;
     print_errors(&mined.load_errors);
+    super::print_renamed(&mined.renamed);
     rejected += mined.load_errors.len();
     let texts = match (&index, &mined.texts) {
         (Some(ix), _) => TextSource::Index(ix),

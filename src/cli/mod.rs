@@ -219,28 +219,33 @@ pub(crate) fn load_with(
         loaded.errors.extend(errors);
     }
     print_errors(&loaded.errors);
-    let dups = if warn_duplicates {
-        loaded.duplicate_ids()
+    let renamed = if warn_duplicates {
+        loaded.renamed()
     } else {
         Default::default()
     };
-    for (id, sources) in dups.iter().take(5) {
-        eprintln!(
-            "warning: run id `{}` is used by {} runs ({}); their labels and verdicts are shared",
-            inert(id),
-            sources.len(),
-            sources.join(", ")
-        );
-    }
-    if dups.len() > 5 {
-        eprintln!("warning: … and {} more duplicated run ids", dups.len() - 5);
-    }
+    print_renamed(&renamed);
     eprintln!("{}", loaded.summary());
     let questions_given = read.questions.is_some() || inputs.questions.is_some();
     for line in loaded.advisories(questions_given) {
         eprintln!("{line}");
     }
     Ok((loaded, inputs))
+}
+
+/// Says which shared run ids were told apart, and how (a few, then a count).
+pub(crate) fn print_renamed(renamed: &[(String, Vec<String>)]) {
+    for (id, now) in renamed.iter().take(5) {
+        eprintln!(
+            "note: run id `{}` is shared by {} runs; each is known by where it came from: {}",
+            inert(id),
+            now.len(),
+            now.iter().map(|n| inert(n)).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if renamed.len() > 5 {
+        eprintln!("note: … and {} more shared run ids", renamed.len() - 5);
+    }
 }
 
 pub(crate) fn finish(loaded: &Loaded, keep_going: bool) -> color_eyre::Result<()> {

@@ -274,6 +274,7 @@ pub fn build(raw: AtifDoc, source: Source, fallback_id: String, names: &ToolName
     let field = |k: &str| h.and_then(|h| h.get(k)).or_else(|| get(k));
     Run {
         id,
+        query_id: String::new(),
         source,
         format: Format::Atif,
         question,

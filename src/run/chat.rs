@@ -204,6 +204,7 @@ pub fn build(raw: ChatRun, source: Source, fallback_id: String, names: &ToolName
     }
     Run {
         id: raw.id.and_then(|t| t.0).unwrap_or(fallback_id),
+        query_id: String::new(),
         source,
         format: Format::Chat,
         question,

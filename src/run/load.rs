@@ -45,22 +45,10 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Run ids that more than one run carries, with where each came from: labels, verdicts and
-    /// pairs are keyed by run id, so such runs would share them.
-    pub fn duplicate_ids(&self) -> Vec<(String, Vec<String>)> {
-        let mut by: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
-        for r in &self.runs {
-            by.entry(r.id.as_str())
-                .or_default()
-                .push(r.source.to_string());
-        }
-        let mut out: Vec<(String, Vec<String>)> = by
-            .into_iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        out.sort();
-        out
+    /// Ids that runs from several places shared, with the ids those runs are known by now
+    /// ([`super::identity`]).
+    pub fn renamed(&self) -> Vec<(String, Vec<String>)> {
+        super::identity::renamed(&self.runs)
     }
 
     /// Runs with no search, browse or other tool step.
@@ -210,6 +198,7 @@ pub fn load(paths: &[PathBuf], opts: &ReadOptions) -> Result<Loaded, Error> {
             loaded.skipped.push((path, why));
         }
     }
+    super::identity::assign(&mut loaded.runs);
     Ok(loaded)
 }
 
@@ -321,6 +310,31 @@ pub fn parse_record(
         line,
     };
     let err = |e: serde_json::Error| InputError::from_json(path, first_line, &e);
+    let mut run = build(
+        bytes,
+        path,
+        first_line,
+        format,
+        source,
+        fallback_id,
+        tools,
+        err,
+    )?;
+    run.query_id = run.id.clone();
+    Ok(run)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    bytes: &[u8],
+    path: &Path,
+    first_line: usize,
+    format: Format,
+    source: Source,
+    fallback_id: String,
+    tools: &ToolNames,
+    err: impl Fn(serde_json::Error) -> InputError,
+) -> Result<Run, InputError> {
     match format {
         Format::Lrat => {
             let raw: lrat::RawRun = serde_json::from_slice(bytes).map_err(err)?;

@@ -225,6 +225,7 @@ pub fn build(
     }
     Run {
         id: raw.query_id.unwrap_or(fallback_id),
+        query_id: String::new(),
         source,
         format,
         question: raw.query,

@@ -5,6 +5,7 @@ pub mod atif_write;
 mod chat;
 pub mod convert;
 pub mod detect;
+pub mod identity;
 pub(crate) mod lenient;
 pub mod load;
 mod lrat;

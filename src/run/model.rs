@@ -67,7 +67,12 @@ pub struct Meta {
 /// One agent run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
+    /// The run's identity in this workspace: labels, verdicts, pairs, exports and held-out
+    /// splits are keyed by it. The id its file gave ([`Run::query_id`]) unless runs from
+    /// different files share that id; then `file-stem/id` ([`super::identity`]).
     pub id: String,
+    /// The id as the file gave it: the question's id, which question files and qrels use.
+    pub query_id: String,
     pub source: Source,
     pub format: Format,
     pub question: Option<String>,

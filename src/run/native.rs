@@ -104,6 +104,7 @@ pub fn build(raw: NativeRun, source: Source, fallback_id: String) -> Run {
     }
     Run {
         id: raw.run_id.and_then(|t| t.0).unwrap_or(fallback_id),
+        query_id: String::new(),
         source,
         format: Format::Native,
         question: raw.question,

@@ -174,7 +174,7 @@ impl Questions {
     /// Fills in missing questions and gold answers.
     pub fn apply(&self, runs: &mut [Run]) {
         for r in runs {
-            if let Some((q, a)) = self.0.get(&r.id) {
+            if let Some((q, a)) = self.0.get(&r.query_id) {
                 if r.question.is_none() {
                     r.question = q.clone();
                 }

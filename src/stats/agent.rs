@@ -63,7 +63,7 @@ impl PerQuestion {
 fn per_question(stats: &[RunStats]) -> BTreeMap<&str, PerQuestion> {
     stats
         .iter()
-        .map(|s| (s.run_id.as_str(), PerQuestion::of(s)))
+        .map(|s| (s.query_id.as_str(), PerQuestion::of(s)))
         .collect()
 }
 
@@ -289,6 +289,7 @@ mod tests {
         let run = |id: &str, correct: bool, searches: usize, ev: f64| {
             let mut s = crate::stats::trajectory::RunStats {
                 run_id: id.into(),
+                query_id: id.into(),
                 outcome: if correct {
                     Outcome::Correct
                 } else {

@@ -15,6 +15,9 @@ pub fn words(text: &str) -> usize {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunStats {
     pub run_id: String,
+    /// The question's id ([`Run::query_id`]): what run sets are paired by.
+    #[serde(skip)]
+    pub query_id: String,
     pub outcome: Outcome,
     pub outcome_source: OutcomeSource,
     pub steps: usize,
@@ -85,6 +88,7 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
     let (outcome, outcome_source) = overrides.outcome(run);
     let mut s = RunStats {
         run_id: run.id.clone(),
+        query_id: run.query_id.clone(),
         outcome,
         outcome_source,
         steps: run.steps.len(),
@@ -133,7 +137,7 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
         }
         prev = Some(is_search);
     }
-    if let Some(ev) = qrels.and_then(|q| q.evidence(&run.id))
+    if let Some(ev) = qrels.and_then(|q| q.evidence(&run.query_id))
         && !ev.is_empty()
     {
         let retrieved: std::collections::HashSet<&str> = run.retrieved().into_iter().collect();

@@ -128,7 +128,7 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
                 false_negatives += p
                     .neg_id
                     .iter()
-                    .filter(|d| qrels.is_evidence(&r.id, d))
+                    .filter(|d| qrels.is_evidence(&r.query_id, d))
                     .count();
             }
         }

@@ -33,6 +33,8 @@ pub struct Example {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Question {
     pub run_id: String,
+    /// The question's id in qrels ([`crate::run::Run::query_id`]).
+    pub query_id: String,
     pub text: String,
 }
 
@@ -212,6 +214,7 @@ impl TrainSet {
             .filter_map(|r| {
                 r.question.as_ref().map(|q| Question {
                     run_id: r.id.clone(),
+                    query_id: r.query_id.clone(),
                     text: q.clone(),
                 })
             })

@@ -113,7 +113,7 @@ impl EvalSet {
                 .questions
                 .iter()
                 .filter(|x| held.contains(&x.run_id))
-                .filter_map(|x| q.evidence(&x.run_id).map(|ev| (x, ev)))
+                .filter_map(|x| q.evidence(&x.query_id).map(|ev| (x, ev)))
                 .enumerate()
                 .map(|(i, (x, ev))| Probe {
                     id: format!("question{}", i + 1),

@@ -251,11 +251,11 @@ impl App {
         self.list.relist(&self.derived.rows);
     }
 
-    /// Whether `docid` is an evidence document of run `run_id` (with `--qrels`).
-    pub fn is_evidence(&self, run_id: &str, docid: &str) -> bool {
+    /// Whether `docid` is an evidence document of `run`'s question (with `--qrels`).
+    pub fn is_evidence(&self, run: &Run, docid: &str) -> bool {
         self.qrels
             .as_ref()
-            .is_some_and(|q| q.is_evidence(run_id, docid))
+            .is_some_and(|q| q.is_evidence(&run.query_id, docid))
     }
 
     pub fn current_run(&self) -> Option<usize> {
@@ -274,7 +274,10 @@ impl App {
                 files_done,
                 files,
             } => {
-                std::sync::Arc::make_mut(&mut self.runs).extend(runs);
+                let all = std::sync::Arc::make_mut(&mut self.runs);
+                all.extend(runs);
+                // Runs from different files that share an id are told apart by their file.
+                crate::run::identity::assign(all);
                 self.errors.extend(errors);
                 self.loading = Some((files_done, files));
                 // Recomputed once the queue is drained (see `settle`), not once a file.

@@ -14,8 +14,10 @@ impl App {
         if let Some(super::app::Confirm::ChooseJudge { .. }) = &self.confirm {
             use super::judging::JudgeChoice;
             let choice = match k.code {
-                KeyCode::Char('h') => Some(JudgeChoice::Heuristic),
-                KeyCode::Char('l') => Some(JudgeChoice::Llm),
+                KeyCode::Char('h') => Some(JudgeChoice::Heuristic { all: false }),
+                KeyCode::Char('l') => Some(JudgeChoice::Llm { all: false }),
+                KeyCode::Char('H') => Some(JudgeChoice::Heuristic { all: true }),
+                KeyCode::Char('L') => Some(JudgeChoice::Llm { all: true }),
                 KeyCode::Char('p') if !self.judging.pending.is_empty() => {
                     Some(JudgeChoice::RetryPending)
                 }
@@ -155,6 +157,9 @@ impl App {
                     .and_then(|r| r.note.clone())
                     .unwrap_or_default();
                 self.note_typing = Some(now);
+            }
+            (Action::WholeQuestion, Screen::Run) => {
+                self.run_view.whole_question = !self.run_view.whole_question;
             }
             (Action::NextUnreviewed, Screen::Run | Screen::Runs) => self.next_unreviewed(),
             (Action::ScreenRuns, _) => self.screen = Screen::Runs,

@@ -20,8 +20,13 @@ type Work = Box<dyn FnOnce(&(dyn Fn(usize) + Sync)) -> Result<Vec<Outcome>, Stri
 /// Which judge `J` was answered with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JudgeChoice {
-    Heuristic,
-    Llm,
+    /// The heuristic judge; `all`: on every run, not only the open one.
+    Heuristic {
+        all: bool,
+    },
+    Llm {
+        all: bool,
+    },
     /// The LLM judge again on the browses it left pending.
     RetryPending,
 }
@@ -45,8 +50,26 @@ pub struct JudgeState {
     pub llm: Option<LlmSettings>,
 }
 
+/// What judging only the open run does to the other runs' pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Others {
+    pub runs: usize,
+    /// Browses of the other runs with no verdict, judge's or human's.
+    pub unjudged: usize,
+    /// Whether they count as relevant now (no judge has spoken) and would leave the pairs.
+    pub leave_pairs: bool,
+    /// Browses of every run, for the judge-all answers.
+    pub all_browses: usize,
+}
+
 /// The dialog's question for `J`, an answer a line.
-pub fn choice_question(scope: &str, browses: usize, llm: &str, pending: usize) -> String {
+pub fn choice_question(
+    scope: &str,
+    browses: usize,
+    llm: &str,
+    pending: usize,
+    others: Option<Others>,
+) -> String {
     let mut q = format!(
         "Judge the {browses} browses of {scope} with:\n\
          h  the heuristic judge (phrase rules, offline)\n\
@@ -57,14 +80,71 @@ pub fn choice_question(scope: &str, browses: usize, llm: &str, pending: usize) -
             "\np  the LLM judge on the {pending} browses it left pending"
         ));
     }
+    if let Some(o) = others {
+        if o.leave_pairs && o.unjudged > 0 {
+            q.push_str(&format!(
+                "\n\nJudging one run gives the other {} runs' {} browses no verdict: they \
+                 leave the pairs until judged.",
+                o.runs, o.unjudged
+            ));
+        } else if o.unjudged > 0 {
+            q.push_str(&format!(
+                "\n\nThe other {} runs' {} browses without a verdict stay out of the pairs.",
+                o.runs, o.unjudged
+            ));
+        }
+        q.push_str(&format!(
+            "\nH  the heuristic judge on all {} runs ({} browses)\n\
+             L  the LLM judge on all {} runs",
+            o.runs + 1,
+            o.all_browses,
+            o.runs + 1
+        ));
+    }
     q
 }
 
 impl App {
-    /// The runs `J` judges: the open run on the Run screen, else every run (no copies).
-    fn judge_scope(&self) -> (&[crate::run::Run], String) {
+    /// The open run, when `J` judges only it (on the Run screen).
+    fn judge_one(&self) -> Option<usize> {
         match (self.screen, self.current_run()) {
-            (Screen::Run, Some(r)) => (
+            (Screen::Run, Some(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// What judging only run `r` does to the others.
+    fn others(&self, r: usize) -> Others {
+        let labels = self.labels();
+        let mut o = Others {
+            runs: self.runs.len().saturating_sub(1),
+            unjudged: 0,
+            leave_pairs: self.judge.is_none(),
+            all_browses: 0,
+        };
+        for (i, run) in self.runs.iter().enumerate() {
+            for (b, ..) in judge::judged_browses(run) {
+                o.all_browses += 1;
+                if i == r {
+                    continue;
+                }
+                let judged = self
+                    .judge
+                    .as_ref()
+                    .is_some_and(|j| j.get(&run.id, b).is_some());
+                let human = labels.verdict(&run.id, b).1 == crate::labels::Source::Human;
+                if !judged && !human {
+                    o.unjudged += 1;
+                }
+            }
+        }
+        o
+    }
+
+    /// The runs `J` judges: the open run on the Run screen, else every run (no copies).
+    fn judge_scope(&self, all: bool) -> (&[crate::run::Run], String) {
+        match self.judge_one().filter(|_| !all) {
+            Some(r) => (
                 std::slice::from_ref(&self.runs[r]),
                 format!("run {}", self.runs[r].id),
             ),
@@ -89,7 +169,7 @@ impl App {
             self.status = format!("the judge is at work ({by}); its verdicts arrive when done");
             return;
         }
-        let (runs, scope) = self.judge_scope();
+        let (runs, scope) = self.judge_scope(false);
         let browses: usize = runs.iter().map(|r| judge::judged_browses(r).count()).sum();
         let llm = match self.llm_settings() {
             Ok(s) => format!(
@@ -100,7 +180,13 @@ impl App {
             Err(e) => format!("not available: {e}"),
         };
         self.confirm = Some(Confirm::ChooseJudge {
-            question: choice_question(&scope, browses, &llm, self.judging.pending.len()),
+            question: choice_question(
+                &scope,
+                browses,
+                &llm,
+                self.judging.pending.len(),
+                self.judge_one().map(|r| self.others(r)),
+            ),
         });
     }
 
@@ -108,11 +194,11 @@ impl App {
     pub(super) fn start_judge(&mut self, choice: JudgeChoice) {
         // What to judge is counted here (cheaply) and gathered on the judge's thread, from the
         // shared runs: the open run, every run, or the browses left pending.
-        let only = match (choice, self.screen, self.current_run()) {
-            (JudgeChoice::RetryPending, _, _) => None,
-            (_, Screen::Run, Some(r)) => Some(r),
-            _ => None,
+        let all = match choice {
+            JudgeChoice::Heuristic { all } | JudgeChoice::Llm { all } => all,
+            JudgeChoice::RetryPending => true,
         };
+        let only = self.judge_one().filter(|_| !all);
         let keys: Option<HashSet<(String, usize)>> =
             (choice == JudgeChoice::RetryPending).then(|| {
                 self.judging
@@ -124,7 +210,7 @@ impl App {
         let total = match &keys {
             Some(k) => k.len(),
             None => self
-                .judge_scope()
+                .judge_scope(all)
                 .0
                 .iter()
                 .map(|r| judge::judged_browses(r).count())
@@ -147,11 +233,11 @@ impl App {
             inputs
         };
         let (by, work): (String, Work) = match choice {
-            JudgeChoice::Heuristic => (
+            JudgeChoice::Heuristic { .. } => (
                 "the heuristic judge".into(),
                 Box::new(heuristic_work(gather)),
             ),
-            JudgeChoice::Llm | JudgeChoice::RetryPending => match self.llm_settings() {
+            JudgeChoice::Llm { .. } | JudgeChoice::RetryPending => match self.llm_settings() {
                 Ok(set) => {
                     let by = format!("the LLM judge ({})", set.cfg.model);
                     (
@@ -237,10 +323,7 @@ impl App {
         if js.is_empty() {
             // Nothing was judged: no verdicts appear (an empty set of verdicts would turn every
             // browse into an unjudged one), nothing is written.
-            self.status = format!(
-                "judged no browses with {by}; {} pending (J then p retries them)",
-                self.judging.pending.len()
-            );
+            self.status = format!("judged no browses with {by}{}", self.pending_note());
             return;
         }
         let judge = self.judge.get_or_insert_with(Default::default);
@@ -272,10 +355,7 @@ impl App {
             },
             None => String::new(),
         };
-        let pending = match self.judging.pending.len() {
-            0 => String::new(),
-            n => format!("; {n} pending (J then p retries them)"),
-        };
+        let pending = self.pending_note();
         self.refresh();
         // Browses with no verdict now count as unjudged and are left out: say so.
         let unjudged = match self.derived.mined.counts().unjudged {
@@ -289,6 +369,25 @@ impl App {
             js.len(),
             js.len() - rejected
         );
+    }
+}
+
+impl App {
+    /// `; N pending (why the first was: …; J then p retries them)`, or nothing.
+    fn pending_note(&self) -> String {
+        match self.judging.pending.as_slice() {
+            [] => String::new(),
+            [first, ..] => format!(
+                "; {} pending ({}: {}; J then p retries them)",
+                self.judging.pending.len(),
+                if self.judging.pending.len() == 1 {
+                    "why"
+                } else {
+                    "the first, why"
+                },
+                crate::text::one_line(&first.reason, 160)
+            ),
+        }
     }
 }
 

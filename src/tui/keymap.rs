@@ -25,6 +25,7 @@ pub enum Action {
     Redo,
     Correctness,
     Note,
+    WholeQuestion,
     NextUnreviewed,
     Sort,
     Filter,
@@ -178,6 +179,12 @@ pub const BINDINGS: &[Binding] = &[
         help: "Run: write the run's note (Enter saves, an empty note clears it)",
     },
     Binding {
+        keys: &[KeyCode::Char('v')],
+        action: Action::WholeQuestion,
+        label: "v",
+        help: "Run: show the whole question (long ones are cut to three lines), v again folds it",
+    },
+    Binding {
         keys: &[KeyCode::Char(']')],
         action: Action::NextUnreviewed,
         label: "]",
@@ -193,7 +200,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[KeyCode::Char('f')],
         action: Action::Filter,
         label: "f",
-        help: "next filter (Runs: outcome, overrides, pending verdicts; Pairs: verdict, pending, human)",
+        help: "next filter (Runs: outcome, overrides, unjudged browses; Pairs: verdict, unjudged, human)",
     },
     Binding {
         keys: &[KeyCode::Char('1')],

@@ -23,7 +23,7 @@ impl PairFilter {
             PairFilter::All => "all",
             PairFilter::Accepted => "relevant",
             PairFilter::Rejected => "not relevant",
-            PairFilter::Pending => "pending (no verdict)",
+            PairFilter::Pending => "unjudged (no verdict)",
             PairFilter::Human => "set by a human",
         }
     }

@@ -26,7 +26,7 @@ impl Filter {
             Filter::Incorrect => "incorrect",
             Filter::Unknown => "unknown",
             Filter::WithOverrides => "with overrides",
-            Filter::WithPending => "with pending verdicts",
+            Filter::WithPending => "with unjudged browses",
         }
     }
     pub fn next(self) -> Filter {
@@ -45,13 +45,17 @@ impl Filter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRow {
     pub id: String,
+    /// The file the run came from (its stem), and the line for one-run-a-line files.
+    pub file: String,
     pub outcome: Outcome,
     pub source: OutcomeSource,
     pub searches: usize,
     pub browses: usize,
     pub pairs: usize,
     pub overrides: usize,
-    /// Successful browses with neither a judge's nor a human's verdict yet.
+    /// Successful browses a judge was asked about (or judges were given) with neither its
+    /// verdict nor a human's: left out of the pairs until judged. Zero when no judge spoke
+    /// (every browse then counts as relevant), as on the Pairs screen.
     pub pending: usize,
     pub question: String,
     /// The run's note, written by a human (`:` on the Run screen).
@@ -87,6 +91,9 @@ pub struct Derived {
     pub candidates: Vec<PairRow>,
     /// Emitted pairs over every run (kept: the header shows it every frame).
     pub total_pairs: usize,
+    /// Whether the run list shows each run's file: runs come from several files and some file
+    /// holds more than one (one run a file names its run already).
+    pub show_file: bool,
 }
 
 impl Derived {
@@ -143,6 +150,7 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
     let (outcome, source) = human.overrides.outcome(r);
     RunRow {
         id: r.id.clone(),
+        file: file_label(&r.source),
         outcome,
         source,
         searches: r.searches().count(),
@@ -152,15 +160,22 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
         pending: r
             .browses()
             .filter(|(_, b)| b.succeeded().is_some())
-            .filter(|(i, _)| {
-                matches!(
-                    labels.verdict(&r.id, *i).1,
-                    Source::Default | Source::Unjudged
-                )
-            })
+            .filter(|(i, _)| labels.verdict(&r.id, *i).1 == Source::Unjudged)
             .count(),
         question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
         note: run_note(labels, &r.id),
+    }
+}
+
+/// `stem` or `stem:line`: where a run came from, short enough for a column.
+fn file_label(source: &crate::run::Source) -> String {
+    let stem = source.path.file_stem().map_or_else(
+        || source.path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    match source.line {
+        Some(line) => format!("{stem}:{line}"),
+        None => stem,
     }
 }
 
@@ -217,10 +232,19 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
 pub fn derive(runs: &[Run], set: &Settings<'_>) -> Derived {
     let mut d = Derived {
         mined: mine::mine_all(runs, &set.labels, &set.policy),
+        show_file: several_runs_a_file(runs),
         ..Derived::default()
     };
     relist(&mut d, runs, &set.labels, None);
     d
+}
+
+fn several_runs_a_file(runs: &[Run]) -> bool {
+    let mut files = std::collections::HashSet::new();
+    let many = runs.iter().any(|r| r.source.line.is_some_and(|l| l > 1));
+    many && runs
+        .iter()
+        .any(|r| files.insert(&r.source.path) && files.len() > 1)
 }
 
 /// Recomputes one run after its labels changed (the weights still over every pair).
@@ -256,7 +280,7 @@ impl SortKey {
             SortKey::Searches => "searches (most first)",
             SortKey::Browses => "browses (most first)",
             SortKey::Pairs => "pairs (most first)",
-            SortKey::Pending => "pending verdicts (most first)",
+            SortKey::Pending => "unjudged browses (most first)",
             SortKey::Overrides => "human overrides (most first)",
             SortKey::Source => "outcome source",
             SortKey::Question => "question",

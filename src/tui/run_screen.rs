@@ -21,6 +21,8 @@ pub struct RunScreen {
     /// Selected hit in a search step's detail (for x and R).
     pub hit: usize,
     pub detail_scroll: u16,
+    /// The header shows the whole question, not its first three lines (`v`).
+    pub whole_question: bool,
 }
 
 impl Default for RunScreen {
@@ -30,6 +32,7 @@ impl Default for RunScreen {
             step: 0,
             hit: 0,
             detail_scroll: 0,
+            whole_question: false,
         }
     }
 }

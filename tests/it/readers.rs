@@ -233,15 +233,25 @@ fn forced_format_overrides_detection() {
 }
 
 #[test]
-fn duplicated_run_ids_are_found() {
+fn shared_run_ids_are_told_apart_by_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("runs/docid_style.json"), dir.path().join("a.json")).unwrap();
     std::fs::copy(fixture("runs/docid_style.json"), dir.path().join("b.json")).unwrap();
     let loaded = run::load(&[dir.path().to_path_buf()], &ReadOptions::default()).unwrap();
-    let d = loaded.duplicate_ids();
-    assert_eq!(d.len(), 1);
-    assert_eq!(d[0].0, "t1");
-    assert_eq!(d[0].1.len(), 2);
+    let ids: Vec<(&str, &str)> = loaded
+        .runs
+        .iter()
+        .map(|r| (r.id.as_str(), r.query_id.as_str()))
+        .collect();
+    assert_eq!(ids, [("a/t1", "t1"), ("b/t1", "t1")]);
+    let d = loaded.renamed();
+    assert_eq!(
+        d,
+        [(
+            "t1".to_string(),
+            vec!["a/t1".to_string(), "b/t1".to_string()]
+        )]
+    );
 }
 
 /// Question files in the shapes people publish: a JSON object id → question or id →

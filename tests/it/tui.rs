@@ -196,10 +196,10 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     );
     // Reference mode emits rejected browses too, with their own negatives and β.
     keys(&mut a, "f");
-    assert_eq!(a.pairs.filter.name(), "pending (no verdict)");
+    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
     assert!(
         a.pairs.order.is_empty(),
-        "without a judge nothing is pending"
+        "without a judge nothing is unjudged"
     );
     keys(&mut a, "fff");
     assert_eq!(a.pairs.filter.name(), "relevant");
@@ -362,14 +362,50 @@ fn every_screen_at_two_sizes() {
     check(&a, "help");
 }
 
+/// Runs and Pairs count "unjudged" alike: nothing before any judge spoke; judging one run says
+/// first what it does to the other runs' pairs, offers judging all, and then both screens show
+/// the other runs' browses as unjudged.
 #[test]
-fn pending_verdicts_filter() {
+fn unjudged_browses_counted_alike_and_judging_one_run_says_what_it_does() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "fffff");
-    assert_eq!(a.list.filter.name(), "with pending verdicts");
-    assert_eq!(a.list.order.len(), 8, "nothing is judged yet");
-    keys(&mut a, "Jh");
+    assert_eq!(a.list.filter.name(), "with unjudged browses");
+    assert_eq!(
+        a.list.order.len(),
+        0,
+        "no judge has spoken: every browse counts"
+    );
+    keys(&mut a, "f2fff");
+    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
+    assert_eq!(a.pairs.order.len(), 0);
+    // Judge only the open run: the dialog says what happens to the other runs' pairs.
+    keys(&mut a, "1\nJ");
+    let s = screen(&a, 120, 40);
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Judging one run gives the other 7 runs'")
+            && flat.contains("leave the pairs until judged"),
+        "{s}"
+    );
+    assert!(flat.contains("H the heuristic judge on all 8 runs"), "{s}");
+    keys(&mut a, "h");
+    let unjudged = a.derived.mined.counts().unjudged;
+    assert!(unjudged > 0);
+    let runs_unjudged: usize = a.derived.rows.iter().map(|r| r.pending).sum();
+    assert_eq!(runs_unjudged, unjudged, "Runs counts what Pairs leaves out");
+    keys(&mut a, "\u{1b}2");
+    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
+    assert_eq!(
+        a.pairs.order.len(),
+        unjudged,
+        "Pairs lists the same browses"
+    );
+    // Judging all from a run's screen settles every browse.
+    keys(&mut a, "1\nJH");
+    assert_eq!(a.derived.mined.counts().unjudged, 0, "{}", a.status);
+    keys(&mut a, "\u{1b}fffff");
+    assert_eq!(a.list.filter.name(), "with unjudged browses");
     assert_eq!(a.list.order.len(), 0, "the judge settled every browse");
 }
 
@@ -958,6 +994,8 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
         assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
         assert!(a.judge.is_none());
         assert!(a.status.contains("judged no browses") && a.status.contains("14 pending"));
+        // Why: the server's answer, not only a count.
+        assert!(a.status.contains("503"), "{}", a.status);
         assert!(!ws.path().join(".lrat/verdicts.jsonl").exists());
     }
     let failing = Arc::new(AtomicBool::new(true));
@@ -1325,4 +1363,105 @@ fn a_questions_file_that_cannot_be_read_is_shown() {
     });
     let s = screen(&a, 120, 40);
     assert!(s.contains("0 rejected") || !s.contains("rejected"), "{s}");
+}
+
+/// Three retrievers' files over the same questions (ids "0", "1" in each): each run is known by
+/// its file, the list says which file a row is from, a label on one run stays on that run, and
+/// qrels still flag evidence by the question's id.
+#[test]
+fn runs_sharing_ids_across_files_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let text = std::fs::read_to_string(crate::fixture("runs/numbered.jsonl"))
+        .unwrap()
+        .replace("\"n1\"", "\"0\"")
+        .replace("\"n2\"", "\"1\"");
+    for name in ["bm25", "qwen", "e5"] {
+        std::fs::write(runs.join(format!("{name}.jsonl")), &text).unwrap();
+    }
+    std::fs::write(dir.path().join("qrels.txt"), "0 Q0 8 1\n").unwrap();
+    let mut a = load_with(&OpenOptions {
+        runs: vec![dir.path().to_path_buf()],
+        ..OpenOptions::default()
+    });
+    let ids: Vec<&str> = a.runs.iter().map(|r| r.id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["bm25/0", "bm25/1", "e5/0", "e5/1", "qwen/0", "qwen/1"]
+    );
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("│run    file"), "{s}");
+    assert!(s.contains("bm25/0 bm25:1"), "{s}");
+    assert!(s.contains("qwen/1 qwen:2"), "{s}");
+    // Open bm25/0 and mark its browse not relevant: only that run's pair goes.
+    assert_eq!(a.derived.total_pairs, 6);
+    keys(&mut a, "\nj");
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("run bm25/0"), "{s}");
+    assert!(
+        s.contains("[evidence]"),
+        "qrels are joined by the question's id: {s}"
+    );
+    keys(&mut a, "r");
+    assert_eq!(a.derived.total_pairs, 5);
+    let labels = std::fs::read_to_string(dir.path().join(".lrat/labels.jsonl")).unwrap();
+    assert!(labels.contains("\"run_id\":\"bm25/0\""), "{labels}");
+    // The CLI reads the same identities and says why.
+    let pairs = dir.path().join("pairs.jsonl");
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "mine",
+            dir.path().to_str().unwrap(),
+            "--out",
+            pairs.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = std::fs::read_to_string(&pairs).unwrap();
+    assert_eq!(out.lines().count(), 5, "{out}");
+    assert!(
+        out.contains("\"run_id\":\"qwen/0\"") && !out.contains("\"run_id\":\"bm25/0\""),
+        "{out}"
+    );
+    assert!(
+        err.contains("run id `0` is shared by 3 runs; each is known by where it came from: bm25/0, e5/0, qwen/0"),
+        "{err}"
+    );
+}
+
+/// A BrowseComp-length question is wrapped in the Run header: three lines and how to see the
+/// rest, and `v` shows all of it (at 80×24 too).
+#[test]
+fn a_long_question_is_readable_whole() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    let long = "A brig was launched in the 1840s by a shipwright whose yard stood on an island \
+                that later gave its name to a lighthouse; the lighthouse's first keeper wrote a \
+                logbook that was published a century later by a historian who also wrote about \
+                the harbour's dredging. The historian's publisher was founded in a town whose \
+                church burned in a year when a comet was seen. In what year was the birthplace \
+                of the master of the brig's builder founded, and what is the final word here? \
+                Zanzibarine.";
+    std::sync::Arc::make_mut(&mut a.runs)[0].question = Some(long.to_string());
+    a.refresh();
+    keys(&mut a, "\n");
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = screen(&a, 80, 24);
+    assert!(s.contains("Q A brig was launched in the 1840s"), "{s}");
+    assert!(s.contains("more lines: v shows the whole question"), "{s}");
+    assert!(!s.contains("Zanzibarine"), "{s}");
+    keys(&mut a, "v");
+    let s = screen(&a, 80, 24);
+    assert!(
+        flat(&s).contains("what is the final word here? Zanzibarine."),
+        "{s}"
+    );
+    let s = screen(&a, 120, 40);
+    assert!(flat(&s).contains("Zanzibarine."), "{s}");
+    keys(&mut a, "v");
+    assert!(!screen(&a, 80, 24).contains("Zanzibarine"));
 }

@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(match p.verdict {
                     Some(Verdict::Relevant) => format!("relevant ({src})"),
                     Some(Verdict::NotRelevant) => format!("not relevant ({src})"),
-                    None => "pending".to_string(),
+                    None => "unjudged".to_string(),
                 })
                 .style(vstyle),
                 Cell::from(

@@ -16,17 +16,61 @@ use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 use crate::verdict::Verdict;
 
-/// The run's question, gold and final answers, outcome with its source, and note.
-fn draw_header(frame: &mut Frame, area: Rect, app: &App, ri: usize, theme: &Theme) {
+/// Lines the question takes in the header: three, or all of it with `v` (at most half the
+/// screen), the last of three saying how to see the rest.
+fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> {
+    let question = app.runs[ri].question.as_deref().unwrap_or("");
+    let mut lines = crate::text::wrap(
+        &inert(question.trim()),
+        usize::from(width).saturating_sub(2),
+    );
+    let most = if app.run_view.whole_question {
+        usize::from(height / 2).max(3)
+    } else {
+        3
+    };
+    if lines.len() > most {
+        let more = lines.len() - most + 1;
+        lines.truncate(most - 1);
+        lines.push(if app.run_view.whole_question {
+            format!("… {more} more lines (v folds)")
+        } else {
+            format!("… {more} more lines: v shows the whole question")
+        });
+    }
+    lines
+}
+
+/// The run's question (wrapped), gold and final answers, outcome with its source, and note.
+fn draw_header(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    ri: usize,
+    question: Vec<String>,
+    theme: &Theme,
+) {
     let run = &app.runs[ri];
     let one = |s: &str, n: usize| crate::text::one_line(&inert(s), n);
     let row = app.derived.rows.get(ri);
-    let question = run.question.as_deref().unwrap_or("");
-    let q = if question.trim().is_empty() {
-        Span::styled("(no question: open with --questions FILE)", theme.dim())
+    let mut lines: Vec<Line> = Vec::new();
+    if run.question.as_deref().unwrap_or("").trim().is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("Q ", theme.bold()),
+            Span::styled("(no question: open with --questions FILE)", theme.dim()),
+        ]));
     } else {
-        Span::raw(one(question, 300))
-    };
+        let n = question.len();
+        for (i, l) in question.into_iter().enumerate() {
+            let lead = Span::styled(if i == 0 { "Q " } else { "  " }, theme.bold());
+            let style = if i + 1 == n && l.starts_with("… ") {
+                theme.dim()
+            } else {
+                Style::new()
+            };
+            lines.push(Line::from(vec![lead, Span::styled(l, style)]));
+        }
+    }
     let gold = if run.gold.is_empty() {
         "-".to_string()
     } else {
@@ -39,8 +83,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, ri: usize, theme: &Them
     let (outcome, source) =
         row.map_or(("unknown", "none"), |r| (r.outcome.name(), r.source.name()));
     let note = row.and_then(|r| r.note.clone());
-    let lines = vec![
-        Line::from(vec![Span::styled("Q ", theme.bold()), q]),
+    lines.extend([
         Line::from(vec![
             Span::styled(format!("{outcome} ({source})"), theme.bold()),
             Span::styled(" · gold ", theme.bold()),
@@ -58,7 +101,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, ri: usize, theme: &Them
                 theme.dim(),
             )),
         },
-    ];
+    ]);
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -68,8 +111,11 @@ pub const TIMELINE_PERCENT: u16 = 38;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(ri) = app.current_run() else { return };
     let run = &app.runs[ri];
-    let [head, area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    draw_header(frame, head, app, ri, theme);
+    let question = question_lines(app, ri, area.width, area.height);
+    let head_h = u16::try_from(question.len() + 2).unwrap_or(u16::MAX);
+    let [head, area] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
+    draw_header(frame, head, app, ri, question, theme);
     let [left, right] = Layout::horizontal([
         Constraint::Percentage(TIMELINE_PERCENT),
         Constraint::Percentage(100 - TIMELINE_PERCENT),
@@ -84,7 +130,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 run,
                 s,
                 &eff,
-                &|d| app.is_evidence(&run.id, d),
+                &|d| app.is_evidence(run, d),
                 theme,
             ))
         })
@@ -127,7 +173,7 @@ fn verdict_style(v: Option<Verdict>, theme: &Theme) -> Style {
 }
 
 fn verdict_name(v: Option<Verdict>) -> &'static str {
-    v.map_or("pending", Verdict::label)
+    v.map_or("unjudged", Verdict::label)
 }
 
 fn timeline_line(
@@ -303,7 +349,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     Span::raw(format!(" {}  ", inert(h.title.as_deref().unwrap_or("")))),
                     Span::styled(mark, style),
                     Span::styled(
-                        if app.is_evidence(&run.id, &h.docid) {
+                        if app.is_evidence(run, &h.docid) {
                             "  [evidence]"
                         } else {
                             ""
@@ -344,7 +390,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             out.push(Line::from(vec![
                 Span::styled(inert(d).into_owned(), theme.bold()),
                 Span::styled(
-                    if app.is_evidence(&run.id, d) {
+                    if app.is_evidence(run, d) {
                         " [evidence]"
                     } else {
                         ""
@@ -363,8 +409,12 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 Span::raw("verdict "),
                 Span::styled(verdict_name(v), verdict_style(v, theme)),
                 Span::raw(format!(
-                    " ({})   a relevant · r not relevant · u undo",
-                    src.name()
+                    "{}   a relevant · r not relevant · u undo",
+                    if v.is_some() {
+                        format!(" ({})", src.name())
+                    } else {
+                        String::new()
+                    }
                 )),
             ]));
             // Why the judge decided: its words, the heuristic's deciding phrase highlighted.

@@ -270,7 +270,7 @@ fn draw_box_plots(
         for (name, want) in [("evidence", true), ("not evidence", false)] {
             rows.push((
                 name.to_string(),
-                of(&|c| app.is_evidence(&c.pair.run_id, &c.pair.pos_id) == want),
+                of(&|c| app.is_evidence(&app.runs[c.run], &c.pair.pos_id) == want),
             ));
         }
     }
