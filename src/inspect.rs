@@ -166,12 +166,15 @@ pub fn render(run: &Run, qrels: Option<&Qrels>, opts: InspectOptions) -> String 
                 indent(&mut o, &inert(&a.text));
             }
             StepKind::Other(x) => {
-                let tool = x
-                    .tool
-                    .as_deref()
-                    .map(|t| format!(" tool {}", inert(t)))
-                    .unwrap_or_default();
-                let _ = writeln!(o, "[{i}] {}{tool}", inert(&x.step_type));
+                // `[2] tool call navigate`, not `[2] tool tool navigate`.
+                let what = match (x.step_type.as_str(), x.tool.as_deref()) {
+                    ("tool" | "tool_call" | "function_call", Some(t)) => {
+                        format!("tool call {}", inert(t))
+                    }
+                    (kind, Some(t)) => format!("{} (tool {})", inert(kind), inert(t)),
+                    (kind, None) => inert(kind).into_owned(),
+                };
+                let _ = writeln!(o, "[{i}] {what}");
                 if let Some(a) = &x.arguments {
                     let _ = writeln!(o, "    arguments: {}", inert(&one_line(a, 300)));
                 }

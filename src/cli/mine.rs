@@ -51,6 +51,12 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     let mut rejected = j.rejected + corpus_rejected;
     let mined = export::mine_files(&files, &a.read.options(), &labels, &policy, index.is_none())?;
     print_errors(&mined.load_errors);
+    if mined.files == 0 && mined.load_errors.is_empty() {
+        bail!("{}", run::load::no_runs_found(&inputs.runs, &mined.skipped));
+    }
+    if let Some(note) = run::load::skipped_note(&mined.skipped) {
+        eprintln!("note: {note}");
+    }
     super::print_renamed(&mined.renamed);
     rejected += mined.load_errors.len();
     let texts = match (&index, &mined.texts) {

@@ -167,7 +167,7 @@ impl ReadArgs {
 }
 
 /// Prints up to 20 problems, then how many more there were.
-fn print_errors<E: std::fmt::Display>(errors: &[E]) {
+pub(crate) fn print_errors<E: std::fmt::Display>(errors: &[E]) {
     const SHOWN: usize = 20;
     for e in errors.iter().take(SHOWN) {
         eprintln!("error: {}", inert(&e.to_string()));
@@ -219,6 +219,12 @@ pub(crate) fn load_with(
         loaded.errors.extend(errors);
     }
     print_errors(&loaded.errors);
+    if loaded.files == 0 && loaded.errors.is_empty() {
+        color_eyre::eyre::bail!(
+            "{}",
+            run::load::no_runs_found(&inputs.runs, &loaded.skipped)
+        );
+    }
     let renamed = if warn_duplicates {
         loaded.renamed()
     } else {

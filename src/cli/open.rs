@@ -56,12 +56,8 @@ impl OpenArgs {
         } else {
             self.runs
         };
-        for r in &runs {
-            if !r.exists() {
-                color_eyre::eyre::bail!("{}: no such file or folder", r.display());
-            }
-        }
-        tui::open(OpenOptions {
+        crate::run::load::check_paths(&runs)?;
+        let rejected = tui::open(OpenOptions {
             runs,
             read: self.read.options(),
             questions: self.read.questions.clone(),
@@ -71,6 +67,14 @@ impl OpenArgs {
             corpus: self.corpus,
             qrels: self.qrels,
         })?;
+        // What was rejected, in full, now that the terminal is back; and the CLI's exit status.
+        super::print_errors(&rejected);
+        if !rejected.is_empty() && !self.read.keep_going {
+            color_eyre::eyre::bail!(
+                "{} input(s) rejected; the rest was opened (pass --keep-going to exit 0)",
+                rejected.len()
+            );
+        }
         Ok(())
     }
 }

@@ -73,12 +73,16 @@ impl SupervisionArgs {
                 bail!("--length tokens needs --tokenizer (a tokenizer.json or a model folder)")
             }
         };
-        let (judge, rejected) = read_verdicts(self.verdicts.as_deref())?;
-        let journal = match self
+        let labels_dir = self
             .labels
             .clone()
-            .or_else(|| crate::labels::existing_dir(runs))
-        {
+            .or_else(|| crate::labels::existing_dir(runs));
+        let verdicts = match &labels_dir {
+            Some(d) => crate::labels::verdicts_file(self.verdicts.as_deref(), d),
+            None => self.verdicts.clone(),
+        };
+        let (judge, rejected) = read_verdicts(verdicts.as_deref(), self.verdicts.is_none())?;
+        let journal = match labels_dir {
             Some(d) => {
                 let (j, report) = Journal::open(&d)?;
                 print_errors(&report.problems);
@@ -103,12 +107,24 @@ impl SupervisionArgs {
     }
 }
 
-fn read_verdicts(path: Option<&Path>) -> color_eyre::Result<(Option<Verdicts>, usize)> {
+fn read_verdicts(
+    path: Option<&Path>,
+    beside_labels: bool,
+) -> color_eyre::Result<(Option<Verdicts>, usize)> {
     let Some(p) = path else {
         return Ok((None, 0));
     };
     let (v, errors) = Verdicts::read(p)?;
     print_errors(&errors);
-    eprintln!("read {} verdicts from {}", v.len(), p.display());
+    eprintln!(
+        "read {} verdicts from {}{}",
+        v.len(),
+        p.display(),
+        if beside_labels {
+            " (the judge's, kept beside the labels; --verdicts FILE reads another)"
+        } else {
+            ""
+        }
+    );
     Ok((Some(v), errors.len()))
 }

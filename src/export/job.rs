@@ -25,6 +25,8 @@ pub struct MinedFiles {
     /// Ids that runs from several files shared, with the ids they are known by now
     /// ([`crate::run::identity`]).
     pub renamed: Vec<(String, Vec<String>)>,
+    /// Files under a folder that were not run files, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
 }
 
 /// Files mined at once: bounds the runs and texts held in memory.
@@ -35,7 +37,7 @@ struct Part {
     counts: MineCounts,
     texts: Option<RunTexts>,
     errors: Vec<InputError>,
-    counted: bool,
+    skipped: Option<(PathBuf, String)>,
     /// Each run's id as its file gave it and its line: what its identity depends on.
     keys: Vec<(String, Option<usize>)>,
 }
@@ -87,6 +89,7 @@ pub fn mine_files(
         files: 0,
         load_errors: Vec::new(),
         renamed: Vec::new(),
+        skipped: Vec::new(),
     };
     let spill = out.texts.as_ref().and_then(RunTexts::spill_target);
     // Each file's pairs, counts and run keys, in file order.
@@ -113,7 +116,7 @@ pub fn mine_files(
                     counts,
                     texts,
                     errors,
-                    counted: fl.skipped.is_none(),
+                    skipped: fl.skipped.map(|why| (path.clone(), why)),
                     keys: fl
                         .runs
                         .iter()
@@ -127,7 +130,10 @@ pub fn mine_files(
                 all.absorb(t);
             }
             out.load_errors.extend(p.errors);
-            out.files += usize::from(p.counted);
+            match p.skipped {
+                Some(s) => out.skipped.push(s),
+                None => out.files += 1,
+            }
             per_file.push((p.pairs, p.counts, p.keys));
         }
     }

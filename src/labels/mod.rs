@@ -28,6 +28,17 @@ pub fn default_dir(runs: &[PathBuf]) -> PathBuf {
     base.join(".lrat")
 }
 
+/// The judge verdicts that go with the labels in `labels_dir`: the file named, else the
+/// `verdicts.jsonl` the app's `J` keeps beside the labels when there is one. The app and every
+/// command read the same file by this rule.
+pub fn verdicts_file(named: Option<&Path>, labels_dir: &Path) -> Option<PathBuf> {
+    if let Some(p) = named {
+        return Some(p.to_path_buf());
+    }
+    let kept = labels_dir.join("verdicts.jsonl");
+    kept.exists().then_some(kept)
+}
+
 /// [`default_dir`] when it already holds labels: commands that only read labels use it then.
 pub fn existing_dir(runs: &[PathBuf]) -> Option<PathBuf> {
     let d = default_dir(runs);

@@ -119,11 +119,8 @@ impl Loaded {
             self.files,
             self.errors.len()
         );
-        if !self.skipped.is_empty() {
-            s.push_str(&format!(
-                ", {} files skipped (not runs)",
-                self.skipped.len()
-            ));
+        if let Some(note) = skipped_note(&self.skipped) {
+            s.push_str(&format!(", {note}"));
         }
         s
     }
@@ -134,6 +131,7 @@ const RUN_EXTENSIONS: [&str; 3] = ["json", "jsonl", "ndjson"];
 /// Every run file under the given paths (folders recursively, sorted), each with whether it was
 /// named explicitly.
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, Error> {
+    check_paths(paths)?;
     let mut out = Vec::new();
     for p in paths {
         let md = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
@@ -147,6 +145,42 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, Error> {
         }
     }
     Ok(out)
+}
+
+/// What to say when `paths` held no run file: where was looked, what counts as one, and the
+/// files found that were not runs.
+pub fn no_runs_found(paths: &[PathBuf], skipped: &[(PathBuf, String)]) -> InputError {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut s = "no run files found (run files are .json, .jsonl or .ndjson)".to_string();
+    if let Some((p, why)) = skipped.first() {
+        s.push_str(&format!(
+            "; {} file(s) skipped as not runs (first: {}: {why})",
+            skipped.len(),
+            p.display()
+        ));
+    }
+    InputError::new(names.join(", "), s)
+}
+
+/// `N files skipped (not runs; first: path: why)`, when any were.
+pub fn skipped_note(skipped: &[(PathBuf, String)]) -> Option<String> {
+    let (p, why) = skipped.first()?;
+    Some(format!(
+        "{} file(s) skipped as not runs (first: {}: {why})",
+        skipped.len(),
+        p.display()
+    ))
+}
+
+/// Every path exists, or the first that does not is named, in the words every command uses.
+pub fn check_paths(paths: &[PathBuf]) -> Result<(), Error> {
+    match paths.iter().find(|p| !p.exists()) {
+        Some(p) => Err(Error::Folder {
+            path: p.clone(),
+            message: "no such file or folder".into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
@@ -218,6 +252,22 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
         }
     };
     if matches!(ext.as_deref(), Some("jsonl" | "ndjson")) {
+        // A binary file is said to be one, not reported as a JSON error on every line.
+        let mut head = Vec::with_capacity(BINARY_SNIFF);
+        if let Err(e) = (&mut file).take(BINARY_SNIFF as u64).read_to_end(&mut head) {
+            out.errors
+                .push(InputError::new(path, format!("cannot read: {e}")));
+            return out;
+        }
+        if let Some(why) = binary(&head) {
+            out.errors.push(InputError::new(path, why));
+            return out;
+        }
+        if let Err(e) = std::io::Seek::rewind(&mut file) {
+            out.errors
+                .push(InputError::new(path, format!("cannot read: {e}")));
+            return out;
+        }
         stream_lines(path, &mut file, explicit, opts, &mut out);
         return out;
     }
@@ -228,6 +278,10 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
         return out;
     }
     out.bytes = bytes.len() as u64;
+    if let Some(why) = binary(&bytes[..bytes.len().min(BINARY_SNIFF)]) {
+        out.errors.push(InputError::new(path, why));
+        return out;
+    }
     match detect::layout(&bytes, ext.as_deref()) {
         Layout::Lines => {
             let mut state = LineState::new(opts.format);
@@ -279,6 +333,24 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
         }
     }
     out
+}
+
+/// How much of a file is looked at to tell binary from text.
+const BINARY_SNIFF: usize = 8192;
+
+/// Why `head` (a file's first bytes) is not JSON text, if it is not: NUL bytes, or bytes that
+/// are not UTF-8 (a character cut at the end of `head` is fine).
+fn binary(head: &[u8]) -> Option<String> {
+    if head.contains(&0) {
+        return Some("not JSON text: the file is binary (it has NUL bytes)".into());
+    }
+    match std::str::from_utf8(head) {
+        Err(e) if e.error_len().is_some() => Some(format!(
+            "not JSON text: byte {} is not UTF-8 (a binary file, or text in another encoding)",
+            e.valid_up_to() + 1
+        )),
+        _ => None,
+    }
 }
 
 fn not_a_run(record: &[u8]) -> String {

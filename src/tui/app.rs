@@ -22,6 +22,8 @@ pub enum Msg {
         files: usize,
     },
     LoadDone,
+    /// Files found under a folder that were not run files, with why (sent before `LoadDone`).
+    Skipped(Vec<(std::path::PathBuf, String)>),
     Resize,
     /// Background judge progress (done, total), then what it gave.
     JudgeProgress(usize, usize),
@@ -124,6 +126,8 @@ pub struct App {
     pub status: String,
     pub errors: Vec<InputError>,
     pub loading: Option<(usize, usize)>,
+    /// Files the loader found that were not runs, with why.
+    pub skipped: Vec<(std::path::PathBuf, String)>,
     pub page: usize,
     pub quit: bool,
     /// Runs arrived since the last recomputation.
@@ -173,6 +177,7 @@ impl App {
             status,
             errors: Vec::new(),
             loading: Some((0, 0)),
+            skipped: Vec::new(),
             page: 10,
             quit: false,
             dirty: false,
@@ -248,7 +253,13 @@ impl App {
         } else {
             self.report = None;
         }
+        // While files arrive, a selection nobody moved stays on the first row rather than
+        // following the first run read to wherever it sorts.
+        let top = self.loading.is_some() && self.list.selected == 0;
         self.list.relist(&self.derived.rows);
+        if top {
+            self.list.selected = 0;
+        }
     }
 
     /// Whether `docid` is an evidence document of `run`'s question (with `--qrels`).
@@ -284,8 +295,8 @@ impl App {
                 self.dirty = true;
             }
             Msg::LoadDone => {
-                self.loading = None;
                 self.settle();
+                self.loading = None;
                 let unasked = self
                     .runs
                     .iter()
@@ -296,8 +307,15 @@ impl App {
                 } else {
                     String::new()
                 };
+                let read_only = match self.journal.as_ref().and_then(|j| j.read_only()) {
+                    Some(why) => format!("; labels read-only: {why}"),
+                    None => String::new(),
+                };
+                let skipped = crate::run::load::skipped_note(&self.skipped)
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default();
                 self.status = format!(
-                    "{} runs loaded, {} rejected{}{hint}",
+                    "{} runs loaded, {} rejected{}{skipped}{hint}{read_only}",
                     self.runs.len(),
                     self.errors.len(),
                     self.errors
@@ -306,6 +324,7 @@ impl App {
                         .unwrap_or_default()
                 );
             }
+            Msg::Skipped(s) => self.skipped = s,
             Msg::Key(k) => self.key(k),
             Msg::Mouse(m) => match m.kind {
                 MouseEventKind::ScrollDown => self.wheel(m.column, true),

@@ -77,16 +77,17 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
         ),
     };
     // Judge verdicts: the file given, else those an earlier session's `J` kept beside the labels.
-    let kept = labels_dir.join("verdicts.jsonl");
-    let (judge, reasons) = match opts.verdicts.as_ref().or(kept.exists().then_some(&kept)) {
-        Some(p) => {
-            let (v, r, _) = Verdicts::read_with_reasons(p)?;
-            (Some(v), r)
-        }
-        None => (None, Default::default()),
-    };
+    let (judge, reasons, bad_verdicts) =
+        match labels::verdicts_file(opts.verdicts.as_deref(), &labels_dir) {
+            Some(p) => {
+                let (v, r, errors) = Verdicts::read_with_reasons(&p)?;
+                (Some(v), r, errors)
+            }
+            None => (None, Default::default(), Vec::new()),
+        };
     let mut app = App::new(journal, judge, std::mem::take(&mut status));
     app.reasons = reasons;
+    app.errors.extend(bad_verdicts);
     if let Some(t) = &opts.tokenizer {
         app.tokens = Some(std::sync::Arc::new(crate::mine::Length::tokens(t)?));
     }
@@ -146,10 +147,16 @@ pub fn spawn_loader(opts: &OpenOptions, tx: mpsc::Sender<Msg>) {
             }
         };
         let total = files.len();
+        let mut skipped = Vec::new();
+        let mut found = false;
         for (n, (path, explicit)) in files.iter().enumerate() {
             let mut part = run::load_file(path, *explicit, &read);
             if let Some(q) = &q {
                 q.apply(&mut part.runs);
+            }
+            match part.skipped {
+                Some(why) => skipped.push((path.clone(), why)),
+                None => found = true,
             }
             let msg = Msg::Loaded {
                 runs: part.runs,
@@ -161,6 +168,16 @@ pub fn spawn_loader(opts: &OpenOptions, tx: mpsc::Sender<Msg>) {
                 return;
             }
         }
+        // Nothing to open is said plainly, as the commands say it.
+        if !found {
+            let _ = tx.send(Msg::Loaded {
+                runs: Vec::new(),
+                errors: vec![run::load::no_runs_found(&inputs.runs, &skipped)],
+                files_done: total,
+                files: total,
+            });
+        }
+        let _ = tx.send(Msg::Skipped(skipped));
         let _ = tx.send(Msg::LoadDone);
         // Documents: an existing index opens at once; a corpus file is indexed beside it first.
         if let Some(c) = corpus {
@@ -173,8 +190,9 @@ pub fn spawn_loader(opts: &OpenOptions, tx: mpsc::Sender<Msg>) {
     });
 }
 
-/// Opens the app in the terminal and runs it until the user quits.
-pub fn open(opts: OpenOptions) -> Result<(), Error> {
+/// Opens the app in the terminal and runs it until the user quits; gives back the inputs it
+/// rejected, for the caller to report once the terminal is restored.
+pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
     let mut app = prepare(&opts)?;
     let theme = Theme::from_env();
     let (tx, rx) = mpsc::channel();
@@ -222,5 +240,5 @@ pub fn open(opts: OpenOptions) -> Result<(), Error> {
     })();
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
-    result
+    result.map(|()| std::mem::take(&mut app.errors))
 }

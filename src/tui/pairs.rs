@@ -121,7 +121,11 @@ impl PairsView {
             })
             .collect();
         match self.sort {
-            PairSort::Run => {}
+            // Runs in the Runs list's order (q2 before q10), each run's pairs in step order.
+            PairSort::Run => order.sort_by(|&a, &b| {
+                crate::text::natural_cmp(&c[a].pair.run_id, &c[b].pair.run_id)
+                    .then(c[a].pair.browse_step.cmp(&c[b].pair.browse_step))
+            }),
             PairSort::Length => {
                 order.sort_by_key(|&i| std::cmp::Reverse(c[i].pair.reasoning_len.unwrap_or(0)))
             }

@@ -64,6 +64,7 @@ fn inspect_shows_every_step() {
     }
     assert!(out.contains("● browsed at [3]"));
     assert!(out.contains("○ unbrowsed"));
+    assert!(out.contains("[7] tool call calculator\n"), "{out}");
     let (code, _, err) = lrat(&["inspect", f.to_str().unwrap(), "--run", "nope"]);
     assert_ne!(code, 0);
     assert!(err.contains("no run `nope`"));
@@ -197,5 +198,68 @@ fn no_arguments_outside_the_repository_is_a_plain_error() {
     assert!(
         !err.contains("Location") && !err.contains('\u{1b}'),
         "{err}"
+    );
+}
+
+/// What a new user met opening real folders, said plainly: a folder with no run files (and the
+/// files skipped as not runs), a binary file, a missing path in the same words everywhere.
+#[test]
+fn nothing_to_read_is_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("config.json"), r#"{"lr": 0.1}"#).unwrap();
+    for cmd in ["stats", "mine"] {
+        let out = dir.path().join("p.jsonl");
+        let args = |p: &std::path::Path| {
+            let mut a = vec![cmd.to_string(), p.display().to_string()];
+            if cmd == "mine" {
+                a.extend(["--out".to_string(), out.display().to_string()]);
+            }
+            a
+        };
+        let run = |p: &std::path::Path| {
+            let a = args(p);
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            lrat(&a)
+        };
+        let (code, _, err) = run(&empty);
+        assert_eq!(code, 1, "{cmd}: {err}");
+        assert!(
+            err.contains("empty: no run files found (run files are .json, .jsonl or .ndjson)"),
+            "{cmd}: {err}"
+        );
+        let (code, _, err) = run(&other);
+        assert_eq!(code, 1, "{cmd}: {err}");
+        assert!(
+            err.contains("1 file(s) skipped as not runs (first: ")
+                && err.contains("config.json: unrecognised run format"),
+            "{cmd}: {err}"
+        );
+        let (code, _, err) = run(&dir.path().join("nope"));
+        assert_eq!(code, 1, "{cmd}: {err}");
+        assert!(
+            err.trim_end().ends_with("nope: no such file or folder"),
+            "{cmd}: {err}"
+        );
+    }
+    let bin = dir.path().join("run.json");
+    std::fs::write(&bin, [0x7bu8, 0x00, 0x01, 0xff, 0x22]).unwrap();
+    let (code, _, err) = lrat(&["stats", bin.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("run.json: not JSON text: the file is binary"),
+        "{err}"
+    );
+    let lines = dir.path().join("runs.jsonl");
+    std::fs::write(&lines, [0xffu8, 0xfe, 0x7b, 0x00, 0x0a]).unwrap();
+    let (_, _, err) = lrat(&["stats", lines.to_str().unwrap()]);
+    assert!(err.contains("runs.jsonl: not JSON text"), "{err}");
+    assert_eq!(
+        err.matches("error:").count(),
+        1,
+        "one error, not one a line: {err}"
     );
 }

@@ -1465,3 +1465,105 @@ fn a_long_question_is_readable_whole() {
     keys(&mut a, "v");
     assert!(!screen(&a, 80, 24).contains("Zanzibarine"));
 }
+
+/// `lrat mine` on a workspace reads the verdicts the app's judge kept beside the labels, as the
+/// app does, and says so: the same pairs on both sides.
+#[test]
+fn mine_reads_the_verdicts_the_app_kept() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "Jh");
+    assert!(
+        ws.path().join(".lrat/verdicts.jsonl").exists(),
+        "{}",
+        a.status
+    );
+    let app_pairs = a.derived.total_pairs;
+    drop(a);
+    let out = ws.path().join("pairs.jsonl");
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "mine",
+            ws.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("kept beside the labels"), "{err}");
+    let rows = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(rows.lines().count(), app_pairs, "{err}");
+}
+
+/// A second app on the same labels says at once that its labels are read-only, before any
+/// label is refused.
+#[test]
+fn a_second_instance_says_its_labels_are_read_only() {
+    let ws = crate::sample_copy();
+    let first = app(ws.path());
+    let second = app(ws.path());
+    assert!(first.journal.as_ref().unwrap().read_only().is_none());
+    assert!(
+        second.status.contains("labels read-only"),
+        "{}",
+        second.status
+    );
+    let flat = screen(&second, 80, 24)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("labels read-only"), "{flat}");
+}
+
+/// A search's unbrowsed hits are called negatives only when a pair mined from that search uses
+/// them: a later search whose results no pair uses says so.
+#[test]
+fn hits_are_negatives_only_when_a_pair_uses_them() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "jjj\n");
+    assert!(screen(&a, 120, 40).contains("run s4"));
+    keys(&mut a, "j");
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("1003 Jorun Pell  ○ unbrowsed: a negative of the pair from [2]"),
+        "{s}"
+    );
+    keys(&mut a, "jjj");
+    let s = screen(&a, 120, 40);
+    assert!(s.contains("[4] search"), "{s}");
+    assert!(s.contains("○ unbrowsed: no pair uses it"), "{s}");
+    assert!(!s.contains("a negative of"), "{s}");
+}
+
+/// Files whose runs sort in another order than the files: the list opens on its first row, and
+/// Runs and Pairs both order ids naturally (r2 before r10).
+#[test]
+fn a_folder_opens_at_the_top_and_ids_sort_naturally() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let text = std::fs::read_to_string(crate::fixture("runs/numbered.jsonl")).unwrap();
+    let first = text.lines().next().unwrap();
+    for f in 0..12 {
+        // File 00 holds run r11, file 11 holds run r0.
+        let line = first.replace("\"n1\"", &format!("\"r{}\"", 11 - f));
+        std::fs::write(runs.join(format!("{f:02}.json")), line).unwrap();
+    }
+    let a = load_with(&OpenOptions {
+        runs: vec![runs],
+        labels: Some(dir.path().join(".lrat")),
+        ..OpenOptions::default()
+    });
+    assert_eq!(a.list.selected, 0);
+    assert_eq!(a.runs[a.current_run().unwrap()].id, "r0");
+    let ids: Vec<&str> = a
+        .pairs
+        .order
+        .iter()
+        .map(|&i| a.derived.candidates[i].pair.run_id.as_str())
+        .collect();
+    assert_eq!(&ids[..4], ["r0", "r1", "r2", "r3"], "{ids:?}");
+    assert_eq!(ids.last(), Some(&"r11"));
+}

@@ -305,6 +305,17 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     theme.fg(Color::Red),
                 ));
             }
+            // The pairs mined from this search: (browse step, its negatives).
+            let negative_of: Vec<(usize, Vec<&String>)> = app
+                .current_run()
+                .map(|ri| {
+                    app.derived
+                        .run_pairs(ri)
+                        .filter(|p| p.search_step == Some(i))
+                        .map(|p| (p.browse_step, p.neg_id.iter().collect()))
+                        .collect()
+                })
+                .unwrap_or_default();
             for (n, h) in s.hits.iter().enumerate() {
                 let browsed: Vec<usize> = run
                     .browses()
@@ -314,11 +325,12 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 let (mark, style) = match browsed.first() {
                     Some(&k) => match eff.verdict(&run.id, k).0 {
                         Some(Verdict::Relevant) => {
-                            (format!("● browsed [{k}], accepted"), theme.fg(Color::Green))
+                            (format!("● browsed [{k}], relevant"), theme.fg(Color::Green))
                         }
-                        Some(Verdict::NotRelevant) => {
-                            (format!("✗ browsed [{k}], rejected"), theme.fg(Color::Red))
-                        }
+                        Some(Verdict::NotRelevant) => (
+                            format!("✗ browsed [{k}], not relevant"),
+                            theme.fg(Color::Red),
+                        ),
                         None => (
                             format!("? browsed [{k}], unjudged"),
                             theme.fg(Color::Yellow),
@@ -332,10 +344,17 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                             "★ actually relevant (human)".to_string(),
                             theme.fg(Color::Magenta),
                         ),
-                        None => (
-                            "○ unbrowsed: a negative".to_string(),
-                            theme.fg(Color::Yellow),
-                        ),
+                        // A negative only when a pair mined from this search uses it.
+                        None => match negative_of
+                            .iter()
+                            .find(|(_, negs)| negs.contains(&&h.docid))
+                        {
+                            Some((k, _)) => (
+                                format!("○ unbrowsed: a negative of the pair from [{k}]"),
+                                theme.fg(Color::Yellow),
+                            ),
+                            None => ("○ unbrowsed: no pair uses it".to_string(), theme.dim()),
+                        },
                     },
                 };
                 let cursor = if app.run_view.pane == Pane::Detail && n == app.run_view.hit {
