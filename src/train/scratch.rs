@@ -155,7 +155,7 @@ pub fn build<'a>(
         varmap,
         tokenizer,
         tok_path: PathBuf::from("(scratch vocabulary)"),
-        pooling: (Pooling::Mean, "mean (a scratch model)".into()),
+        pooling: (Pooling::Mean, "a scratch model".into()),
         prefixes: Prefixes::default(),
         max,
         config_json,

@@ -1183,6 +1183,11 @@ fn train_history_compares_earlier_runs_and_overlays_their_curves() {
     let s = screen(&a, 120, 40).replace(&root, "<ws>");
     assert!(s.contains("MRR@10 20261120-101500"), "legend: {s}");
     insta::assert_snapshot!("train_history", s);
+    // At 80×24 the history keeps whole cells: run, steps, how it ended, loss, MRR@10.
+    let small = screen(&a, 80, 24).replace(&root, "<ws>");
+    assert!(small.contains("20261120-101500 14/14"), "{small}");
+    assert!(small.contains("done"), "{small}");
+    assert!(small.contains("0.830"), "{small}");
     keys(&mut a, "o");
     assert!(a.train.history.as_ref().unwrap().overlaid.is_empty());
     keys(&mut a, "H");

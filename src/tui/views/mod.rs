@@ -123,22 +123,20 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The footer's height: one line, or up to four when the message does not fit beside the keys,
-/// so that no message is cut at the terminal's width.
+/// The footer's height: one line, or, when the message does not fit beside the keys, the keys
+/// on a line of their own and the message wrapped below them (up to four lines in all), so
+/// that no message is cut at the terminal's width.
 fn status_height(app: &App, width: u16) -> u16 {
     let typing = app.note_typing.is_some()
         || app.typing.is_some()
         || (app.screen == Screen::Train && app.train.editing.is_some());
     let status = crate::text::inert(&app.status);
-    let keys = screen_keys(app.screen).chars().count() + 2;
-    let len = status.chars().count();
-    if typing || keys + len <= usize::from(width) {
+    let keys = screen_keys(app).chars().count() + 2;
+    if typing || keys + status.chars().count() <= usize::from(width) {
         return 1;
     }
-    let width = usize::from(width.max(1));
-    // Wrapping breaks at spaces, so leave room for a word moved to the next line.
-    let lines = (len + len / width.max(8) * 8).div_ceil(width);
-    u16::try_from(lines.clamp(1, 4)).unwrap_or(4)
+    let lines = crate::text::wrap(&status, usize::from(width.max(1))).len();
+    u16::try_from((1 + lines).clamp(2, 4)).unwrap_or(4)
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -177,16 +175,23 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw("▏"),
         ]),
         (None, None) if area.height > 1 => {
-            // A long message: the whole of it, wrapped, in place of the key hints.
-            let text = crate::text::inert(&app.status).into_owned();
+            // A long message: the keys on their line, the whole message wrapped below.
+            let [keys, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
             frame.render_widget(
-                Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
-                area,
+                Paragraph::new(Span::styled(format!(" {}", screen_keys(app)), theme.dim())),
+                keys,
             );
+            let text = crate::text::wrap(
+                &crate::text::inert(&app.status),
+                usize::from(area.width.max(1)),
+            )
+            .join("\n");
+            frame.render_widget(Paragraph::new(text), rest);
             return;
         }
         (None, None) => Line::from(vec![
-            Span::styled(format!(" {} ", screen_keys(app.screen)), theme.dim()),
+            Span::styled(format!(" {} ", screen_keys(app)), theme.dim()),
             Span::raw(crate::text::inert(&app.status).into_owned()),
         ]),
     };
@@ -194,8 +199,11 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// The current screen's main keys, for the footer (`?` lists them all).
-fn screen_keys(screen: Screen) -> &'static str {
-    match screen {
+fn screen_keys(app: &App) -> &'static str {
+    if app.screen == Screen::Train && app.train.history.is_some() {
+        return "j/k select · o overlay · H close │";
+    }
+    match app.screen {
         Screen::Runs => "Enter open · s sort · f filter · / search · ? help · q quit │",
         Screen::Run => "Tab pane · a/r verdict · x/R negative · u undo · Esc back │",
         Screen::Pairs => "a/r · A/D shown · f filter · s sort · m mode · e export │",

@@ -18,6 +18,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .style(theme.bold());
     let (start, end) = super::window(app.pairs.selected, app.pairs.order.len(), area.height);
+    // Narrow terminals: the verdict without its source, so query and positive stay readable.
+    let narrow = area.width < 100;
+    let id_w = app.pairs.order[start..end]
+        .iter()
+        .filter_map(|&i| c.get(i))
+        .map(|p| p.pair.run_id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(3, usize::from(area.width / 5).max(8));
     let rows: Vec<Row> = app.pairs.order[start..end]
         .iter()
         .filter_map(|&i| c.get(i))
@@ -35,10 +44,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(
                     inert(&format!("{} {}", p.pair.pos_id, one_line(&p.title, 40))).into_owned(),
                 ),
-                Cell::from(match p.verdict {
-                    Some(Verdict::Relevant) => format!("relevant ({src})"),
-                    Some(Verdict::NotRelevant) => format!("not relevant ({src})"),
-                    None => "unjudged".to_string(),
+                Cell::from(match (p.verdict, narrow) {
+                    (Some(v), true) => v.label().to_string(),
+                    (Some(Verdict::Relevant), false) => format!("relevant ({src})"),
+                    (Some(Verdict::NotRelevant), false) => format!("not relevant ({src})"),
+                    (None, _) => "unjudged".to_string(),
                 })
                 .style(vstyle),
                 Cell::from(
@@ -65,25 +75,37 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let w = app.derived.mined.weights;
     let f = crate::mine::weight::show;
-    let title = format!(
-        " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
-        app.pairs.order.len(),
-        c.len(),
-        format!("{:?}", app.mode).to_lowercase(),
-        if app.use_tokens { "tokens" } else { "words" },
-        f(w.beta),
-        f(w.mu_raw),
-        app.pairs.filter.name(),
-        app.pairs.sort.name()
-    );
+    let title = if narrow {
+        format!(
+            " pairs {} of {} · {} (m) · {} (w) · filter {} (f) · sort {} (s) ",
+            app.pairs.order.len(),
+            c.len(),
+            format!("{:?}", app.mode).to_lowercase(),
+            if app.use_tokens { "tokens" } else { "words" },
+            app.pairs.filter.name(),
+            app.pairs.sort.name()
+        )
+    } else {
+        format!(
+            " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
+            app.pairs.order.len(),
+            c.len(),
+            format!("{:?}", app.mode).to_lowercase(),
+            if app.use_tokens { "tokens" } else { "words" },
+            f(w.beta),
+            f(w.mu_raw),
+            app.pairs.filter.name(),
+            app.pairs.sort.name()
+        )
+    };
     let table = Table::new(
         rows,
         [
-            Constraint::Length(8),
+            Constraint::Length(id_w as u16),
             Constraint::Length(4),
             Constraint::Percentage(35),
             Constraint::Percentage(30),
-            Constraint::Length(22),
+            Constraint::Length(if narrow { 12 } else { 22 }),
             Constraint::Length(5),
             Constraint::Length(7),
             Constraint::Length(4),

@@ -282,18 +282,27 @@ fn draw_box_plots(
     const NAME: usize = 13;
     const NUM: usize = 6;
     let inner = usize::from(area.width.saturating_sub(2));
-    let plot_w = inner.saturating_sub(NAME + 6 * NUM + 1).max(4);
+    // Narrow panels keep n, p25, median and p75 as numbers (the whiskers show p10 and p90), so
+    // that the plot keeps a readable width.
+    let wide = inner >= NAME + 6 * NUM + 1 + 12;
+    let ncols = if wide { 6 } else { 4 };
+    let plot_w = inner.saturating_sub(NAME + ncols * NUM + 1).max(4);
     let unit = if app.use_tokens { "tokens" } else { "words" };
+    let numbers = |cells: [String; 6]| -> String {
+        let keep: &[usize] = if wide {
+            &[0, 1, 2, 3, 4, 5]
+        } else {
+            &[0, 2, 3, 4]
+        };
+        keep.iter()
+            .map(|&i| format!("{:>NUM$}", cells[i]))
+            .collect()
+    };
     let mut lines = vec![Line::styled(
         format!(
-            "{:<NAME$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$} 0{:>w$}",
+            "{:<NAME$}{} 0{:>w$}",
             "",
-            "n",
-            "p10",
-            "p25",
-            "med",
-            "p75",
-            "p90",
+            numbers(["n", "p10", "p25", "med", "p75", "p90"].map(String::from)),
             format!("{scale:.0} {unit}"),
             w = plot_w.saturating_sub(1)
         ),
@@ -301,14 +310,16 @@ fn draw_box_plots(
     )];
     for (name, q) in &rows {
         let mut spans = vec![Span::raw(format!(
-            "{:<NAME$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$}{:>NUM$} ",
+            "{:<NAME$}{} ",
             crate::text::one_line(name, NAME - 1),
-            q.n,
-            f(q.p10, 1),
-            f(q.p25, 1),
-            f(q.p50, 1),
-            f(q.p75, 1),
-            f(q.p90, 1)
+            numbers([
+                q.n.to_string(),
+                f(q.p10, 1),
+                f(q.p25, 1),
+                f(q.p50, 1),
+                f(q.p75, 1),
+                f(q.p90, 1)
+            ])
         ))];
         spans.extend(box_plot(q, scale, plot_w, theme));
         lines.push(Line::from(spans));

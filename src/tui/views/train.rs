@@ -122,6 +122,10 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
     let header = [
         "", "run", "model", "lr", "b×G", "w", "steps", "end", "loss", "R@10", "MRR@10", "1-shot",
     ];
+    // A narrow pane keeps what tells runs apart and how they did; the rest needs a wider one.
+    const COMPACT: [usize; 5] = [0, 1, 6, 7, 10];
+    let compact = area.width < 86;
+    let keep = |i: usize| !compact || COMPACT.contains(&i);
     let rows: Vec<Row> = h
         .runs
         .iter()
@@ -164,6 +168,12 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
                 Cell::from(f3(m.map(|m| m.mrr_10))),
                 Cell::from(f3(m.and_then(|m| m.evidence).map(|e| e.recall_10))),
             ];
+            let cells: Vec<Cell> = cells
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| keep(*k))
+                .map(|(_, c)| c)
+                .collect();
             let row = Row::new(cells);
             if i == h.selected {
                 row.style(theme.selected())
@@ -186,6 +196,18 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
         Constraint::Length(6),
         Constraint::Length(7),
     ];
+    let widths: Vec<Constraint> = widths
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| keep(*k))
+        .map(|(_, w)| w)
+        .collect();
+    let header: Vec<&str> = header
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| keep(*k))
+        .map(|(_, h)| h)
+        .collect();
     let title = format!(
         " Earlier runs in {} · {} · j/k select · o overlay · H close ",
         crate::text::inert(&h.base.display().to_string()),
@@ -213,13 +235,15 @@ fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         Constraint::Min(3),
     ])
     .areas(area);
+    let value_w = usize::from(form_area.width.saturating_sub(2 + 17 + 1)).max(4);
     let rows: Vec<Row> = FIELDS
         .iter()
         .enumerate()
         .map(|(i, f)| {
             let value = match (&t.editing, i == t.field) {
                 (Some(buf), true) => format!("{buf}▏"),
-                _ => t.form.values[i].clone(),
+                // A path's end names it: cut long values at the front.
+                _ => tail(&t.form.values[i], value_w),
             };
             let row = Row::new(vec![
                 Cell::from(f.label()),
@@ -263,6 +287,16 @@ fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     );
 }
 
+/// `s` in at most `w` characters: whole, or `…` and its end.
+fn tail(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w {
+        return s.to_string();
+    }
+    let skip = n - (w - 1);
+    format!("…{}", s.chars().skip(skip).collect::<String>())
+}
+
 fn bounds(points: &[(f64, f64)]) -> ([f64; 2], [f64; 2]) {
     let x_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
     let (lo, hi) = points
@@ -277,6 +311,13 @@ fn bounds(points: &[(f64, f64)]) -> ([f64; 2], [f64; 2]) {
 }
 
 fn labels(r: [f64; 2], digits: usize) -> Vec<Line<'static>> {
+    // Whole steps over a span of one or two: the ends only (not `0 0 1`).
+    if digits == 0 && r[1] - r[0] < 2.5 {
+        return vec![
+            Line::from(format!("{:.0}", r[0])),
+            Line::from(format!("{:.0}", r[1])),
+        ];
+    }
     vec![
         Line::from(format!("{:.digits$}", r[0])),
         Line::from(format!("{:.digits$}", (r[0] + r[1]) / 2.0)),
@@ -289,24 +330,27 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     let last = t
         .smooth
         .last()
-        .map(|p| format!(" · smoothed {:.4}", p.1))
+        .map(|p| format!(" {:.4}", p.1))
         .unwrap_or_default();
+    // The key is in the title: a legend box would sit on the curves it names.
+    let title = Line::from(vec![
+        Span::raw(" Loss "),
+        Span::styled("· loss ", theme.fg(Color::DarkGray)),
+        Span::styled(format!("─ smoothed{last} "), theme.fg(Color::Cyan)),
+    ]);
     let chart = Chart::new(vec![
         Dataset::default()
-            .name("loss")
             .marker(Marker::Braille)
             .graph_type(GraphType::Scatter)
             .style(theme.fg(Color::DarkGray))
             .data(&t.loss),
         Dataset::default()
-            .name("smoothed")
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.fg(Color::Cyan))
             .data(&t.smooth),
     ])
-    .block(Block::bordered().title(format!(" Loss{last} ")))
-    .hidden_legend_constraints((Constraint::Percentage(100), Constraint::Percentage(100)))
+    .block(Block::bordered().title(title))
     .x_axis(Axis::default().title("step").bounds(x).labels(labels(x, 0)))
     .y_axis(Axis::default().bounds(y).labels(labels(y, 3)));
     frame.render_widget(chart, area);
