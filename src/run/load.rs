@@ -259,8 +259,8 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
                 .push(InputError::new(path, format!("cannot read: {e}")));
             return out;
         }
-        if let Some(why) = binary(&head) {
-            out.errors.push(InputError::new(path, why));
+        if let Some((why, line)) = binary(&head) {
+            out.errors.push(InputError::new(path, why).at_line(line));
             return out;
         }
         if let Err(e) = std::io::Seek::rewind(&mut file) {
@@ -278,8 +278,8 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
         return out;
     }
     out.bytes = bytes.len() as u64;
-    if let Some(why) = binary(&bytes[..bytes.len().min(BINARY_SNIFF)]) {
-        out.errors.push(InputError::new(path, why));
+    if let Some((why, line)) = binary(&bytes[..bytes.len().min(BINARY_SNIFF)]) {
+        out.errors.push(InputError::new(path, why).at_line(line));
         return out;
     }
     match detect::layout(&bytes, ext.as_deref()) {
@@ -338,16 +338,25 @@ pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
 /// How much of a file is looked at to tell binary from text.
 const BINARY_SNIFF: usize = 8192;
 
-/// Why `head` (a file's first bytes) is not JSON text, if it is not: NUL bytes, or bytes that
-/// are not UTF-8 (a character cut at the end of `head` is fine).
-fn binary(head: &[u8]) -> Option<String> {
-    if head.contains(&0) {
-        return Some("not JSON text: the file is binary (it has NUL bytes)".into());
+/// Why `head` (a file's first bytes) is not JSON text, if it is not, with the 1-based line of
+/// the byte that says so: a NUL byte, or bytes that are not UTF-8 where JSON should start. (Bad
+/// UTF-8 inside a JSON string is left to the parser, which names its line and column.)
+fn binary(head: &[u8]) -> Option<(String, usize)> {
+    let line = |at: usize| 1 + head[..at].iter().filter(|&&b| b == b'\n').count();
+    if let Some(at) = head.iter().position(|&b| b == 0) {
+        return Some((
+            "not JSON text: the file is binary (it has NUL bytes)".into(),
+            line(at),
+        ));
     }
-    match std::str::from_utf8(head) {
-        Err(e) if e.error_len().is_some() => Some(format!(
-            "not JSON text: byte {} is not UTF-8 (a binary file, or text in another encoding)",
-            e.valid_up_to() + 1
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    if head[start].is_ascii() {
+        return None;
+    }
+    match std::str::from_utf8(&head[start..]) {
+        Err(e) if e.valid_up_to() == 0 && e.error_len().is_some() => Some((
+            "not JSON text: it starts with bytes that are not UTF-8 (a binary file, or text in another encoding)".into(),
+            line(start),
         )),
         _ => None,
     }

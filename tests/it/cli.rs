@@ -250,13 +250,20 @@ fn nothing_to_read_is_said_plainly() {
     let (code, _, err) = lrat(&["stats", bin.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("run.json: not JSON text: the file is binary"),
+        err.contains("run.json:1: not JSON text: the file is binary"),
         "{err}"
     );
     let lines = dir.path().join("runs.jsonl");
     std::fs::write(&lines, [0xffu8, 0xfe, 0x7b, 0x00, 0x0a]).unwrap();
     let (_, _, err) = lrat(&["stats", lines.to_str().unwrap()]);
-    assert!(err.contains("runs.jsonl: not JSON text"), "{err}");
+    assert!(err.contains("runs.jsonl:1: not JSON text"), "{err}");
+    // Text in another encoding where JSON should start says so too.
+    std::fs::write(&lines, [0xffu8, 0xfe, 0x7b, 0x0a]).unwrap();
+    let (_, _, err) = lrat(&["stats", lines.to_str().unwrap()]);
+    assert!(
+        err.contains("runs.jsonl:1: not JSON text: it starts with bytes that are not UTF-8"),
+        "{err}"
+    );
     assert_eq!(
         err.matches("error:").count(),
         1,
