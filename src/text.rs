@@ -52,6 +52,15 @@ pub fn one_line(s: &str, max: usize) -> String {
     }
 }
 
+/// `1 browse`, `2 browses`: a count and its noun.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `s` wrapped at word boundaries to lines of at most `width` characters (a longer word is
 /// split), as a paragraph with word wrapping draws it.
 pub fn wrap(s: &str, width: usize) -> Vec<String> {

@@ -200,7 +200,23 @@ impl InspectArgs {
         };
         if runs.is_empty() {
             match self.run {
-                Some(id) => bail!("no run `{id}` in {}", self.file.display()),
+                Some(id) => {
+                    // Runs from several files that share the id are known by their file.
+                    let like: Vec<&str> = loaded
+                        .runs
+                        .iter()
+                        .filter(|r| r.query_id == id)
+                        .map(|r| r.id.as_str())
+                        .collect();
+                    if like.is_empty() {
+                        bail!("no run `{id}` in {}", self.file.display())
+                    }
+                    bail!(
+                        "no run `{id}` in {}: runs from several files share that id; name one of {}",
+                        self.file.display(),
+                        like.join(", ")
+                    )
+                }
                 None => bail!("no runs loaded from {}", self.file.display()),
             }
         }

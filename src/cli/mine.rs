@@ -54,6 +54,14 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
     if mined.files == 0 && mined.load_errors.is_empty() {
         bail!("{}", run::load::no_runs_found(&inputs.runs, &mined.skipped));
     }
+    if mined.counts.runs == 0 {
+        // Every input rejected: an earlier output file is left as it was.
+        bail!(
+            "no runs were read ({} input(s) rejected): {} was not written",
+            mined.load_errors.len(),
+            a.out.display()
+        );
+    }
     if let Some(note) = run::load::skipped_note(&mined.skipped) {
         eprintln!("note: {note}");
     }

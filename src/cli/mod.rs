@@ -107,8 +107,9 @@ pub struct ReadArgs {
     /// take it as `--format`).
     #[arg(long = "run-format", value_enum)]
     pub run_format: Option<Format>,
-    /// Questions file (TSV `id<TAB>question<TAB>answer` or JSONL `{query_id, query, answer}`)
-    /// for runs without `query`/`answer`.
+    /// Questions file for runs without `query`/`answer`: a JSON object (id → question, or id →
+    /// {question, answer}), a JSON array, JSON lines `{query_id, query, answer}`, or TSV
+    /// `id<TAB>question<TAB>answer`.
     #[arg(long)]
     pub questions: Option<PathBuf>,
     /// Tool names that mean search.
@@ -214,7 +215,8 @@ pub(crate) fn load_with(
     let inputs = workspace::resolve(paths);
     let mut loaded = run::load(&inputs.runs, &read.options())?;
     if let Some(q) = read.questions.as_ref().or(inputs.questions.as_ref()) {
-        let (questions, errors) = Questions::read(q)?;
+        let (questions, errors) =
+            Questions::read(q).map_err(|e| color_eyre::eyre::eyre!("questions file: {e}"))?;
         questions.apply(&mut loaded.runs);
         loaded.errors.extend(errors);
     }

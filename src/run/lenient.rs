@@ -53,6 +53,14 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
         let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        // A list of strings (BrowseComp-Plus writes reasoning so) is its text, a string a line;
+        // any other list stays JSON text.
+        if let Value::Array(parts) = &v {
+            // Strings only: a list of objects may be search hits, read as JSON by the hit reader.
+            if !parts.is_empty() && parts.iter().all(Value::is_string) {
+                return Ok(Text(Some(text_parts(parts))));
+            }
+        }
         Ok(Text(Some(v.to_string())))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {

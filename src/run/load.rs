@@ -402,6 +402,7 @@ pub fn parse_record(
         err,
     )?;
     run.query_id = run.id.clone();
+    run.link_titles();
     Ok(run)
 }
 

@@ -315,8 +315,8 @@ impl App {
                     .map(|n| format!("; {n}"))
                     .unwrap_or_default();
                 self.status = format!(
-                    "{} runs loaded, {} rejected{}{skipped}{hint}{read_only}",
-                    self.runs.len(),
+                    "{} loaded, {} rejected{}{skipped}{hint}{read_only}",
+                    crate::text::count(self.runs.len(), "run"),
                     self.errors.len(),
                     self.errors
                         .first()

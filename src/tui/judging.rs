@@ -71,9 +71,10 @@ pub fn choice_question(
     others: Option<Others>,
 ) -> String {
     let mut q = format!(
-        "Judge the {browses} browses of {scope} with:\n\
+        "Judge {} of {scope} with:\n\
          h  the heuristic judge (phrase rules, offline)\n\
-         l  the LLM judge: {llm}"
+         l  the LLM judge: {llm}",
+        crate::text::count(browses, "browse")
     );
     if pending > 0 {
         q.push_str(&format!(

@@ -399,6 +399,32 @@ fn markdown_hits_without_docids_are_hits_not_failures() {
         run::tools::title_docid("North mole, Skarvik")
     );
     assert!(searches[1..].iter().all(|s| s.error.is_none()));
+    // A browse that names a hit by its title links to it, and so makes a pair.
+    let (b, browse) = r.browses().next().unwrap();
+    assert_eq!(
+        browse.docid.as_deref(),
+        Some(searches[2].hits[0].docid.as_str())
+    );
+    assert!(r.reasoning_after(b).contains("the engineer was Vold"));
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = dir.path().join("p.jsonl");
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "mine",
+            fixture("formats/bcp_markdown_titles.json")
+                .to_str()
+                .unwrap(),
+            "--out",
+            pairs.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&pairs).unwrap().lines().count(),
+        1,
+        "{err}"
+    );
     let (code, out, err) = crate::lrat_env(
         &[
             "stats",

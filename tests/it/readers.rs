@@ -323,3 +323,25 @@ fn question_files_in_every_published_shape() {
         "{e}"
     );
 }
+
+/// BrowseComp-Plus writes a reasoning step's `output` as a list of strings: it reads as text, a
+/// string a line, not as JSON.
+#[test]
+fn reasoning_as_a_list_of_strings_is_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.json");
+    std::fs::write(
+        &p,
+        r#"{"query_id": "7", "result": [
+  {"type": "reasoning", "output": ["First I search.", "Then I read."]},
+  {"type": "tool_call", "tool_name": "search", "arguments": "{\"query\": \"x\"}", "output": "A search for 'x' found 1 results:\n\n## Web Results\n1. <docid: 5> [Five]\nabout five"},
+  {"type": "output_text", "output": "five"}]}"#,
+    )
+    .unwrap();
+    let loaded = run::load(&[p], &ReadOptions::default()).unwrap();
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let StepKind::Reasoning { text } = &loaded.runs[0].steps[0].kind else {
+        panic!()
+    };
+    assert_eq!(text, "First I search.\nThen I read.");
+}

@@ -1427,6 +1427,7 @@ fn runs_sharing_ids_across_files_are_told_apart() {
     );
     assert_eq!(code, 0, "{err}");
     let out = std::fs::read_to_string(&pairs).unwrap();
+    let out_before = out.clone();
     assert_eq!(out.lines().count(), 5, "{out}");
     assert!(
         out.contains("\"run_id\":\"qwen/0\"") && !out.contains("\"run_id\":\"bm25/0\""),
@@ -1436,6 +1437,28 @@ fn runs_sharing_ids_across_files_are_told_apart() {
         err.contains("run id `0` is shared by 3 runs; each is known by where it came from: bm25/0, e5/0, qwen/0"),
         "{err}"
     );
+    // inspect names the runs an ambiguous id could mean.
+    let (code, _, err) = crate::lrat_env(&["inspect", runs.to_str().unwrap(), "--run", "1"], &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("name one of bm25/1, e5/1, qwen/1"), "{err}");
+    let (code, out, err) =
+        crate::lrat_env(&["inspect", runs.to_str().unwrap(), "--run", "qwen/1"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("number eight"), "{out}");
+    // mine with every input rejected leaves an earlier output as it was.
+    std::fs::write(dir.path().join("bad.json"), "{\"query_id\": ").unwrap();
+    let (code, _, err) = crate::lrat_env(
+        &[
+            "mine",
+            dir.path().join("bad.json").to_str().unwrap(),
+            "--out",
+            pairs.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("was not written"), "{err}");
+    assert_eq!(std::fs::read_to_string(&pairs).unwrap(), out_before);
 }
 
 /// A BrowseComp-length question is wrapped in the Run header: three lines and how to see the

@@ -162,16 +162,28 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
+    // What is typed scrolls: its end, with the cursor, always shows.
+    let typed = |buf: &str, room: usize| {
+        let text = crate::text::inert(buf);
+        let n = text.chars().count();
+        if n < room {
+            text.into_owned()
+        } else {
+            let keep = room.saturating_sub(2);
+            format!("…{}", text.chars().skip(n - keep).collect::<String>())
+        }
+    };
+    let width = usize::from(area.width);
     let line = match (&app.note_typing, &app.typing) {
         (Some(buf), _) => Line::from(vec![
             Span::styled("note: ", theme.bold()),
-            Span::raw(crate::text::inert(buf).into_owned()),
+            Span::raw(typed(buf, width.saturating_sub(6 + 31).max(10))),
             Span::raw("▏"),
             Span::styled("  Enter saves · Esc leaves it", theme.dim()),
         ]),
         (None, Some(buf)) => Line::from(vec![
             Span::styled("/", theme.bold()),
-            Span::raw(crate::text::inert(buf).into_owned()),
+            Span::raw(typed(buf, width.saturating_sub(2).max(10))),
             Span::raw("▏"),
         ]),
         (None, None) if area.height > 1 => {

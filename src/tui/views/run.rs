@@ -35,10 +35,23 @@ fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> 
         lines.push(if app.run_view.whole_question {
             format!("… {more} more lines (v folds)")
         } else {
-            format!("… {more} more lines: v shows the whole question")
+            format!("… {more} more lines: v shows the whole question (and note)")
         });
     }
     lines
+}
+
+/// The note's lines: one (cut, `…` saying so), or all of it wrapped with `v`.
+fn note_lines(app: &App, ri: usize, width: u16) -> Vec<String> {
+    let Some(n) = app.derived.rows.get(ri).and_then(|r| r.note.clone()) else {
+        return vec![String::new()];
+    };
+    let room = usize::from(width.saturating_sub(7)).max(8);
+    if app.run_view.whole_question {
+        crate::text::wrap(&inert(&n), room)
+    } else {
+        vec![one_line(&inert(&n), room)]
+    }
 }
 
 /// The run's question (wrapped), gold and final answers, outcome with its source, and note.
@@ -83,25 +96,26 @@ fn draw_header(
     let (outcome, source) =
         row.map_or(("unknown", "none"), |r| (r.outcome.name(), r.source.name()));
     let note = row.and_then(|r| r.note.clone());
-    lines.extend([
-        Line::from(vec![
-            Span::styled(format!("{outcome} ({source})"), theme.bold()),
-            Span::styled(" · gold ", theme.bold()),
-            Span::raw(gold),
-            Span::styled(" · answer ", theme.bold()),
-            Span::raw(answer),
-        ]),
-        match note {
-            Some(n) => Line::from(vec![
-                Span::styled("note ", theme.bold()),
-                Span::raw(one(&n, 300)),
-            ]),
-            None => Line::from(Span::styled(
-                "c correctness · : note · ] next unreviewed browse",
-                theme.dim(),
-            )),
-        },
-    ]);
+    let note_lines = note_lines(app, ri, area.width);
+    lines.extend([Line::from(vec![
+        Span::styled(format!("{outcome} ({source})"), theme.bold()),
+        Span::styled(" · gold ", theme.bold()),
+        Span::raw(gold),
+        Span::styled(" · answer ", theme.bold()),
+        Span::raw(answer),
+    ])]);
+    match note {
+        Some(_) => lines.extend(note_lines.into_iter().enumerate().map(|(i, l)| {
+            Line::from(vec![
+                Span::styled(if i == 0 { "note " } else { "     " }, theme.bold()),
+                Span::raw(l),
+            ])
+        })),
+        None => lines.push(Line::from(Span::styled(
+            "c correctness · : note · ] next unreviewed browse",
+            theme.dim(),
+        ))),
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -112,7 +126,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(ri) = app.current_run() else { return };
     let run = &app.runs[ri];
     let question = question_lines(app, ri, area.width, area.height);
-    let head_h = u16::try_from(question.len() + 2).unwrap_or(u16::MAX);
+    let head_h = u16::try_from(question.len() + 1 + note_lines(app, ri, area.width).len())
+        .unwrap_or(u16::MAX);
     let [head, area] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
     draw_header(frame, head, app, ri, question, theme);
