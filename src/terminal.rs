@@ -2,10 +2,23 @@
 
 use crossterm::{cursor, event, execute, terminal};
 
-/// Leaves raw mode and the alternate screen, shows the cursor; harmless when neither is on, and
-/// writes nothing when stderr is not a terminal (a file gets no escape codes).
+/// Whether the app holds the terminal (raw mode, the alternate screen) right now.
+static IN_APP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records that the app took the terminal (`true`) or gave it back (`false`).
+pub fn set_in_app(on: bool) {
+    IN_APP.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Leaves raw mode and the alternate screen, shows the cursor, when the app still holds the
+/// terminal (a panic, an error while it runs); otherwise it writes nothing: leaving the
+/// alternate screen twice moves the cursor back over what was printed since. Nothing is written
+/// when stderr is not a terminal (a file gets no escape codes).
 pub fn restore() {
     use std::io::IsTerminal;
+    if !IN_APP.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     if !std::io::stderr().is_terminal() {
         return;
     }

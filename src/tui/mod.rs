@@ -216,6 +216,7 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
         }
     });
     let mut terminal = ratatui::init();
+    crate::terminal::set_in_app(true);
     let _ = crossterm::execute!(std::io::stdout(), event::EnableMouseCapture);
     let result = (|| -> Result<(), Error> {
         loop {
@@ -240,5 +241,6 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
     })();
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
+    crate::terminal::set_in_app(false);
     result.map(|()| std::mem::take(&mut app.errors))
 }
