@@ -86,16 +86,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     draw_bars(
         frame,
         ranks_area,
-        &format!(" Fig. 4c browsed rank · {total} browses "),
+        &if ranks_area.width >= 40 {
+            format!(" Fig. 4c browsed rank · {total} browses ")
+        } else {
+            format!(" Fig. 4c rank · {total} ")
+        },
         ("rank", "browses"),
         &ranks,
         theme,
     );
 
-    let [len_area, agree_area] =
-        Layout::vertical([Constraint::Min(4), Constraint::Length(3)]).areas(left_bottom);
+    // Judge vs human: a box where there is room, else two wrapped lines under the box plots, so
+    // that the plots keep every row (their last is `not relevant`).
+    let tall = left_bottom.height >= 14;
+    let agree_lines = crate::text::wrap(
+        &agreement_line(app),
+        usize::from(left_bottom.width.saturating_sub(2)),
+    )
+    .len()
+    .clamp(1, 3) as u16;
+    let [len_area, agree_area] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(if tall { agree_lines + 2 } else { 2 }),
+    ])
+    .areas(left_bottom);
+    let agree = Paragraph::new(format!(
+        "{}{}",
+        if tall { "" } else { "judge vs human: " },
+        agreement_line(app)
+    ))
+    .wrap(ratatui::widgets::Wrap { trim: true });
     frame.render_widget(
-        Paragraph::new(agreement_line(app)).block(Block::bordered().title(" judge vs human ")),
+        if tall {
+            agree.block(Block::bordered().title(" judge vs human "))
+        } else {
+            agree
+        },
         agree_area,
     );
     draw_box_plots(frame, len_area, app, report, theme);
@@ -325,9 +351,11 @@ fn draw_box_plots(
         lines.push(Line::from(spans));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(format!(
-            " Fig. 4d post-browse length l ({unit}) by outcome and verdict "
-        ))),
+        Paragraph::new(lines).block(Block::bordered().title(if wide {
+            format!(" Fig. 4d post-browse length l ({unit}) by outcome and verdict ")
+        } else {
+            format!(" Fig. 4d l ({unit}) by outcome, verdict ")
+        })),
         area,
     );
 }
