@@ -329,7 +329,8 @@ fn draw_box_plots(
             "{:<NAME$}{} 0{:>w$}",
             "",
             numbers(["n", "p10", "p25", "med", "p75", "p90"].map(String::from)),
-            format!("{scale:.0} {unit}"),
+            // The scale's end, kept apart from the 0 when the plot is narrow.
+            format!(" {scale:.0} {unit}"),
             w = plot_w.saturating_sub(1)
         ),
         theme.bold(),
