@@ -56,11 +56,27 @@ pub struct Reason {
     pub rationale: String,
 }
 
+/// How a rejecting rationale quotes the phrase that decided: `("PHRASE")`.
+const PHRASE_OPEN: &str = "(\"";
+const PHRASE_CLOSE: &str = "\")";
+
+/// The phrase a rationale of `decide` names as the one that rejected the page.
+pub fn deciding_phrase(rationale: &str) -> Option<&str> {
+    let start = rationale.find(PHRASE_OPEN)? + PHRASE_OPEN.len();
+    let len = rationale[start..].find(PHRASE_CLOSE)?;
+    Some(&rationale[start..start + len])
+}
+
+/// `("PHRASE")`: how the heuristic judge's rationale names the phrase that decided.
+pub fn quote_phrase(phrase: &str) -> String {
+    format!("{PHRASE_OPEN}{phrase}{PHRASE_CLOSE}")
+}
+
 impl Reason {
     /// The phrase that decided, when the heuristic judge gave this reason.
     pub fn phrase(&self) -> Option<&str> {
         (self.judge == "heuristic")
-            .then(|| crate::judge::heuristic::deciding_phrase(&self.rationale))
+            .then(|| deciding_phrase(&self.rationale))
             .flatten()
     }
 }

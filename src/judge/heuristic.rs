@@ -124,17 +124,6 @@ pub fn judge(rules: &Rules, input: &BrowseInput) -> Judgement {
     }
 }
 
-/// How a rejecting rationale quotes the phrase that decided: `("PHRASE")`.
-const PHRASE_OPEN: &str = "(\"";
-const PHRASE_CLOSE: &str = "\")";
-
-/// The phrase a rationale of `decide` names as the one that rejected the page.
-pub fn deciding_phrase(rationale: &str) -> Option<&str> {
-    let start = rationale.find(PHRASE_OPEN)? + PHRASE_OPEN.len();
-    let len = rationale[start..].find(PHRASE_CLOSE)?;
-    Some(&rationale[start..start + len])
-}
-
 pub fn decide(rules: &Rules, reasoning: &str) -> (Verdict, String) {
     if reasoning.trim().is_empty() {
         return (
@@ -157,7 +146,8 @@ pub fn decide(rules: &Rules, reasoning: &str) -> (Verdict, String) {
                 return (
                     Verdict::NotRelevant,
                     format!(
-                        "the reasoning rejects the page ({PHRASE_OPEN}{phrase}{PHRASE_CLOSE}: \"{}\"",
+                        "the reasoning rejects the page ({}: \"{}\"",
+                        crate::verdict::quote_phrase(phrase),
                         crate::text::one_line(sentence, 160)
                     ),
                 );

@@ -112,7 +112,7 @@ pub fn docid_list(v: Value) -> Vec<String> {
     let mut out = Vec::new();
     fn walk(v: Value, out: &mut Vec<String>) {
         match v {
-            Value::String(s) => out.push(super::tools::normalize_docid(&s)),
+            Value::String(s) => out.push(normalize_docid(&s)),
             Value::Number(n) => out.push(n.to_string()),
             Value::Array(a) => a.into_iter().for_each(|x| walk(x, out)),
             Value::Object(m) => m.into_iter().for_each(|(_, x)| walk(x, out)),
@@ -143,4 +143,11 @@ pub fn kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// `doc:123` means `123`; surrounding whitespace and quotes are not part of an id.
+pub fn normalize_docid(raw: &str) -> String {
+    let t = raw.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    let t = t.strip_prefix("doc:").unwrap_or(t);
+    t.trim().to_string()
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::detect::{self, Layout};
 use super::model::{Format, Run, Source};
 use super::tools::ToolNames;
-use super::{atif, chat, lrat, native, responses, tagged};
+use super::{atif, chat, lrat, native, responses, search_r1};
 use crate::error::{Error, InputError};
 
 /// How to read run files.
@@ -402,7 +402,7 @@ pub fn parse_record(
         err,
     )?;
     run.query_id = run.id.clone();
-    run.link_titles();
+    super::tools::link_titles(&mut run);
     Ok(run)
 }
 
@@ -434,7 +434,7 @@ fn build(
             Ok(native::build(raw, source, fallback_id))
         }
         Format::Chat => {
-            let raw: chat::ChatRun = serde_json::from_slice(bytes).map_err(err)?;
+            let raw: super::chat_wire::ChatRun = serde_json::from_slice(bytes).map_err(err)?;
             Ok(chat::build(raw, source, fallback_id, tools))
         }
         Format::Atif => {
@@ -448,7 +448,7 @@ fn build(
         }
         Format::SearchR1 => {
             let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(err)?;
-            tagged::build_search_r1(raw, source, fallback_id, tools)
+            search_r1::build(raw, source, fallback_id, tools)
                 .map_err(|m| InputError::new(path, m).at_line(first_line))
         }
     }

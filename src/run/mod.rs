@@ -3,6 +3,7 @@
 mod atif;
 pub mod atif_write;
 mod chat;
+mod chat_wire;
 pub mod convert;
 pub mod detect;
 pub mod identity;
@@ -13,6 +14,7 @@ pub mod model;
 mod native;
 pub mod questions;
 mod responses;
+mod search_r1;
 mod tagged;
 pub mod tools;
 

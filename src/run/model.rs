@@ -69,7 +69,7 @@ pub struct Meta {
 pub struct Run {
     /// The run's identity in this workspace: labels, verdicts, pairs, exports and held-out
     /// splits are keyed by it. The id its file gave ([`Run::query_id`]) unless runs from
-    /// different files share that id; then `file-stem/id` ([`super::identity`]).
+    /// different files share that id; then `file-stem/id` (`run::identity`).
     pub id: String,
     /// The id as the file gave it: the question's id, which question files and qrels use.
     pub query_id: String,
@@ -230,39 +230,6 @@ impl Run {
                 .map(|h| (s.index, h)),
             _ => None,
         })
-    }
-
-    /// Browses that name a document by the title an earlier search showed without an id (the
-    /// agent asked `get_document("Some Title")` after a hit list of titles) are linked to that
-    /// hit: their docid becomes the hit's title id. Called once a run is read, for every format.
-    pub fn link_titles(&mut self) {
-        let mut titled: std::collections::HashSet<String> = Default::default();
-        let mut ids: std::collections::HashSet<String> = Default::default();
-        for step in &mut self.steps {
-            match &mut step.kind {
-                StepKind::Search(x) => {
-                    for h in &x.hits {
-                        if super::tools::is_title_docid(&h.docid) {
-                            titled.insert(h.docid.clone());
-                        } else {
-                            ids.insert(h.docid.clone());
-                        }
-                    }
-                }
-                StepKind::Browse(b) => {
-                    if let Some(d) = &b.docid
-                        && !ids.contains(d)
-                        && !titled.contains(d)
-                    {
-                        let t = super::tools::title_docid(d);
-                        if titled.contains(&t) {
-                            b.docid = Some(t);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
     }
 
     /// Documents this run browsed successfully, in order, with repeats.

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::chat::{self, ChatRun, Function, Message, ToolCall};
+use super::chat;
+use super::chat_wire::{ChatRun, Function, Message, ToolCall};
 use super::detect::responses_items;
 use super::lenient::{self, Text};
 use super::model::{Format, Run, Source};

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::lenient;
-use super::model::{Browse, Hit, Search};
+use super::model::{Browse, Hit, Run, Search, StepKind};
 
 /// Which tool names mean "search" and which mean "browse".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,12 +41,7 @@ impl ToolNames {
     }
 }
 
-/// `doc:123` means `123`; surrounding whitespace and quotes are not part of an id.
-pub fn normalize_docid(raw: &str) -> String {
-    let t = raw.trim().trim_matches(|c| c == '"' || c == '\'').trim();
-    let t = t.strip_prefix("doc:").unwrap_or(t);
-    t.trim().to_string()
-}
+pub use super::lenient::normalize_docid;
 
 fn value_as_id(v: &Value) -> Option<String> {
     match v {
@@ -428,6 +423,39 @@ pub fn is_title_docid(docid: &str) -> bool {
     docid
         .strip_prefix(TITLE_ID_PREFIX)
         .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Browses that name a document by the title an earlier search showed without an id (the
+/// agent asked `get_document("Some Title")` after a hit list of titles) are linked to that
+/// hit: their docid becomes the hit's title id. Called once a run is read, for every format.
+pub fn link_titles(run: &mut Run) {
+    let mut titled: std::collections::HashSet<String> = Default::default();
+    let mut ids: std::collections::HashSet<String> = Default::default();
+    for step in &mut run.steps {
+        match &mut step.kind {
+            StepKind::Search(x) => {
+                for h in &x.hits {
+                    if is_title_docid(&h.docid) {
+                        titled.insert(h.docid.clone());
+                    } else {
+                        ids.insert(h.docid.clone());
+                    }
+                }
+            }
+            StepKind::Browse(b) => {
+                if let Some(d) = &b.docid
+                    && !ids.contains(d)
+                    && !titled.contains(d)
+                {
+                    let t = title_docid(d);
+                    if titled.contains(&t) {
+                        b.docid = Some(t);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Hits as JSON: a list of objects, or an object holding one as `results`, `hits`,

@@ -11,6 +11,7 @@ mod hostile;
 mod hub;
 mod judge;
 mod labels;
+mod layers;
 mod mine;
 mod minilm;
 mod readers;
