@@ -101,8 +101,9 @@ pub enum ModelError {
 /// Why training could not start, or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
-    #[error("group, batch and epochs must be at least 1 and the temperature above 0")]
-    Settings,
+    /// A setting out of range: which, and what it must be.
+    #[error("{what}")]
+    Settings { what: &'static str },
     #[error("no training pairs")]
     NoPairs,
     #[error("every pair is held out; lower --holdout")]

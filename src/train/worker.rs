@@ -81,6 +81,30 @@ pub struct TrainConfig {
     pub mask_false_negatives: bool,
 }
 
+impl TrainConfig {
+    /// Whether the settings can train: every entry point (the CLI, the Train screen as a value
+    /// is typed, the worker itself, experiments) asks this one function.
+    pub fn validate(&self) -> Result<(), crate::error::TrainError> {
+        let bad = |what| Err(crate::error::TrainError::Settings { what });
+        if self.batch == 0 || self.group == 0 || self.epochs == 0 {
+            return bad("batch, group G and epochs must be at least 1");
+        }
+        if self.temperature.is_nan() || self.temperature <= 0.0 {
+            return bad("temperature τ must be above 0");
+        }
+        if !(0.0..1.0).contains(&self.holdout) || !(0.0..1.0).contains(&self.warmup) {
+            return bad("held-out runs and warmup share must be in [0, 1)");
+        }
+        if self
+            .lr
+            .is_some_and(|lr| lr.is_nan() || lr <= 0.0 || lr > 1.0)
+        {
+            return bad("learning rate must be in (0, 1] (or auto)");
+        }
+        Ok(())
+    }
+}
+
 fn yes() -> bool {
     true
 }
@@ -409,9 +433,7 @@ fn train(
     // Freed blocks stay in the heap for the next step instead of being zeroed again by the
     // kernel (about half a CPU step's time; see train::alloc).
     super::alloc::keep_freed_memory();
-    if c.group == 0 || c.batch == 0 || c.epochs == 0 || c.temperature <= 0.0 {
-        return Err(Error::Train(crate::error::TrainError::Settings));
-    }
+    c.validate()?;
     let set = &job.set;
     if set.examples.is_empty() {
         return Err(Error::Train(crate::error::TrainError::NoPairs));
@@ -637,4 +659,57 @@ fn train(
             path: job.out.clone(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrainConfig;
+
+    /// The one check every entry point asks: each out-of-range setting is named.
+    #[test]
+    fn settings_are_checked_in_one_place() {
+        let ok = TrainConfig::preset(super::Preset::Quick);
+        assert!(ok.validate().is_ok());
+        let cases: [(&str, TrainConfig); 5] = [
+            (
+                "batch",
+                TrainConfig {
+                    batch: 0,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "temperature",
+                TrainConfig {
+                    temperature: 0.0,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "held-out",
+                TrainConfig {
+                    holdout: 1.0,
+                    ..ok.clone()
+                },
+            ),
+            (
+                "learning rate",
+                TrainConfig {
+                    lr: Some(5.0),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "learning rate",
+                TrainConfig {
+                    lr: Some(-1e-5),
+                    ..ok.clone()
+                },
+            ),
+        ];
+        for (what, c) in cases {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(what), "{what}: {e}");
+        }
+    }
 }

@@ -152,20 +152,7 @@ impl TrainView {
         if let Some(slot) = form.values.get_mut(self.field) {
             *slot = buf.clone();
         }
-        let c = form.config()?;
-        if c.batch == 0 || c.group == 0 || c.epochs == 0 {
-            return Err("batch, group G and epochs must be at least 1".into());
-        }
-        if c.temperature.is_nan() || c.temperature <= 0.0 {
-            return Err("temperature τ must be above 0".into());
-        }
-        if !(0.0..1.0).contains(&c.holdout) || !(0.0..1.0).contains(&c.warmup) {
-            return Err("held-out runs and warmup share must be in [0, 1)".into());
-        }
-        if c.lr.is_some_and(|lr| lr.is_nan() || lr <= 0.0) {
-            return Err("learning rate must be above 0 (or auto)".into());
-        }
-        Ok(())
+        form.config()?.validate().map_err(|e| e.to_string())
     }
 }
 
