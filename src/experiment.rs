@@ -405,8 +405,10 @@ fn train_arm(
     worker::run(job, &AtomicBool::new(false), &mut |e| {
         match e {
             TrainEvent::Eval {
-                system, metrics, ..
-            } if system == "model" => last = Some(metrics),
+                system: crate::train::eval::System::Model,
+                metrics,
+                ..
+            } => last = Some(metrics),
             TrainEvent::Step { step, .. } => steps = step,
             TrainEvent::Failed { message } => failed = Some(message),
             _ => {}

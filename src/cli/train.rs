@@ -352,9 +352,9 @@ impl TrainArgs {
                     system,
                     metrics,
                 } => {
-                    bar.suspend(|| eprintln!("{}", eval_line(*step, system, metrics)));
-                    if system != "model" {
-                        rows.push((system.clone(), *metrics));
+                    bar.suspend(|| eprintln!("{}", eval_line(*step, system.name(), metrics)));
+                    if *system != crate::train::eval::System::Model {
+                        rows.push((system.name().to_string(), *metrics));
                     } else {
                         rows.retain(|r| r.0 != "trained");
                         rows.push(("trained".into(), *metrics));
@@ -543,7 +543,10 @@ impl EvalArgs {
         );
         let ranked = evalset.dense_rankings(&enc, 64)?;
         let rows = vec![
-            ("bm25".to_string(), evalset.bm25()?),
+            (
+                crate::train::eval::System::Bm25.name().to_string(),
+                evalset.bm25()?,
+            ),
             (self.model.clone(), evalset.measure_rankings(&ranked)),
         ];
         evalset.write_trec(

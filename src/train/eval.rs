@@ -18,6 +18,33 @@ use crate::qrels::Qrels;
 /// documents.
 pub const FULL_POOL_LIMIT: usize = 200_000;
 
+/// What a training run evaluates side by side: BM25 over the corpus, the model before
+/// training, and the model being trained. Written to `metrics.jsonl` as `bm25`/`base`/`model`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum System {
+    Bm25,
+    Base,
+    Model,
+}
+
+impl System {
+    /// The name in logs, tables and charts.
+    pub fn name(self) -> &'static str {
+        match self {
+            System::Bm25 => "bm25",
+            System::Base => "base",
+            System::Model => "model",
+        }
+    }
+}
+
+impl std::fmt::Display for System {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Retrieval quality for one system.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Metrics {

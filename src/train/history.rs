@@ -3,6 +3,7 @@
 //! never writes (an interrupted checkpoint is left for the trainer to settle), and a bad line is
 //! reported with its file and line while the rest of the run still counts.
 
+use crate::train::eval::System;
 use std::path::{Path, PathBuf};
 
 use super::eval::Metrics;
@@ -133,15 +134,15 @@ pub fn read(dir: &Path) -> Option<PastRun> {
                 step,
                 system,
                 metrics,
-            } => match system.as_str() {
-                "bm25" => run.bm25 = Some(metrics),
-                "base" => {
+            } => match system {
+                System::Bm25 => run.bm25 = Some(metrics),
+                System::Base => {
                     run.base = Some(metrics);
                     if !run.curve.iter().any(|(s, _)| *s == 0.0) {
                         run.curve.insert(0, (0.0, metrics));
                     }
                 }
-                _ => {
+                System::Model => {
                     let s = step as f64;
                     run.curve.retain(|(x, _)| *x != s);
                     run.curve.push((s, metrics));

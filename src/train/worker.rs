@@ -24,6 +24,7 @@ use super::scratch::{self, ScratchShape};
 use crate::corpus::DocIndex;
 use crate::error::{Error, Result};
 use crate::qrels::Qrels;
+use crate::train::eval::System;
 
 /// Every setting of a training run (the defaults are the paper's, §5.2, where it gives one).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -204,10 +205,10 @@ pub enum TrainEvent {
         examples_per_s: f64,
         elapsed_s: f64,
     },
-    /// Retrieval quality of `system` (`bm25`, `base`, `model`) after `step` steps.
+    /// Retrieval quality of `system` after `step` steps.
     Eval {
         step: usize,
-        system: String,
+        system: crate::train::eval::System,
         metrics: Metrics,
     },
     Checkpoint {
@@ -549,13 +550,13 @@ fn train(
             lr: peak,
         },
     )?;
-    let evaluate = |enc: &Encoder, step: usize, system: &str| -> Result<Option<TrainEvent>> {
+    let evaluate = |enc: &Encoder, step: usize, system: System| -> Result<Option<TrainEvent>> {
         if evalset.is_empty() {
             return Ok(None);
         }
         Ok(Some(TrainEvent::Eval {
             step,
-            system: system.into(),
+            system,
             metrics: evalset.dense(enc, c.eval_batch)?,
         }))
     };
@@ -564,11 +565,11 @@ fn train(
             sink,
             TrainEvent::Eval {
                 step: 0,
-                system: "bm25".into(),
+                system: System::Bm25,
                 metrics: evalset.bm25()?,
             },
         )?;
-        if let Some(e) = evaluate(&enc, 0, "base")? {
+        if let Some(e) = evaluate(&enc, 0, System::Base)? {
             send(sink, e)?;
         }
     }
@@ -633,7 +634,7 @@ fn train(
             },
         )?;
         if step % eval_every == 0 || step == last {
-            if let Some(e) = evaluate(&enc, step, "model")? {
+            if let Some(e) = evaluate(&enc, step, System::Model)? {
                 send(sink, e)?;
             }
             last_eval = step;
@@ -644,7 +645,7 @@ fn train(
         }
     }
     if step != last_eval
-        && let Some(e) = evaluate(&enc, step, "model")?
+        && let Some(e) = evaluate(&enc, step, System::Model)?
     {
         send(sink, e)?;
     }

@@ -1,6 +1,7 @@
 //! The Train screen's state: the settings form, the running job (cancel flag), and what its
 //! events said (loss, evaluations, progress), which the view draws.
 
+use crate::train::eval::System;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -303,13 +304,13 @@ impl TrainView {
                 step,
                 system,
                 metrics,
-            } => match system.as_str() {
-                "bm25" => self.bm25 = Some(*metrics),
-                "base" => {
+            } => match system {
+                System::Bm25 => self.bm25 = Some(*metrics),
+                System::Base => {
                     self.base = Some(*metrics);
                     self.evals.push((*step as f64, *metrics));
                 }
-                _ => self.evals.push((*step as f64, *metrics)),
+                System::Model => self.evals.push((*step as f64, *metrics)),
             },
             TrainEvent::Checkpoint { step, path } => {
                 self.state = format!("step {step}: saved {}", path.display());

@@ -240,7 +240,7 @@ fn the_loss_falls_on_a_toy_set() {
     let evals: Vec<(usize, &str)> = events
         .iter()
         .filter_map(|e| match e {
-            TrainEvent::Eval { step, system, .. } => Some((*step, system.as_str())),
+            TrainEvent::Eval { step, system, .. } => Some((*step, system.name())),
             _ => None,
         })
         .collect();

@@ -466,12 +466,12 @@ fn train_screen_draws_a_scripted_run() {
         },
         TrainEvent::Eval {
             step: 0,
-            system: "bm25".into(),
+            system: lrat::train::eval::System::Bm25,
             metrics: metrics(0.9, 0.55, true),
         },
         TrainEvent::Eval {
             step: 0,
-            system: "base".into(),
+            system: lrat::train::eval::System::Base,
             metrics: metrics(0.3, 0.2, true),
         },
     ];
@@ -489,7 +489,7 @@ fn train_screen_draws_a_scripted_run() {
         if step % 8 == 0 {
             script.push(TrainEvent::Eval {
                 step,
-                system: "model".into(),
+                system: lrat::train::eval::System::Model,
                 metrics: metrics(0.3 + s / 60.0, 0.2 + s / 80.0, true),
             });
         }
@@ -1096,12 +1096,12 @@ fn past_run(dir: &std::path::Path, lr: f64, steps: usize, mrr_end: f64, end: Opt
         },
         TrainEvent::Eval {
             step: 0,
-            system: "bm25".into(),
+            system: lrat::train::eval::System::Bm25,
             metrics: metrics(0.9, 0.55, true),
         },
         TrainEvent::Eval {
             step: 0,
-            system: "base".into(),
+            system: lrat::train::eval::System::Base,
             metrics: metrics(0.9, 0.6, true),
         },
     ];
@@ -1119,7 +1119,7 @@ fn past_run(dir: &std::path::Path, lr: f64, steps: usize, mrr_end: f64, end: Opt
             let m = 0.6 + (mrr_end - 0.6) * step as f64 / steps as f64;
             events.push(TrainEvent::Eval {
                 step,
-                system: "model".into(),
+                system: lrat::train::eval::System::Model,
                 metrics: metrics(0.93, m, true),
             });
         }
