@@ -47,11 +47,69 @@ struct Row {
     rationale: Option<String>,
 }
 
+/// Which judge decided: lrat's heuristic phrase rules, the LLM judge, or another named in a
+/// verdicts file written elsewhere. Written as `heuristic`, `llm` or the other's name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum JudgeKind {
+    Heuristic,
+    Llm,
+    /// A judge lrat does not know by name (empty when the file named none).
+    Other(String),
+    #[default]
+    Unnamed,
+}
+
+impl JudgeKind {
+    pub fn name(&self) -> &str {
+        match self {
+            JudgeKind::Heuristic => "heuristic",
+            JudgeKind::Llm => "llm",
+            JudgeKind::Other(s) => s,
+            JudgeKind::Unnamed => "",
+        }
+    }
+
+    /// How screens name it, with the model when there is one: `the LLM judge (qwen3)`.
+    pub fn describe(&self, model: &str) -> String {
+        match (self, model) {
+            (JudgeKind::Heuristic, _) => "the heuristic judge".into(),
+            (JudgeKind::Llm, "") => "the LLM judge".into(),
+            (JudgeKind::Llm, m) => format!("the LLM judge ({m})"),
+            (JudgeKind::Unnamed, _) => "the judge".into(),
+            (JudgeKind::Other(j), _) => format!("the {j} judge"),
+        }
+    }
+}
+
+impl From<String> for JudgeKind {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "heuristic" => JudgeKind::Heuristic,
+            "llm" => JudgeKind::Llm,
+            "" => JudgeKind::Unnamed,
+            _ => JudgeKind::Other(s),
+        }
+    }
+}
+
+impl From<&str> for JudgeKind {
+    fn from(s: &str) -> Self {
+        JudgeKind::from(s.to_string())
+    }
+}
+
+impl From<JudgeKind> for String {
+    fn from(k: JudgeKind) -> String {
+        k.name().to_string()
+    }
+}
+
 /// Why a judge decided: which judge (and model), and its words (the heuristic's rationale quotes
 /// the phrase that decided; the LLM judge's is the model's reply).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reason {
-    pub judge: String,
+    pub judge: JudgeKind,
     pub model: String,
     pub rationale: String,
 }
@@ -75,7 +133,7 @@ pub fn quote_phrase(phrase: &str) -> String {
 impl Reason {
     /// The phrase that decided, when the heuristic judge gave this reason.
     pub fn phrase(&self) -> Option<&str> {
-        (self.judge == "heuristic")
+        (self.judge == JudgeKind::Heuristic)
             .then(|| deciding_phrase(&self.rationale))
             .flatten()
     }
@@ -149,7 +207,7 @@ impl Verdicts {
                     &run_id,
                     row.step,
                     Reason {
-                        judge: row.judge.unwrap_or_default(),
+                        judge: JudgeKind::from(row.judge.unwrap_or_default()),
                         model: row.model.unwrap_or_default(),
                         rationale,
                     },

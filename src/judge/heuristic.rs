@@ -117,7 +117,7 @@ pub fn judge(rules: &Rules, input: &BrowseInput) -> Judgement {
         step: input.step,
         docid: input.docid.clone(),
         verdict,
-        judge: "heuristic".into(),
+        judge: crate::verdict::JudgeKind::Heuristic,
         model: format!("rules:{}", rules.hash),
         prompt_hash: rules.hash.clone(),
         rationale,

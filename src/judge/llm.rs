@@ -268,7 +268,7 @@ impl LlmJudge {
             step: input.step,
             docid: input.docid.clone(),
             verdict,
-            judge: "llm".into(),
+            judge: crate::verdict::JudgeKind::Llm,
             model: self.cfg.model.clone(),
             prompt_hash: self.prompt_hash.clone(),
             rationale,

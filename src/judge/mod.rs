@@ -65,8 +65,7 @@ pub struct Judgement {
     pub step: usize,
     pub docid: String,
     pub verdict: Verdict,
-    /// `heuristic`, `llm` or `human`.
-    pub judge: String,
+    pub judge: crate::verdict::JudgeKind,
     pub model: String,
     pub prompt_hash: String,
     pub rationale: String,

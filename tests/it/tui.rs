@@ -1072,7 +1072,7 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     assert_eq!(judged, 14);
     // With the judge's words: the model and its reply, shown in the browse's detail.
     let r = b.reasons.get("s1", 3).expect("a reason for s1:3");
-    assert_eq!((r.judge.as_str(), r.model.as_str()), ("llm", "judge-test"));
+    assert_eq!((r.judge.name(), r.model.as_str()), ("llm", "judge-test"));
 }
 
 /// Writes a training folder as the trainer would: `metrics.jsonl` and `trainer_state.json`.

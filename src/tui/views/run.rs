@@ -455,13 +455,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             let reason = app.reasons.get(&run.id, i);
             let phrase = reason.and_then(|r| r.phrase()).unwrap_or_default();
             if let Some(r) = reason {
-                let who = match (r.judge.as_str(), r.model.as_str()) {
-                    ("heuristic", _) => "the heuristic judge".to_string(),
-                    ("llm", "") => "the LLM judge".to_string(),
-                    ("llm", m) => format!("the LLM judge ({m})"),
-                    ("", _) => "the judge".to_string(),
-                    (j, _) => format!("the {j} judge"),
-                };
+                let who = r.judge.describe(&r.model);
                 let mut spans = vec![Span::styled(format!("{} says: ", inert(&who)), theme.dim())];
                 spans.extend(highlighted(
                     &inert(&one_line(&r.rationale, 400)),
