@@ -139,6 +139,80 @@ impl Reason {
     }
 }
 
+/// A verdict with who gave it and why: one line of a verdicts file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judgement {
+    pub run_id: String,
+    pub step: usize,
+    pub docid: String,
+    pub verdict: Verdict,
+    pub judge: JudgeKind,
+    pub model: String,
+    pub prompt_hash: String,
+    pub rationale: String,
+}
+
+/// A verdicts file: JSON lines of [`Judgement`]s, the one place that reads and writes them
+/// (`lrat judge --out`, the app's `J`, `lrat mine --verdicts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictFile {
+    pub path: std::path::PathBuf,
+}
+
+impl VerdictFile {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        VerdictFile { path: path.into() }
+    }
+
+    /// The verdicts with their reasons; bad lines come back as errors, the rest still counts.
+    pub fn read(&self) -> Result<(Verdicts, Reasons, Vec<InputError>), Error> {
+        Verdicts::read_with_reasons(&self.path)
+    }
+
+    /// Writes these judgements, and only these.
+    pub fn write(&self, judgements: &[&Judgement]) -> Result<(), Error> {
+        use std::io::Write;
+        let path = &self.path;
+        let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = std::io::BufWriter::new(f);
+        for j in judgements {
+            serde_json::to_writer(&mut w, j)?;
+            w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
+        }
+        w.flush().map_err(|e| Error::io(path, e))
+    }
+
+    /// Adds judgements, replacing earlier lines for the same browses; every other line, a line
+    /// that is not a verdict included, is kept as it was.
+    pub fn merge(&self, judgements: &[Judgement]) -> Result<(), Error> {
+        #[derive(Deserialize)]
+        struct Key {
+            run_id: String,
+            step: usize,
+        }
+        let fresh: std::collections::HashSet<(&str, usize)> = judgements
+            .iter()
+            .map(|j| (j.run_id.as_str(), j.step))
+            .collect();
+        let mut out = String::new();
+        if let Ok(text) = std::fs::read_to_string(&self.path) {
+            for line in text.lines() {
+                let replaced = serde_json::from_str::<Key>(line)
+                    .is_ok_and(|k| fresh.contains(&(k.run_id.as_str(), k.step)));
+                if !replaced {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        for j in judgements {
+            out.push_str(&serde_json::to_string(j)?);
+            out.push('\n');
+        }
+        std::fs::write(&self.path, out).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
 /// Reasons keyed by run id, then step (beside `Verdicts`).
 #[derive(Debug, Default, Clone)]
 pub struct Reasons(pub HashMap<String, HashMap<usize, Reason>>);

@@ -144,7 +144,7 @@ impl JudgeArgs {
                 Outcome::Pending(p) => pending.push(p),
             }
         }
-        judge::write_verdicts(&self.out, &judged)?;
+        crate::verdict::VerdictFile::new(&self.out).write(&judged)?;
         let rejected = judged
             .iter()
             .filter(|j| j.verdict == crate::verdict::Verdict::NotRelevant)

@@ -9,14 +9,9 @@ mod verdict_text;
 
 pub use cache::Cache;
 
-use std::io::Write;
-use std::path::Path;
-
 use serde::Serialize;
 
-use crate::error::Error;
 use crate::run::{Run, StepKind};
-use crate::verdict::Verdict;
 
 /// What a browse judge reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,18 +53,7 @@ pub fn judged_browses(run: &Run) -> impl Iterator<Item = (usize, &str, Option<&s
     })
 }
 
-/// A verdict with who gave it and why: one line of a verdicts file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Judgement {
-    pub run_id: String,
-    pub step: usize,
-    pub docid: String,
-    pub verdict: Verdict,
-    pub judge: crate::verdict::JudgeKind,
-    pub model: String,
-    pub prompt_hash: String,
-    pub rationale: String,
-}
+pub use crate::verdict::Judgement;
 
 /// A browse no call could judge: reported, shown, never turned into a label.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,15 +69,4 @@ pub struct Pending {
 pub enum Outcome {
     Judged { judgement: Judgement, cached: bool },
     Pending(Pending),
-}
-
-/// Writes judgements as JSON lines (the format `lrat mine --verdicts` reads).
-pub fn write_verdicts(path: &Path, judgements: &[&Judgement]) -> Result<(), Error> {
-    let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut w = std::io::BufWriter::new(f);
-    for j in judgements {
-        serde_json::to_writer(&mut w, j)?;
-        w.write_all(b"\n").map_err(|e| Error::io(path, e))?;
-    }
-    w.flush().map_err(|e| Error::io(path, e))
 }

@@ -350,7 +350,7 @@ impl App {
             .and_then(|j| j.path().parent())
             .map(|d| d.join("verdicts.jsonl"));
         let saved = match &path {
-            Some(p) => match save_verdicts(p, &js) {
+            Some(p) => match crate::verdict::VerdictFile::new(p).merge(&js) {
                 Ok(()) => format!(", saved to {}", p.display()),
                 Err(e) => format!(", not saved: {e}"),
             },
@@ -419,34 +419,4 @@ fn heuristic_work(
             })
             .collect())
     }
-}
-
-/// Rewrites `path` with these judgements replacing earlier lines for the same browses.
-fn save_verdicts(path: &std::path::Path, js: &[Judgement]) -> std::io::Result<()> {
-    let fresh: std::collections::HashSet<(&str, usize)> =
-        js.iter().map(|j| (j.run_id.as_str(), j.step)).collect();
-    let mut out = String::new();
-    if let Ok(text) = std::fs::read_to_string(path) {
-        for line in text.lines() {
-            // A line that is not a verdict is kept as it is: it is not ours to drop.
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                out.push_str(line);
-                out.push('\n');
-                continue;
-            };
-            let key = (
-                v["run_id"].as_str().unwrap_or(""),
-                v["step"].as_u64().unwrap_or(u64::MAX) as usize,
-            );
-            if !fresh.contains(&key) {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-    }
-    for j in js {
-        out.push_str(&serde_json::to_string(j).map_err(std::io::Error::other)?);
-        out.push('\n');
-    }
-    std::fs::write(path, out)
 }

@@ -30,7 +30,6 @@ use self::theme::Theme;
 use crate::error::Error;
 use crate::labels::{self, Journal};
 use crate::run::{self, Questions, ReadOptions};
-use crate::verdict::Verdicts;
 use crate::workspace;
 
 /// What to open.
@@ -80,7 +79,7 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
     let (judge, reasons, bad_verdicts) =
         match labels::verdicts_file(opts.verdicts.as_deref(), &labels_dir) {
             Some(p) => {
-                let (v, r, errors) = Verdicts::read_with_reasons(&p)?;
+                let (v, r, errors) = crate::verdict::VerdictFile::new(&p).read()?;
                 (Some(v), r, errors)
             }
             None => (None, Default::default(), Vec::new()),
