@@ -1,9 +1,56 @@
 //! lrat: Learning to Retrieve from Agent Trajectories.
 //!
-//! Runs are read into one model ([`run`]), documents live in a tantivy index ([`corpus`]),
-//! supervision is mined from runs ([`mine`]) with verdicts ([`verdict`]) and written for
-//! trainers ([`export`]), the paper's trajectory analyses are computed over runs ([`stats`]),
-//! and the CLI is a thin face over these functions.
+//! # Reading this code
+//!
+//! The library does the work; the CLI ([`cli`]) and the terminal app ([`tui`]) are thin faces
+//! over it. Modules read bottom-up, each layer using only those below it (a test,
+//! `tests/it/layers.rs`, fails on any module that imports one that imports it back):
+//!
+//! 1. **Runs** ([`run`]): every run format read into one model ([`run::Run`]): steps,
+//!    searches with their hits, browses, answers. One function per format builds it, and
+//!    every record goes through `run::load::parse_record`, which also sets the run's id as the
+//!    file gave it (`query_id`) and links browses that name a hit by its title. A run's
+//!    identity across files is [`run::identity`].
+//! 2. **Documents and labels**: the corpus index ([`corpus`]), evidence judgements ([`qrels`]),
+//!    human labels in an append-only journal ([`labels`]) and judge verdicts
+//!    ([`verdict`], read and written only through [`verdict::VerdictFile`]). The effective
+//!    verdict of a browse (human ?? judge ?? default) is [`labels::Effective`].
+//! 3. **Mining** ([`mine`]): the one derivation of pairs from a run and its labels
+//!    (`mine::mine_run`), the weights of Eq. 3, paper and reference modes.
+//! 4. **Exports and statistics** ([`export`], [`stats`]): pairs written in the trainers' own
+//!    formats; the paper's trajectory analyses and the agent figures (success, evidence
+//!    recall, search calls).
+//! 5. **Judges** ([`judge`]): the heuristic phrase rules and the LLM judge, both giving
+//!    [`verdict::Judgement`]s; which judge decided is [`verdict::JudgeKind`].
+//! 6. **Retrieval and training**: one retriever interface ([`retriever::Retriever`]: BM25 and
+//!    dense models) used by search, evaluation and the simulator; training ([`train`]) with
+//!    its settings checked by one function (`train::worker::TrainConfig::validate`) and what
+//!    it evaluates named by [`train::eval::System`]; the simulated agent ([`synth`]), the
+//!    closed loop ([`closed_loop`]) and the ablation ([`experiment`]).
+//! 7. **Faces**: [`cli`] (one module per command, `run() -> Result`) and [`tui`].
+//!
+//! # Where each concept lives
+//!
+//! - a successful browse: `run::Browse::succeeded`;
+//! - a document's passage text (title, newline, text): [`text::passage`];
+//! - a stable hash of strings: [`text::stable_hash`];
+//! - a run's identity, and the question id files and qrels use: [`run::identity`],
+//!   `run::Run::query_id`;
+//! - the verdicts file beside the labels, read by the app and the commands alike:
+//!   `labels::verdicts_file`;
+//! - the held-out split of runs: `train::data::TrainSet::split`;
+//! - a browse without a verdict once a judge has spoken is *unjudged*
+//!   ([`labels::effective::Unjudged`]); the Runs and Pairs screens count the same browses;
+//! - errors: [`Error`], with typed variants for models ([`error::ModelError`]) and
+//!   training ([`error::TrainError`]); bad records are [`InputError`]s naming file, line and
+//!   column.
+//!
+//! # The app
+//!
+//! `tui::App` holds the runs, labels, verdicts, mining settings and the background jobs;
+//! every key and message goes through `App::update`, and drawing is a pure function of the
+//! app (`tui::views::draw`). Background work (loading, judging, training, the closed loop)
+//! runs on threads that report through the one message enum (`tui::app::Msg`).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cli;

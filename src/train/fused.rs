@@ -53,7 +53,7 @@ fn view(dims: (usize, usize, usize), stride: [usize; 3], offset: usize) -> Layou
     Layout::new(Shape::from(dims), stride.to_vec(), offset)
 }
 
-/// x·Wᵀ + b for x [rows, in], W [out, in], b [out].
+/// x·Wᵀ + b for x `[rows, in]`, W `[out, in]`, b `[out]`.
 pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
     if fusable(x) && fusable(w) {
         x.contiguous()?
