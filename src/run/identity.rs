@@ -113,6 +113,28 @@ fn qualifiers<'a>(files: &HashSet<&'a Path>) -> BTreeMap<&'a Path, String> {
     out
 }
 
+/// Label keys (run ids) that name an opened run as it is known when opened with other files
+/// (`bm25/0` while `bm25.jsonl` is open alone, its run known as `0`): labels that apply to no
+/// run now, and that the user should be told about.
+pub fn labelled_elsewhere<'a>(
+    runs: &[Run],
+    labelled: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let labelled: HashSet<&str> = labelled.into_iter().collect();
+    let mut out: Vec<String> = runs
+        .iter()
+        .filter(|r| r.id == r.query_id)
+        .filter_map(|r| {
+            let stem = r.source.path.file_stem()?.to_string_lossy().into_owned();
+            let q = format!("{stem}/{}", r.query_id);
+            labelled.contains(q.as_str()).then_some(q)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Runs renamed because their id is shared: (the id files gave, the ids they are known by now).
 pub fn renamed(runs: &[Run]) -> Vec<(String, Vec<String>)> {
     let mut by: BTreeMap<&str, Vec<String>> = BTreeMap::new();

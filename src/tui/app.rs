@@ -307,6 +307,22 @@ impl App {
                 } else {
                     String::new()
                 };
+                // Labels written when these runs were opened with other files' runs.
+                let elsewhere = match &self.journal {
+                    Some(j) => crate::run::identity::labelled_elsewhere(
+                        &self.runs,
+                        j.labels().into_iter().map(|(k, _)| k.run_id()),
+                    ),
+                    None => Vec::new(),
+                };
+                let elsewhere = match elsewhere.as_slice() {
+                    [] => String::new(),
+                    [first, ..] => format!(
+                        "; labels for {} run(s) known by their file ({first}…) were written with \
+                         other files open: open those files together to see them",
+                        elsewhere.len()
+                    ),
+                };
                 let read_only = match self.journal.as_ref().and_then(|j| j.read_only()) {
                     Some(why) => format!("; labels read-only: {why}"),
                     None => String::new(),
@@ -315,7 +331,7 @@ impl App {
                     .map(|n| format!("; {n}"))
                     .unwrap_or_default();
                 self.status = format!(
-                    "{} loaded, {} rejected{}{skipped}{hint}{read_only}",
+                    "{} loaded, {} rejected{}{skipped}{hint}{elsewhere}{read_only}",
                     crate::text::count(self.runs.len(), "run"),
                     self.errors.len(),
                     self.errors

@@ -1414,6 +1414,22 @@ fn runs_sharing_ids_across_files_are_told_apart() {
     assert_eq!(a.derived.total_pairs, 5);
     let labels = std::fs::read_to_string(dir.path().join(".lrat/labels.jsonl")).unwrap();
     assert!(labels.contains("\"run_id\":\"bm25/0\""), "{labels}");
+    drop(a);
+    // One of the files opened alone knows its runs as `0`, `1`: the app says that labels
+    // were written for them with the other files open, rather than showing none silently.
+    let alone = load_with(&OpenOptions {
+        runs: vec![runs.join("bm25.jsonl")],
+        labels: Some(dir.path().join(".lrat")),
+        ..OpenOptions::default()
+    });
+    assert_eq!(alone.runs[0].id, "0");
+    assert!(
+        alone
+            .status
+            .contains("labels for 1 run(s) known by their file (bm25/0…)"),
+        "{}",
+        alone.status
+    );
     // The CLI reads the same identities and says why.
     let pairs = dir.path().join("pairs.jsonl");
     let (code, _, err) = crate::lrat_env(
