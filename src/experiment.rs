@@ -31,7 +31,7 @@ use crate::train::eval::{EvalSet, Metrics};
 use crate::train::resolve::ModelSource;
 use crate::train::scratch::{self, ScratchShape};
 use crate::train::source::{FromRuns, from_runs};
-use crate::train::worker::{self, TrainConfig, TrainEvent, TrainJob};
+use crate::train::worker::{self, TrainConfig, TrainJob};
 use crate::verdict::{Verdict, Verdicts};
 
 /// The three ways of building the training data.
@@ -399,30 +399,22 @@ fn train_arm(
         scratch: a.scratch,
         held_out: Some(held.clone()),
     };
-    let mut last: Option<Metrics> = None;
-    let mut steps = 0;
-    let mut failed = None;
+    let mut progress = crate::train::progress::Progress::default();
     worker::run(job, &AtomicBool::new(false), &mut |e| {
-        match e {
-            TrainEvent::Eval {
-                system: crate::train::eval::System::Model,
-                metrics,
-                ..
-            } => last = Some(metrics),
-            TrainEvent::Step { step, .. } => steps = step,
-            TrainEvent::Failed { message } => failed = Some(message),
-            _ => {}
-        }
+        progress.apply(&e);
         true
     });
-    if let Some(m) = failed {
+    if let crate::train::progress::Ending::Failed(m) = &progress.ending {
         return Err(Error::Train(crate::error::TrainError::Arm {
             arm: arm.name().to_string(),
             seed,
-            message: m,
+            message: m.clone(),
         }));
     }
-    let metrics = last.ok_or(Error::Train(crate::error::TrainError::NoEvaluation))?;
+    let steps = progress.step;
+    let metrics = *progress
+        .trained()
+        .ok_or(Error::Train(crate::error::TrainError::NoEvaluation))?;
     let pairs = set
         .examples
         .iter()

@@ -298,13 +298,14 @@ impl TrainArgs {
             .progress_chars("=> "),
         );
         let mut failure = None;
-        let mut rows: Vec<(String, Metrics)> = Vec::new();
+        let mut progress = crate::train::progress::Progress::default();
         let cancel = AtomicBool::new(false);
         worker::run(job, &cancel, &mut |e| {
             if let Err(err) = log.write(&e) {
                 failure = Some(err.to_string());
                 return false;
             }
+            progress.apply(&e);
             match &e {
                 TrainEvent::Started {
                     model,
@@ -353,12 +354,6 @@ impl TrainArgs {
                     metrics,
                 } => {
                     bar.suspend(|| eprintln!("{}", eval_line(*step, system.name(), metrics)));
-                    if *system != crate::train::eval::System::Model {
-                        rows.push((system.name().to_string(), *metrics));
-                    } else {
-                        rows.retain(|r| r.0 != "trained");
-                        rows.push(("trained".into(), *metrics));
-                    }
                 }
                 TrainEvent::Checkpoint { step, path } => {
                     bar.suspend(|| eprintln!("step {step}: saved {}", path.display()));
@@ -376,16 +371,31 @@ impl TrainArgs {
                         eprintln!("peak memory {mb:.0} MB");
                     }
                 }
-                TrainEvent::Failed { message } => {
-                    bar.abandon();
-                    failure = Some(message.clone());
-                }
+                TrainEvent::Failed { .. } => bar.abandon(),
             }
             true
         });
+        if let crate::train::progress::Ending::Failed(message) = &progress.ending {
+            failure = Some(message.clone());
+        }
         if let Some(f) = failure {
             bail!("{f}");
         }
+        // BM25, the model before training, the trained model: what the run measured.
+        let rows: Vec<(String, Metrics)> = [
+            (
+                crate::train::eval::System::Bm25.name(),
+                progress.bm25.as_ref(),
+            ),
+            (
+                crate::train::eval::System::Base.name(),
+                progress.base.as_ref(),
+            ),
+            ("trained", progress.trained()),
+        ]
+        .into_iter()
+        .filter_map(|(name, m)| m.map(|m| (name.to_string(), *m)))
+        .collect();
         let queries = rows.first().map_or(0, |r| r.1.queries);
         if rows.is_empty() || queries == 0 {
             eprintln!("no held-out queries: nothing was measured (raise --holdout or add runs)");

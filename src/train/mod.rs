@@ -12,6 +12,7 @@ pub mod gradcache;
 pub mod history;
 pub mod loss;
 pub mod optim;
+pub mod progress;
 pub mod resolve;
 pub mod scratch;
 pub mod source;

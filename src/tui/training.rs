@@ -1,7 +1,7 @@
 //! The Train screen's state: the settings form, the running job (cancel flag), and what its
 //! events said (loss, evaluations, progress), which the view draws.
 
-use crate::train::eval::System;
+use crate::train::progress::Progress;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -165,21 +165,8 @@ pub struct TrainView {
     pub editing: Option<String>,
     cancel: Option<Arc<AtomicBool>>,
     pub running: bool,
-    pub model: Option<String>,
-    pub note: Option<String>,
-    /// (step, loss) as reported, and the smoothed curve.
-    pub loss: Vec<(f64, f64)>,
-    pub smooth: Vec<(f64, f64)>,
-    /// (step, metrics) of the model being trained (step 0: the base model).
-    pub evals: Vec<(f64, Metrics)>,
-    pub bm25: Option<Metrics>,
-    pub base: Option<Metrics>,
-    pub step: usize,
-    pub total: usize,
-    pub first: usize,
-    pub examples_per_s: f64,
-    pub elapsed_s: f64,
-    pub lr: f64,
+    /// The run being trained (or the last one): every event folded by [`Progress`].
+    pub progress: Progress,
     /// The summary line: set up, done, stopped, failed.
     pub state: String,
     pub log: Option<MetricsLog>,
@@ -214,19 +201,7 @@ impl TrainView {
             editing: None,
             cancel: None,
             running: false,
-            model: None,
-            note: None,
-            loss: Vec::new(),
-            smooth: Vec::new(),
-            evals: Vec::new(),
-            bm25: None,
-            base: None,
-            step: 0,
-            total: 0,
-            first: 0,
-            examples_per_s: 0.0,
-            elapsed_s: 0.0,
-            lr: 0.0,
+            progress: Progress::default(),
             state: "S starts training on the mined pairs; Enter edits a setting".into(),
             log: None,
             out: None,
@@ -239,18 +214,16 @@ impl TrainView {
 
     /// The trained model's latest evaluation.
     pub fn trained(&self) -> Option<&Metrics> {
-        self.evals
-            .iter()
-            .rev()
-            .find(|(s, _)| *s > 0.0)
-            .map(|e| &e.1)
+        self.progress.trained()
     }
 
     /// Seconds left at the current pace, while training runs.
     pub fn eta_s(&self) -> Option<f64> {
-        let done = self.step.saturating_sub(self.first);
-        (self.running && done > 0 && self.total > self.step)
-            .then(|| self.elapsed_s / done as f64 * (self.total - self.step) as f64)
+        let done = self.progress.step.saturating_sub(self.progress.first);
+        (self.running && done > 0 && self.progress.total > self.progress.step).then(|| {
+            self.progress.elapsed_s / done as f64
+                * (self.progress.total - self.progress.step) as f64
+        })
     }
 
     /// Takes one event from the trainer.
@@ -258,60 +231,21 @@ impl TrainView {
         if let Some(log) = &mut self.log {
             let _ = log.write(e);
         }
+        self.progress.apply(e);
         match e {
             TrainEvent::Started {
-                model,
-                note,
-                total_steps,
-                first_step,
-                lr,
                 train_examples,
                 held_out_queries,
                 eval_docs,
-                pooling,
                 ..
             } => {
                 self.running = true;
-                self.model = Some(format!("{model} · pooling {pooling}"));
-                self.note = note.clone();
-                self.total = *total_steps;
-                self.first = *first_step;
-                self.step = *first_step;
-                self.lr = *lr;
                 self.state = format!(
                     "training on {train_examples} pairs; {held_out_queries} held-out queries \
                      ranked against {eval_docs} documents"
                 );
             }
-            TrainEvent::Step {
-                step,
-                loss,
-                lr,
-                examples_per_s,
-                elapsed_s,
-                ..
-            } => {
-                let x = *step as f64;
-                self.loss.push((x, *loss));
-                let prev = self.smooth.last().map_or(*loss, |p| p.1);
-                self.smooth.push((x, 0.9 * prev + 0.1 * loss));
-                self.step = *step;
-                self.lr = *lr;
-                self.examples_per_s = *examples_per_s;
-                self.elapsed_s = *elapsed_s;
-            }
-            TrainEvent::Eval {
-                step,
-                system,
-                metrics,
-            } => match system {
-                System::Bm25 => self.bm25 = Some(*metrics),
-                System::Base => {
-                    self.base = Some(*metrics);
-                    self.evals.push((*step as f64, *metrics));
-                }
-                System::Model => self.evals.push((*step as f64, *metrics)),
-            },
+            TrainEvent::Step { .. } | TrainEvent::Eval { .. } => {}
             TrainEvent::Checkpoint { step, path } => {
                 self.state = format!("step {step}: saved {}", path.display());
             }
@@ -337,16 +271,7 @@ impl TrainView {
     }
 
     fn reset_curves(&mut self) {
-        self.loss.clear();
-        self.smooth.clear();
-        self.evals.clear();
-        self.bm25 = None;
-        self.base = None;
-        self.step = 0;
-        self.total = 0;
-        self.first = 0;
-        self.model = None;
-        self.note = None;
+        self.progress = Progress::default();
     }
 }
 

@@ -497,7 +497,7 @@ fn train_screen_draws_a_scripted_run() {
     for e in script {
         a.update(Msg::Train(e));
     }
-    assert_eq!(a.train.step, 24);
+    assert_eq!(a.train.progress.step, 24);
     assert_eq!(a.train.eta_s().map(|s| s.round()), Some(13.0));
     insta::assert_snapshot!("train_running", screen(&a, 120, 40));
     a.update(Msg::Train(TrainEvent::Done {
@@ -543,7 +543,10 @@ fn train_screen_edits_settings_and_trains() {
         a.train.state
     );
     keys(&mut a, "S");
-    assert!(a.train.loss.is_empty(), "a bad form does not start");
+    assert!(
+        a.train.progress.loss.is_empty(),
+        "a bad form does not start"
+    );
     for (f, v) in [
         (Field::Model, "scratch"),
         (Field::Epochs, "1"),
@@ -577,8 +580,12 @@ fn train_screen_edits_settings_and_trains() {
     // No channel in tests: the job runs inline and its events are applied in order.
     keys(&mut a, "S");
     assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
-    assert!(!a.train.loss.is_empty());
-    assert!(a.train.bm25.is_some() && a.train.base.is_some() && a.train.trained().is_some());
+    assert!(!a.train.progress.loss.is_empty());
+    assert!(
+        a.train.progress.bm25.is_some()
+            && a.train.progress.base.is_some()
+            && a.train.trained().is_some()
+    );
     // Each start trains into a new folder under the one the form names.
     let out = a.train.out.clone().unwrap();
     assert_eq!(
@@ -1175,7 +1182,7 @@ fn train_history_compares_earlier_runs_and_overlays_their_curves() {
         "{}",
         a.status
     );
-    assert_eq!(h.runs[0].trained().unwrap().mrr_10, 0.83);
+    assert_eq!(h.runs[0].progress.trained().unwrap().mrr_10, 0.83);
     keys(&mut a, "kk");
     keys(&mut a, "o");
     // The field is cut to its pane: write it without the temporary folder for the snapshot.

@@ -137,19 +137,20 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
             };
             let c = r.config.as_ref();
             // The model's folder name (a sentence-transformers folder is often `…/NAME/model`).
-            let model = std::path::Path::new(&r.model)
+            let model = std::path::Path::new(&r.progress.model)
                 .components()
                 .rev()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .find(|c| c != "model" && !c.is_empty())
-                .unwrap_or_else(|| r.model.clone());
-            let m = r.trained();
+                .unwrap_or_else(|| r.progress.model.clone());
+            let m = r.progress.trained();
             let cells = vec![
                 Cell::from(mark),
                 Cell::from(r.name.clone()),
                 Cell::from(crate::text::inert(&model).into_owned()),
                 Cell::from(
-                    r.peak_lr
+                    r.progress
+                        .peak_lr
                         .map(|l| format!("{l:.0e}"))
                         .unwrap_or_else(|| "-".into()),
                 ),
@@ -161,9 +162,9 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
                     c.map(|c| if c.weighted { "on" } else { "off" })
                         .unwrap_or("-"),
                 ),
-                Cell::from(format!("{}/{}", r.step, r.total)),
-                Cell::from(r.ending.word().to_string()),
-                Cell::from(f3(r.last_loss)),
+                Cell::from(format!("{}/{}", r.progress.step, r.progress.total)),
+                Cell::from(r.progress.ending.word().to_string()),
+                Cell::from(f3(r.progress.last_loss())),
                 Cell::from(f3(m.map(|m| m.recall_10))),
                 Cell::from(f3(m.map(|m| m.mrr_10))),
                 Cell::from(f3(m.and_then(|m| m.evidence).map(|e| e.recall_10))),
@@ -267,13 +268,17 @@ fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         form_area,
     );
     let mut lines = vec![Line::from(crate::text::inert(&t.state).into_owned())];
-    if let Some(m) = &t.model {
+    if !t.progress.model.is_empty() {
         lines.push(Line::styled(
-            format!("model: {}", crate::text::inert(m)),
+            format!(
+                "model: {} · pooling {}",
+                crate::text::inert(&t.progress.model),
+                crate::text::inert(&t.progress.pooling)
+            ),
             theme.dim(),
         ));
     }
-    if let Some(n) = &t.note {
+    if let Some(n) = &t.progress.note {
         lines.push(Line::styled(
             crate::text::inert(n).into_owned(),
             theme.dim(),
@@ -326,8 +331,9 @@ fn labels(r: [f64; 2], digits: usize) -> Vec<Line<'static>> {
 }
 
 fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
-    let (x, y) = bounds(&t.loss);
+    let (x, y) = bounds(&t.progress.loss);
     let last = t
+        .progress
         .smooth
         .last()
         .map(|p| format!(" {:.4}", p.1))
@@ -343,12 +349,12 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
             .marker(Marker::Braille)
             .graph_type(GraphType::Scatter)
             .style(theme.fg(Color::DarkGray))
-            .data(&t.loss),
+            .data(&t.progress.loss),
         Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(theme.fg(Color::Cyan))
-            .data(&t.smooth),
+            .data(&t.progress.smooth),
     ])
     .block(Block::bordered().title(title))
     .x_axis(Axis::default().title("step").bounds(x).labels(labels(x, 0)))
@@ -357,8 +363,18 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
 }
 
 fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
-    let recall: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.recall_10)).collect();
-    let mrr: Vec<(f64, f64)> = t.evals.iter().map(|(s, m)| (*s, m.mrr_10)).collect();
+    let recall: Vec<(f64, f64)> = t
+        .progress
+        .curve
+        .iter()
+        .map(|(s, m)| (*s, m.recall_10))
+        .collect();
+    let mrr: Vec<(f64, f64)> = t
+        .progress
+        .curve
+        .iter()
+        .map(|(s, m)| (*s, m.mrr_10))
+        .collect();
     // Earlier runs' MRR@10, when overlaid from the history.
     let overlays: Vec<Overlay> = t
         .history
@@ -368,7 +384,11 @@ fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
                 h.runs.get(i).map(|r| {
                     (
                         format!("MRR@10 {}", r.name),
-                        r.curve.iter().map(|(s, m)| (*s, m.mrr_10)).collect(),
+                        r.progress
+                            .curve
+                            .iter()
+                            .map(|(s, m)| (*s, m.mrr_10))
+                            .collect(),
                         OVERLAY[k % OVERLAY.len()],
                     )
                 })
@@ -379,7 +399,7 @@ fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         .iter()
         .chain(overlays.iter().flat_map(|o| o.1.iter()))
         .map(|p| p.0)
-        .fold(t.total.max(1) as f64, f64::max);
+        .fold(t.progress.total.max(1) as f64, f64::max);
     let mut sets = vec![
         Dataset::default()
             .name("Recall@10")
@@ -430,10 +450,10 @@ fn clock(s: f64) -> String {
 }
 
 fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
-    let ratio = if t.total == 0 {
+    let ratio = if t.progress.total == 0 {
         0.0
     } else {
-        (t.step as f64 / t.total as f64).clamp(0.0, 1.0)
+        (t.progress.step as f64 / t.progress.total as f64).clamp(0.0, 1.0)
     };
     let eta = t
         .eta_s()
@@ -441,7 +461,7 @@ fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         .unwrap_or_default();
     let label = format!(
         "step {}/{} · {:.1} examples/s · lr {:.2e}{eta}",
-        t.step, t.total, t.examples_per_s, t.lr
+        t.progress.step, t.progress.total, t.progress.examples_per_s, t.progress.lr
     );
     frame.render_widget(
         Gauge::default()
@@ -455,8 +475,8 @@ fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
 
 fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     let rows_in: Vec<(&str, Option<&Metrics>)> = vec![
-        ("BM25", t.bm25.as_ref()),
-        ("base", t.base.as_ref()),
+        ("BM25", t.progress.bm25.as_ref()),
+        ("base", t.progress.base.as_ref()),
         ("trained", t.trained()),
     ];
     let with_ev = rows_in
@@ -491,6 +511,7 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
         .map(|h| Constraint::Length(h.chars().count().max(7) as u16))
         .collect();
     let queries = t
+        .progress
         .bm25
         .map(|m| format!(" · {} held-out queries", m.queries))
         .unwrap_or_default();
