@@ -25,7 +25,8 @@
 //! 6. **Retrieval and training**: one retriever interface ([`retriever::Retriever`]: BM25 and
 //!    dense models) used by search, evaluation and the simulator; training ([`train`]) with
 //!    its settings checked by one function (`train::worker::TrainConfig::validate`) and what
-//!    it evaluates named by [`train::eval::System`]; the simulated agent ([`synth`]), the
+//!    it evaluates named by [`train::eval::System`], its events folded by
+//!    [`train::progress::Progress`] for every reader; the simulated agent ([`synth`]), the
 //!    closed loop ([`closed_loop`]) and the ablation ([`experiment`]).
 //! 7. **Faces**: [`cli`] (one module per command, `run() -> Result`) and [`tui`].
 //!
