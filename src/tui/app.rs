@@ -201,6 +201,9 @@ impl App {
     pub fn settle(&mut self) {
         if self.dirty {
             self.dirty = false;
+            // Runs from different files that share an id are told apart by their file: once
+            // for all that arrived, not once a file.
+            crate::run::identity::assign(std::sync::Arc::make_mut(&mut self.runs).as_mut_slice());
             self.refresh();
         }
     }
@@ -285,10 +288,7 @@ impl App {
                 files_done,
                 files,
             } => {
-                let all = std::sync::Arc::make_mut(&mut self.runs);
-                all.extend(runs);
-                // Runs from different files that share an id are told apart by their file.
-                crate::run::identity::assign(all);
+                std::sync::Arc::make_mut(&mut self.runs).extend(runs);
                 self.errors.extend(errors);
                 self.loading = Some((files_done, files));
                 // Recomputed once the queue is drained (see `settle`), not once a file.

@@ -41,16 +41,17 @@ fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> 
     lines
 }
 
-/// The note's lines: one (cut, `…` saying so), or all of it wrapped with `v`.
+/// The note's lines (none without a note): one (cut, `…` saying so), or all of it wrapped
+/// with `v`.
 fn note_lines(app: &App, ri: usize, width: u16) -> Vec<String> {
-    let Some(n) = app.derived.rows.get(ri).and_then(|r| r.note.clone()) else {
-        return vec![String::new()];
+    let Some(n) = app.derived.rows.get(ri).and_then(|r| r.note.as_deref()) else {
+        return Vec::new();
     };
     let room = usize::from(width.saturating_sub(7)).max(8);
     if app.run_view.whole_question {
-        crate::text::wrap(&inert(&n), room)
+        crate::text::wrap(&inert(n), room)
     } else {
-        vec![one_line(&inert(&n), room)]
+        vec![one_line(&inert(n), room)]
     }
 }
 
@@ -61,6 +62,7 @@ fn draw_header(
     app: &App,
     ri: usize,
     question: Vec<String>,
+    note: Vec<String>,
     theme: &Theme,
 ) {
     let run = &app.runs[ri];
@@ -95,8 +97,6 @@ fn draw_header(
         .map_or("-".into(), |a| one(a, 60));
     let (outcome, source) =
         row.map_or(("unknown", "none"), |r| (r.outcome.name(), r.source.name()));
-    let note = row.and_then(|r| r.note.clone());
-    let note_lines = note_lines(app, ri, area.width);
     lines.extend([Line::from(vec![
         Span::styled(format!("{outcome} ({source})"), theme.bold()),
         Span::styled(" · gold ", theme.bold()),
@@ -104,18 +104,18 @@ fn draw_header(
         Span::styled(" · answer ", theme.bold()),
         Span::raw(answer),
     ])]);
-    match note {
-        Some(_) => lines.extend(note_lines.into_iter().enumerate().map(|(i, l)| {
-            Line::from(vec![
-                Span::styled(if i == 0 { "note " } else { "     " }, theme.bold()),
-                Span::raw(l),
-            ])
-        })),
-        None => lines.push(Line::from(Span::styled(
+    if note.is_empty() {
+        lines.push(Line::from(Span::styled(
             "c correctness · : note · ] next unreviewed browse",
             theme.dim(),
-        ))),
+        )));
     }
+    lines.extend(note.into_iter().enumerate().map(|(i, l)| {
+        Line::from(vec![
+            Span::styled(if i == 0 { "note " } else { "     " }, theme.bold()),
+            Span::raw(l),
+        ])
+    }));
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -126,11 +126,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(ri) = app.current_run() else { return };
     let run = &app.runs[ri];
     let question = question_lines(app, ri, area.width, area.height);
-    let head_h = u16::try_from(question.len() + 1 + note_lines(app, ri, area.width).len())
-        .unwrap_or(u16::MAX);
+    let note = note_lines(app, ri, area.width);
+    let head_h = u16::try_from(question.len() + 1 + note.len().max(1)).unwrap_or(u16::MAX);
     let [head, area] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
-    draw_header(frame, head, app, ri, question, theme);
+    draw_header(frame, head, app, ri, question, note, theme);
     let [left, right] = Layout::horizontal([
         Constraint::Percentage(TIMELINE_PERCENT),
         Constraint::Percentage(100 - TIMELINE_PERCENT),

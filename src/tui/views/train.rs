@@ -117,15 +117,24 @@ const OVERLAY: [Color; 4] = [
 ];
 
 /// Earlier runs side by side: settings, how far each went, its final figures.
+/// The history's columns shown, in order: every one, or (a narrow pane) what tells runs apart
+/// and how they did — mark, run, steps, end, MRR@10.
+fn history_columns<T>(columns: Vec<T>, compact: bool) -> Vec<T> {
+    const COMPACT: [usize; 5] = [0, 1, 6, 7, 10];
+    columns
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| !compact || COMPACT.contains(k))
+        .map(|(_, c)| c)
+        .collect()
+}
+
 fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
     let f3 = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let header = [
         "", "run", "model", "lr", "b×G", "w", "steps", "end", "loss", "R@10", "MRR@10", "1-shot",
     ];
-    // A narrow pane keeps what tells runs apart and how they did; the rest needs a wider one.
-    const COMPACT: [usize; 5] = [0, 1, 6, 7, 10];
     let compact = area.width < 86;
-    let keep = |i: usize| !compact || COMPACT.contains(&i);
     let rows: Vec<Row> = h
         .runs
         .iter()
@@ -169,13 +178,7 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
                 Cell::from(f3(m.map(|m| m.mrr_10))),
                 Cell::from(f3(m.and_then(|m| m.evidence).map(|e| e.recall_10))),
             ];
-            let cells: Vec<Cell> = cells
-                .into_iter()
-                .enumerate()
-                .filter(|(k, _)| keep(*k))
-                .map(|(_, c)| c)
-                .collect();
-            let row = Row::new(cells);
+            let row = Row::new(history_columns(cells, compact));
             if i == h.selected {
                 row.style(theme.selected())
             } else {
@@ -197,18 +200,8 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
         Constraint::Length(6),
         Constraint::Length(7),
     ];
-    let widths: Vec<Constraint> = widths
-        .into_iter()
-        .enumerate()
-        .filter(|(k, _)| keep(*k))
-        .map(|(_, w)| w)
-        .collect();
-    let header: Vec<&str> = header
-        .into_iter()
-        .enumerate()
-        .filter(|(k, _)| keep(*k))
-        .map(|(_, h)| h)
-        .collect();
+    let widths = history_columns(widths.to_vec(), compact);
+    let header = history_columns(header.to_vec(), compact);
     let title = format!(
         " Earlier runs in {} · {} · j/k select · o overlay · H close ",
         crate::text::inert(&h.base.display().to_string()),
