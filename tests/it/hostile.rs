@@ -146,7 +146,10 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "m.json", &bytes);
         let loaded = run::load(&[p], &ReadOptions::default()).unwrap();
-        prop_assert_eq!(loaded.runs.len() + loaded.errors.len(), 1);
+        // One run or what was wrong; a file whose first line now holds a whole JSON value is
+        // read as JSON lines, each bad line its own error (`{}  "metadata": {` then `"`).
+        prop_assert!(loaded.runs.len() <= 1);
+        prop_assert!(loaded.runs.len() + loaded.errors.len() >= 1);
         for e in &loaded.errors {
             prop_assert!(e.line.is_some());
         }
