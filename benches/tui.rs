@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use lrat::tui::app::{App, Msg};
+use lrat::tui::loader::LoadEvent;
 use lrat::tui::theme::Theme;
 use lrat::tui::{self, OpenOptions};
 use ratatui::Terminal;
@@ -20,7 +21,7 @@ fn draw_ms(app: &App, term: &mut Terminal<TestBackend>, theme: &Theme, n: usize)
     let mut worst: f64 = 0.0;
     for _ in 0..n {
         let t = Instant::now();
-        term.draw(|f| tui::views::draw(f, app, theme)).unwrap();
+        term.draw(|f| tui::draw(f, app, theme)).unwrap();
         let ms = t.elapsed().as_secs_f64() * 1e3;
         total += ms;
         worst = worst.max(ms);
@@ -56,13 +57,13 @@ fn main() {
 
     let t = Instant::now();
     let mut app = tui::prepare(&opts).unwrap();
-    term.draw(|f| tui::views::draw(f, &app, &theme)).unwrap();
+    term.draw(|f| tui::draw(f, &app, &theme)).unwrap();
     let first = t.elapsed().as_secs_f64();
 
     let (tx, rx) = mpsc::channel();
     tui::spawn_loader(&opts, tx);
     for msg in rx {
-        let done = matches!(msg, Msg::LoadDone);
+        let done = matches!(msg, Msg::Load(LoadEvent::Done));
         app.update(msg);
         if done {
             break;
@@ -73,13 +74,14 @@ fn main() {
 
     println!(
         "tui benchmark: {} runs, {:.0} MB of input, 120×40",
-        app.runs.len(),
+        app.runs().len(),
         input as f64 / 1e6
     );
     println!("first frame           {:>8.1} ms", first * 1e3);
     println!(
         "all runs browsable    {:>8.2} s  ({} pairs)",
-        loaded, app.derived.total_pairs
+        loaded,
+        app.derived().total_pairs
     );
     println!("{:<22}{:>10}{:>10}", "frame", "mean ms", "max ms");
     let (m, w) = draw_ms(&app, &mut term, &theme, 50);

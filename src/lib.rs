@@ -48,10 +48,22 @@
 //!
 //! # The app
 //!
-//! `tui::App` holds the runs, labels, verdicts, mining settings and the background jobs;
-//! every key and message goes through `App::update`, and drawing is a pure function of the
-//! app (`tui::views::draw`). Background work (loading, judging, training, the closed loop)
-//! runs on threads that report through the one message enum (`tui::app::Msg`).
+//! - **Shared state**: [`tui::app::App`] keeps what every screen shares (the runs, what was
+//!   mined from them, the labels and verdicts, the mining settings, the jobs) in private fields
+//!   behind methods. Every key and job event is a [`tui::app::Msg`] given to `App::update`;
+//!   drawing ([`tui::draw`]) is a pure function of the app.
+//! - **Screens are components**: each screen lives in `tui/screens/<name>/` with its state
+//!   (`mod.rs`) and its drawing (`view.rs`) and implements [`tui::component::Component`]: it
+//!   handles an action (or a raw key, a click) given a read-only
+//!   [`tui::component::Context`] and answers with a [`tui::component::Effect`] that the app
+//!   carries out (open a run, label, ask first, start a job); it draws from its own state and
+//!   the same context. No screen names the app (a test checks it). The judge's dialog and job
+//!   ([`tui::screens::judge::Judging`]) are a component too.
+//! - **One job shape**: loading, judging, training and the closed loop each start through
+//!   [`tui::jobs::start`]: their work reports typed events (progress, then the result) through
+//!   a [`tui::jobs::Reporter`] and polls its cancel flag; with the app's channel it runs on a
+//!   thread and its events arrive as messages, without one (tests) it runs inline and its
+//!   events come back in order.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cli;

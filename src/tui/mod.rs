@@ -1,23 +1,22 @@
 //! The terminal app: runs load in the background and appear as they arrive; one message queue
-//! carries keys, mouse and loader progress; the screen is redrawn from `&App` after the queue is
-//! drained.
+//! carries keys, mouse and every job's events; the screen is redrawn from `&App` after the
+//! queue is drained.
+//!
+//! - [`app`]: the shared state and how each message changes it;
+//! - [`component`]: the one trait every screen implements, what it may read, what it may ask;
+//! - [`screens`]: the screens, each in a folder with its state and its drawing;
+//! - [`jobs`]: the one shape of background work ([`loader`] is one such job);
+//! - [`chrome`]: the header, footer and dialogs around the screens, and shared widgets.
 
 pub mod app;
-mod background;
-pub mod help_screen;
-mod input;
-mod jobs;
-pub mod judging;
+pub mod chrome;
+pub mod component;
+pub mod jobs;
 pub mod keymap;
-mod labelling;
-pub mod pairs;
+pub mod loader;
 pub mod rows;
-pub mod run_screen;
-pub mod runs;
-mod screens;
+pub mod screens;
 pub mod theme;
-pub mod training;
-pub mod views;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -29,7 +28,7 @@ use self::app::{App, Msg};
 use self::theme::Theme;
 use crate::error::Error;
 use crate::labels::{self, Journal};
-use crate::run::{self, Questions, ReadOptions};
+use crate::run::ReadOptions;
 use crate::workspace;
 
 /// What to open.
@@ -85,108 +84,35 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
             None => (None, Default::default(), Vec::new()),
         };
     let mut app = App::new(journal, judge, std::mem::take(&mut status));
-    app.reasons = reasons;
-    app.errors.extend(bad_verdicts);
+    app.set_reasons(reasons);
+    app.reject(bad_verdicts);
     if let Some(t) = &opts.tokenizer {
-        app.tokens = Some(std::sync::Arc::new(crate::mine::Length::tokens(t)?));
+        app.set_tokens(crate::mine::Length::tokens(t)?);
     }
     let inputs = workspace::resolve(&opts.runs);
     if let Some(q) = opts.qrels.as_ref().or(inputs.qrels.as_ref()) {
         let (qrels, errors) = crate::qrels::Qrels::read(q)?;
         if let Some(e) = errors.first() {
-            app.status = format!(
+            let status = format!(
                 "{}; qrels: {} bad lines (first: {e})",
-                app.status,
+                app.status(),
                 errors.len()
             );
+            app.say(status);
         }
-        app.qrels = Some(qrels);
+        app.set_qrels(qrels);
     }
     Ok(app)
 }
 
-/// Reads every file, sending each file's runs as it is read.
+/// Reads every file on a thread of its own, sending each file's runs as it is read.
 pub fn spawn_loader(opts: &OpenOptions, tx: mpsc::Sender<Msg>) {
-    let inputs = workspace::resolve(&opts.runs);
-    let questions = opts.questions.clone().or(inputs.questions.clone());
-    let corpus = opts
-        .corpus
-        .clone()
-        .or(inputs.index.clone())
-        .or(inputs.corpus.clone());
-    let read = opts.read.clone();
-    std::thread::spawn(move || {
-        // A questions file that cannot be read, or has bad entries, is shown like a bad run file.
-        let (q, q_errors) = match questions {
-            Some(p) => match Questions::read(&p) {
-                Ok((q, errors)) => (Some(q), errors),
-                Err(e) => (None, vec![crate::error::InputError::from_error(&p, e)]),
-            },
-            None => (None, Vec::new()),
-        };
-        if !q_errors.is_empty() {
-            let _ = tx.send(Msg::Loaded {
-                runs: Vec::new(),
-                errors: q_errors,
-                files_done: 0,
-                files: 0,
-            });
-        }
-        let files = match run::load::collect_files(&inputs.runs) {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = tx.send(Msg::Loaded {
-                    runs: Vec::new(),
-                    errors: vec![crate::error::InputError::new("<inputs>", e.to_string())],
-                    files_done: 0,
-                    files: 0,
-                });
-                let _ = tx.send(Msg::LoadDone);
-                return;
-            }
-        };
-        let total = files.len();
-        let mut skipped = Vec::new();
-        let mut found = false;
-        for (n, (path, explicit)) in files.iter().enumerate() {
-            let mut part = run::load_file(path, *explicit, &read);
-            if let Some(q) = &q {
-                q.apply(&mut part.runs);
-            }
-            match part.skipped {
-                Some(why) => skipped.push((path.clone(), why)),
-                None => found = true,
-            }
-            let msg = Msg::Loaded {
-                runs: part.runs,
-                errors: part.errors,
-                files_done: n + 1,
-                files: total,
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
-        }
-        // Nothing to open is said plainly, as the commands say it.
-        if !found {
-            let _ = tx.send(Msg::Loaded {
-                runs: Vec::new(),
-                errors: vec![run::load::no_runs_found(&inputs.runs, &skipped)],
-                files_done: total,
-                files: total,
-            });
-        }
-        let _ = tx.send(Msg::Skipped(skipped));
-        let _ = tx.send(Msg::LoadDone);
-        // Documents: an existing index opens at once; a corpus file is indexed beside it first.
-        if let Some(c) = corpus {
-            let msg = match crate::corpus::open_or_build(&c) {
-                Ok((ix, _)) => Msg::Corpus(Box::new(ix)),
-                Err(e) => Msg::CorpusFailed(e.to_string()),
-            };
-            let _ = tx.send(msg);
-        }
-    });
+    loader::start(opts, Some(jobs::sink_to(&tx, Msg::Load)));
+}
+
+/// Draws the app: the header, the screen shown, the footer and any dialog.
+pub fn draw(frame: &mut ratatui::Frame, app: &App, theme: &Theme) {
+    app.draw(frame, theme)
 }
 
 /// Opens the app in the terminal and runs it until the user quits; gives back the inputs it
@@ -195,7 +121,7 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
     let mut app = prepare(&opts)?;
     let theme = Theme::from_env();
     let (tx, rx) = mpsc::channel();
-    app.tx = Some(tx.clone());
+    app.connect(tx.clone());
     spawn_loader(&opts, tx.clone());
     std::thread::spawn(move || {
         loop {
@@ -220,11 +146,9 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
     let result = (|| -> Result<(), Error> {
         loop {
             let size = terminal.size().map_err(|e| Error::io("<terminal>", e))?;
-            app.page = usize::from(size.height.saturating_sub(6)).max(1);
-            app.list_rows = usize::from(size.height.saturating_sub(5)).max(1);
-            app.width = size.width;
+            app.resize(size.width, size.height);
             terminal
-                .draw(|f| views::draw(f, &app, &theme))
+                .draw(|f| app.draw(f, &theme))
                 .map_err(|e| Error::io("<terminal>", e))?;
             let Ok(msg) = rx.recv() else { return Ok(()) };
             app.update(msg);
@@ -233,7 +157,7 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
                 app.update(m);
             }
             app.settle();
-            if app.quit {
+            if app.quitting() {
                 return Ok(());
             }
         }
@@ -241,5 +165,5 @@ pub fn open(opts: OpenOptions) -> Result<Vec<crate::error::InputError>, Error> {
     let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
     ratatui::restore();
     crate::terminal::set_in_app(false);
-    result.map(|()| std::mem::take(&mut app.errors))
+    result.map(|()| app.take_errors())
 }

@@ -15,7 +15,7 @@ pub enum Filter {
     Incorrect,
     Unknown,
     WithOverrides,
-    WithPending,
+    WithUnjudged,
 }
 
 impl Filter {
@@ -26,7 +26,7 @@ impl Filter {
             Filter::Incorrect => "incorrect",
             Filter::Unknown => "unknown",
             Filter::WithOverrides => "with overrides",
-            Filter::WithPending => "with unjudged browses",
+            Filter::WithUnjudged => "with unjudged browses",
         }
     }
     pub fn next(self) -> Filter {
@@ -35,8 +35,8 @@ impl Filter {
             Filter::Correct => Filter::Incorrect,
             Filter::Incorrect => Filter::Unknown,
             Filter::Unknown => Filter::WithOverrides,
-            Filter::WithOverrides => Filter::WithPending,
-            Filter::WithPending => Filter::All,
+            Filter::WithOverrides => Filter::WithUnjudged,
+            Filter::WithUnjudged => Filter::All,
         }
     }
 }
@@ -56,7 +56,7 @@ pub struct RunRow {
     /// Successful browses a judge was asked about (or judges were given) with neither its
     /// verdict nor a human's: left out of the pairs until judged. Zero when no judge spoke
     /// (every browse then counts as relevant), as on the Pairs screen.
-    pub pending: usize,
+    pub unjudged: usize,
     pub question: String,
     /// The run's note, written by a human (`:` on the Run screen).
     pub note: Option<String>,
@@ -157,7 +157,7 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
         browses: r.browses().count(),
         pairs,
         overrides: per_run,
-        pending: r
+        unjudged: r
             .browses()
             .filter(|(_, b)| b.succeeded().is_some())
             .filter(|(i, _)| labels.verdict(&r.id, *i).1 == Source::Unjudged)
@@ -266,7 +266,7 @@ pub enum SortKey {
     Searches,
     Browses,
     Pairs,
-    Pending,
+    Unjudged,
     Overrides,
     Source,
     Question,
@@ -280,7 +280,7 @@ impl SortKey {
             SortKey::Searches => "searches (most first)",
             SortKey::Browses => "browses (most first)",
             SortKey::Pairs => "pairs (most first)",
-            SortKey::Pending => "unjudged browses (most first)",
+            SortKey::Unjudged => "unjudged browses (most first)",
             SortKey::Overrides => "human overrides (most first)",
             SortKey::Source => "outcome source",
             SortKey::Question => "question",
@@ -292,8 +292,8 @@ impl SortKey {
             SortKey::Outcome => SortKey::Searches,
             SortKey::Searches => SortKey::Browses,
             SortKey::Browses => SortKey::Pairs,
-            SortKey::Pairs => SortKey::Pending,
-            SortKey::Pending => SortKey::Overrides,
+            SortKey::Pairs => SortKey::Unjudged,
+            SortKey::Unjudged => SortKey::Overrides,
             SortKey::Overrides => SortKey::Source,
             SortKey::Source => SortKey::Question,
             SortKey::Question => SortKey::Id,
@@ -312,7 +312,7 @@ pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
                 Filter::Incorrect => r.outcome == Outcome::Incorrect,
                 Filter::Unknown => r.outcome == Outcome::Unknown,
                 Filter::WithOverrides => r.overrides > 0,
-                Filter::WithPending => r.pending > 0,
+                Filter::WithUnjudged => r.unjudged > 0,
             }
         })
         .collect();
@@ -325,7 +325,7 @@ pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
             SortKey::Searches => y.searches.cmp(&x.searches),
             SortKey::Browses => y.browses.cmp(&x.browses),
             SortKey::Pairs => y.pairs.cmp(&x.pairs),
-            SortKey::Pending => y.pending.cmp(&x.pending),
+            SortKey::Unjudged => y.unjudged.cmp(&x.unjudged),
             SortKey::Overrides => y.overrides.cmp(&x.overrides),
             SortKey::Source => x.source.name().cmp(y.source.name()),
             SortKey::Question => x.question.to_lowercase().cmp(&y.question.to_lowercase()),

@@ -5,11 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lrat::labels::{Journal, LabelKey, LabelValue, NegativeLabel};
 use lrat::mine::Mode;
 use lrat::run::{self, ReadOptions, Run};
 use lrat::train::data::TrainSet;
 use lrat::tui::app::{App, Msg};
+use lrat::tui::loader::LoadEvent;
 use lrat::tui::{self, OpenOptions};
 use lrat::verdict::Verdict;
 use serde_json::Value;
@@ -102,20 +104,29 @@ fn app(dir: &Path, runs: Vec<Run>, mode: Mode, corpus: bool) -> App {
         ..OpenOptions::default()
     };
     let mut a = tui::prepare(&opts).unwrap();
-    a.update(Msg::Loaded {
+    a.update(Msg::Load(LoadEvent::Loaded {
         runs,
         errors: Vec::new(),
         files_done: 1,
         files: 1,
-    });
-    a.update(Msg::LoadDone);
+    }));
+    a.update(Msg::Load(LoadEvent::Done));
     if corpus {
         let (ix, _) = lrat::corpus::open_or_build(&dir.join("corpus.jsonl")).unwrap();
-        a.update(Msg::Corpus(Box::new(ix)));
+        a.update(Msg::Load(LoadEvent::Corpus(Box::new(ix))));
     }
-    a.mode = mode;
-    a.use_tokens = true;
-    a.refresh();
+    // `m` and `w`, as a person switches the mode and counts `l` in tokens.
+    if a.mode() != mode {
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('m'),
+            KeyModifiers::NONE,
+        )));
+    }
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('w'),
+        KeyModifiers::NONE,
+    )));
+    assert!(a.use_tokens() && a.mode() == mode);
     a
 }
 

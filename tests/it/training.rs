@@ -762,7 +762,7 @@ fn automatic_chunk_follows_the_memory_budget() {
 fn the_screen_and_the_cli_train_with_the_same_preset() {
     use lrat::train::worker::{Preset, peak_lr};
     let quick = TrainConfig::preset(Preset::Quick);
-    let screen = lrat::tui::training::TrainView::new("unused")
+    let screen = lrat::tui::screens::train::TrainScreen::new("unused")
         .form
         .config()
         .unwrap();

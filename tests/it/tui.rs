@@ -3,7 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lrat::run::{self, ReadOptions};
-use lrat::tui::app::{App, Msg, Screen};
+use lrat::tui::app::{App, Msg};
+use lrat::tui::loader::LoadEvent;
+use lrat::tui::screens::Screen;
+use lrat::tui::screens::train::Field;
 use lrat::tui::theme::Theme;
 use lrat::tui::{self, OpenOptions};
 use ratatui::Terminal;
@@ -16,13 +19,13 @@ fn app(dir: &std::path::Path) -> App {
     };
     let mut app = tui::prepare(&opts).unwrap();
     let loaded = run::load(&[dir.join("runs")], &ReadOptions::default()).unwrap();
-    app.update(Msg::Loaded {
+    app.update(Msg::Load(LoadEvent::Loaded {
         runs: loaded.runs,
         errors: loaded.errors,
         files_done: 8,
         files: 8,
-    });
-    app.update(Msg::LoadDone);
+    }));
+    app.update(Msg::Load(LoadEvent::Done));
     app
 }
 
@@ -41,7 +44,7 @@ fn keys(app: &mut App, keys: &str) {
 fn screen(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = Theme { color: false };
-    t.draw(|f| tui::views::draw(f, app, &theme)).unwrap();
+    t.draw(|f| tui::draw(f, app, &theme)).unwrap();
     let buf = t.backend().buffer().clone();
     let mut s = String::new();
     for y in 0..h {
@@ -62,7 +65,7 @@ fn open_a_run_override_a_verdict_and_undo() {
     assert!(s.contains("Which novelist, writing as Piet Holm"), "{s}");
     // s2 is the second row; open it and go to its first browse (step 2, the wading bird).
     keys(&mut a, "j\njj");
-    assert_eq!(a.screen, Screen::Run);
+    assert_eq!(a.screen(), Screen::Run);
     let s = screen(&a, 120, 40);
     assert!(s.contains("run s2"), "{s}");
     assert!(s.contains("verdict relevant (default)"), "{s}");
@@ -89,10 +92,10 @@ fn open_a_run_override_a_verdict_and_undo() {
     assert!(s.contains("verdict not relevant (judge)"), "{s}");
     // The other runs' browses now have no verdict: the status says they are left out.
     assert!(
-        a.status
+        a.status()
             .contains("12 browses without a verdict are left out until judged"),
         "{}",
-        a.status
+        a.status()
     );
     assert!(
         s.contains("the heuristic judge says: the reasoning rejects the page"),
@@ -121,7 +124,7 @@ fn negatives_are_labelled_from_the_search_detail() {
     assert!(s.contains("★ actually relevant (human)"), "{s}");
     // A browsed hit (rank 3, Mira Castellane) is not a negative.
     keys(&mut a, "jx");
-    assert!(a.status.contains("was browsed"), "{}", a.status);
+    assert!(a.status().contains("was browsed"), "{}", a.status());
 }
 
 #[test]
@@ -129,13 +132,13 @@ fn search_jumps_between_matches_and_small_terminals_render() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "/wading bird\n");
-    assert_eq!(a.screen, Screen::Run);
-    assert!(a.matches.len() >= 2, "{:?}", a.matches);
-    let first = (a.current_run(), a.run_view.step);
+    assert_eq!(a.screen(), Screen::Run);
+    assert!(a.matches().found().len() >= 2, "{:?}", a.matches().found());
+    let first = (a.current_run(), a.screens().run.step);
     keys(&mut a, "n");
-    assert_ne!((a.current_run(), a.run_view.step), first);
+    assert_ne!((a.current_run(), a.screens().run.step), first);
     keys(&mut a, "N");
-    assert_eq!((a.current_run(), a.run_view.step), first);
+    assert_eq!((a.current_run(), a.screens().run.step), first);
     let s = screen(&a, 80, 24);
     assert!(s.contains("wading bird"), "{s}");
     keys(&mut a, "?");
@@ -145,7 +148,7 @@ fn search_jumps_between_matches_and_small_terminals_render() {
         "the help comes from the keymap: {s}"
     );
     keys(&mut a, "\u{1b}\u{1b}q");
-    assert!(a.quit);
+    assert!(a.quitting());
 }
 
 #[test]
@@ -173,99 +176,105 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     assert!(s.contains("Mira Castellane"), "{s}");
     // Reject the first pair shown, then every pair of the `rejected` filter back to accepted.
     keys(&mut a, "r");
-    assert_eq!(a.derived.total_pairs, 13);
+    assert_eq!(a.derived().total_pairs, 13);
     let s = screen(&a, 120, 40);
     assert!(
         s.contains("not relevant (human)") && s.contains("dropped"),
         "{s}"
     );
     keys(&mut a, "ff");
-    assert_eq!(a.pairs.filter.name(), "not relevant");
-    assert_eq!(a.pairs.order.len(), 1);
+    assert_eq!(a.screens().pairs.filter.name(), "not relevant");
+    assert_eq!(a.screens().pairs.order.len(), 1);
     keys(&mut a, "A");
     assert_eq!(
-        a.derived.total_pairs, 13,
+        a.derived().total_pairs,
+        13,
         "nothing happens before the answer"
     );
     keys(&mut a, "y");
-    assert_eq!(a.derived.total_pairs, 14);
+    assert_eq!(a.derived().total_pairs, 14);
     assert!(
-        a.status.contains("1 browse(s) marked relevant"),
+        a.status().contains("1 browse(s) marked relevant"),
         "{}",
-        a.status
+        a.status()
     );
     // Reference mode emits rejected browses too, with their own negatives and β.
     keys(&mut a, "f");
-    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
+    assert_eq!(a.screens().pairs.filter.name(), "unjudged (no verdict)");
     assert!(
-        a.pairs.order.is_empty(),
+        a.screens().pairs.order.is_empty(),
         "without a judge nothing is unjudged"
     );
     keys(&mut a, "fff");
-    assert_eq!(a.pairs.filter.name(), "relevant");
+    assert_eq!(a.screens().pairs.filter.name(), "relevant");
     // A bulk action asks first; n leaves everything as it was.
     keys(&mut a, "D");
     insta::assert_snapshot!("confirm_bulk_reject_80x24", screen(&a, 80, 24));
     keys(&mut a, "jn");
-    assert_eq!(a.derived.total_pairs, 14);
+    assert_eq!(a.derived().total_pairs, 14);
     assert!(
-        a.confirm.is_none() && a.status.contains("cancelled"),
+        a.confirm().is_none() && a.status().contains("cancelled"),
         "{}",
-        a.status
+        a.status()
     );
     keys(&mut a, "Dy");
     assert_eq!(
-        a.derived.total_pairs, 0,
+        a.derived().total_pairs,
+        0,
         "every pair rejected in paper mode"
     );
     // One u undoes the whole bulk action, Ctrl-r redoes it.
     keys(&mut a, "u");
-    assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
-    assert!(a.status.contains("a change of 14 labels"), "{}", a.status);
+    assert_eq!(a.derived().total_pairs, 14, "{}", a.status());
+    assert!(
+        a.status().contains("a change of 14 labels"),
+        "{}",
+        a.status()
+    );
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('r'),
         KeyModifiers::CONTROL,
     )));
-    assert_eq!(a.derived.total_pairs, 0, "{}", a.status);
+    assert_eq!(a.derived().total_pairs, 0, "{}", a.status());
     assert!(
-        a.status.starts_with("redid a change of 14 labels"),
+        a.status().starts_with("redid a change of 14 labels"),
         "{}",
-        a.status
+        a.status()
     );
     // The labels survive a restart, and undo there still takes the bulk change back whole.
     drop(a);
     let mut a = app(ws.path());
-    assert_eq!(a.derived.total_pairs, 0);
+    assert_eq!(a.derived().total_pairs, 0);
     keys(&mut a, "2u");
-    assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
+    assert_eq!(a.derived().total_pairs, 14, "{}", a.status());
     keys(&mut a, "1");
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('r'),
         KeyModifiers::CONTROL,
     )));
-    assert_eq!(a.derived.total_pairs, 0);
+    assert_eq!(a.derived().total_pairs, 0);
     keys(&mut a, "2f");
-    assert_eq!(a.pairs.filter.name(), "relevant");
+    assert_eq!(a.screens().pairs.filter.name(), "relevant");
     keys(&mut a, "m");
     let s = screen(&a, 120, 40);
     assert!(s.contains("reference mode"), "{s}");
     assert!(
-        a.derived.total_pairs > 0,
+        a.derived().total_pairs > 0,
         "reference mode keeps rejected browses as pairs"
     );
     // Enter opens the pair's browse in its run; Esc comes back to the pairs.
     keys(&mut a, "f");
     assert_eq!(
-        a.pairs.order.len(),
-        a.derived.candidates.len(),
+        a.screens().pairs.order.len(),
+        a.derived().candidates.len(),
         "every pair is rejected now"
     );
     keys(&mut a, "g\n");
-    assert_eq!(a.screen, Screen::Run);
+    assert_eq!(a.screen(), Screen::Run);
     let s = screen(&a, 120, 40);
     assert!(s.contains("[3] browse"), "{s}");
     keys(&mut a, "\u{1b}");
-    assert_eq!(a.screen, Screen::Pairs);
+    assert_eq!(a.screen(), Screen::Pairs);
 }
 
 #[test]
@@ -293,23 +302,23 @@ fn stats_screen_judge_and_export() {
     );
     keys(&mut a, "h");
     assert!(
-        a.status.contains("judged 14 browses") && a.status.contains("with the heuristic judge"),
+        a.status().contains("judged 14 browses") && a.status().contains("with the heuristic judge"),
         "{}",
-        a.status
+        a.status()
     );
     assert!(ws.path().join(".lrat/verdicts.jsonl").exists());
     assert!(
-        a.derived.total_pairs < 14,
+        a.derived().total_pairs < 14,
         "the heuristic rejects some browses: {}",
-        a.derived.total_pairs
+        a.derived().total_pairs
     );
     keys(&mut a, "e");
-    assert!(a.status.contains("exported"), "{}", a.status);
+    assert!(a.status().contains("exported"), "{}", a.status());
     let n = std::fs::read_to_string(ws.path().join(".lrat/pairs.jsonl"))
         .unwrap()
         .lines()
         .count();
-    assert_eq!(n, a.derived.total_pairs);
+    assert_eq!(n, a.derived().total_pairs);
 }
 
 #[test]
@@ -318,7 +327,7 @@ fn evidence_corpus_texts_and_agreement() {
     let mut a = app(ws.path());
     let (ix, errors) = lrat::corpus::open_or_build(&ws.path().join("corpus.jsonl")).unwrap();
     assert!(errors.is_empty());
-    a.update(Msg::Corpus(Box::new(ix)));
+    a.update(Msg::Load(LoadEvent::Corpus(Box::new(ix))));
     // s1's first search returns its evidence documents; its first browse reads one.
     keys(&mut a, "\nj");
     let s = screen(&a, 120, 40);
@@ -348,7 +357,7 @@ fn every_screen_at_two_sizes() {
         insta::assert_snapshot!(format!("{name}_120x40"), shot(a, 120, 40));
         insta::assert_snapshot!(format!("{name}_80x24"), shot(a, 80, 24));
     };
-    a.status = "ready".into();
+    a.say("ready");
     check(&a, "runs");
     keys(&mut a, "j\njj");
     check(&a, "run_browse");
@@ -370,15 +379,15 @@ fn unjudged_browses_counted_alike_and_judging_one_run_says_what_it_does() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "fffff");
-    assert_eq!(a.list.filter.name(), "with unjudged browses");
+    assert_eq!(a.screens().runs.filter.name(), "with unjudged browses");
     assert_eq!(
-        a.list.order.len(),
+        a.screens().runs.order.len(),
         0,
         "no judge has spoken: every browse counts"
     );
     keys(&mut a, "f2fff");
-    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
-    assert_eq!(a.pairs.order.len(), 0);
+    assert_eq!(a.screens().pairs.filter.name(), "unjudged (no verdict)");
+    assert_eq!(a.screens().pairs.order.len(), 0);
     // Judge only the open run: the dialog says what happens to the other runs' pairs.
     keys(&mut a, "1\nJ");
     let s = screen(&a, 120, 40);
@@ -390,23 +399,27 @@ fn unjudged_browses_counted_alike_and_judging_one_run_says_what_it_does() {
     );
     assert!(flat.contains("H the heuristic judge on all 8 runs"), "{s}");
     keys(&mut a, "h");
-    let unjudged = a.derived.mined.counts().unjudged;
+    let unjudged = a.derived().mined.counts().unjudged;
     assert!(unjudged > 0);
-    let runs_unjudged: usize = a.derived.rows.iter().map(|r| r.pending).sum();
+    let runs_unjudged: usize = a.derived().rows.iter().map(|r| r.unjudged).sum();
     assert_eq!(runs_unjudged, unjudged, "Runs counts what Pairs leaves out");
     keys(&mut a, "\u{1b}2");
-    assert_eq!(a.pairs.filter.name(), "unjudged (no verdict)");
+    assert_eq!(a.screens().pairs.filter.name(), "unjudged (no verdict)");
     assert_eq!(
-        a.pairs.order.len(),
+        a.screens().pairs.order.len(),
         unjudged,
         "Pairs lists the same browses"
     );
     // Judging all from a run's screen settles every browse.
     keys(&mut a, "1\nJH");
-    assert_eq!(a.derived.mined.counts().unjudged, 0, "{}", a.status);
+    assert_eq!(a.derived().mined.counts().unjudged, 0, "{}", a.status());
     keys(&mut a, "\u{1b}fffff");
-    assert_eq!(a.list.filter.name(), "with unjudged browses");
-    assert_eq!(a.list.order.len(), 0, "the judge settled every browse");
+    assert_eq!(a.screens().runs.filter.name(), "with unjudged browses");
+    assert_eq!(
+        a.screens().runs.order.len(),
+        0,
+        "the judge settled every browse"
+    );
 }
 
 #[test]
@@ -415,11 +428,11 @@ fn data_in_a_read_only_place_still_opens() {
     // A file where the labels folder should be: it cannot be created.
     std::fs::write(ws.path().join(".lrat"), "not a folder").unwrap();
     let mut a = app(ws.path());
-    assert!(a.journal.is_none());
+    assert!(a.journal().is_none());
     let s = screen(&a, 120, 40);
     assert!(s.contains("labels unavailable"), "{s}");
     keys(&mut a, "\njjjr");
-    assert!(a.status.contains("nothing was written"), "{}", a.status);
+    assert!(a.status().contains("nothing was written"), "{}", a.status());
 }
 
 fn metrics(r10: f64, mrr: f64, evidence: bool) -> lrat::train::eval::Metrics {
@@ -446,9 +459,8 @@ fn train_screen_draws_a_scripted_run() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "t");
-    assert_eq!(a.screen, Screen::Train);
-    let last = a.train.form.values.len() - 1;
-    a.train.form.values[last] = "runs/.lrat/model".into();
+    assert_eq!(a.screen(), Screen::Train);
+    a.set_train_setting(Field::Out, "runs/.lrat/model");
     let mut script = vec![
         TrainEvent::Started {
             model: "scratch".into(),
@@ -497,8 +509,8 @@ fn train_screen_draws_a_scripted_run() {
     for e in script {
         a.update(Msg::Train(e));
     }
-    assert_eq!(a.train.progress.step, 24);
-    assert_eq!(a.train.eta_s().map(|s| s.round()), Some(13.0));
+    assert_eq!(a.train().progress.step, 24);
+    assert_eq!(a.train().eta_s().map(|s| s.round()), Some(13.0));
     insta::assert_snapshot!("train_running", screen(&a, 120, 40));
     a.update(Msg::Train(TrainEvent::Done {
         step: 24,
@@ -507,7 +519,7 @@ fn train_screen_draws_a_scripted_run() {
     }));
     let s = screen(&a, 80, 24);
     assert!(s.contains("stopped after 24 steps"), "{s}");
-    assert_eq!(a.train.eta_s(), None, "no ETA once stopped");
+    assert_eq!(a.train().eta_s(), None, "no ETA once stopped");
     insta::assert_snapshot!("train_stopped_small", s);
 }
 
@@ -516,8 +528,8 @@ fn train_screen_edits_settings_and_trains() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "t");
-    let set = |a: &mut App, field: lrat::tui::training::Field, value: &str| {
-        let i = lrat::tui::training::FIELDS
+    let set = |a: &mut App, field: lrat::tui::screens::train::Field, value: &str| {
+        let i = lrat::tui::screens::train::FIELDS
             .iter()
             .position(|f| *f == field)
             .unwrap();
@@ -535,16 +547,16 @@ fn train_screen_edits_settings_and_trains() {
         keys(a, value);
         keys(a, "\n");
     };
-    use lrat::tui::training::Field;
+    use lrat::tui::screens::train::Field;
     set(&mut a, Field::Epochs, "x");
     assert!(
-        a.train.state.contains("epochs: `x` is not a number"),
+        a.train().state.contains("epochs: `x` is not a number"),
         "{}",
-        a.train.state
+        a.train().state
     );
     keys(&mut a, "S");
     assert!(
-        a.train.progress.loss.is_empty(),
+        a.train().progress.loss.is_empty(),
         "a bad form does not start"
     );
     for (f, v) in [
@@ -559,11 +571,11 @@ fn train_screen_edits_settings_and_trains() {
         set(&mut a, f, v);
     }
     keys(&mut a, "G\n");
-    assert_eq!(a.train.form.get(Field::Out), a.train.form.values[12]);
+    assert_eq!(a.train().form.get(Field::Out), a.train().form.values[12]);
     keys(&mut a, "\u{1b}");
     keys(&mut a, "t");
     // Weights toggle with Enter.
-    let wi = lrat::tui::training::FIELDS
+    let wi = lrat::tui::screens::train::FIELDS
         .iter()
         .position(|f| *f == Field::Weights)
         .unwrap();
@@ -572,48 +584,52 @@ fn train_screen_edits_settings_and_trains() {
         keys(&mut a, "j");
     }
     keys(&mut a, "\n");
-    assert_eq!(a.train.form.get(Field::Weights), "off");
+    assert_eq!(a.train().form.get(Field::Weights), "off");
     keys(&mut a, "\n");
-    assert_eq!(a.train.form.get(Field::Weights), "on");
+    assert_eq!(a.train().form.get(Field::Weights), "on");
     keys(&mut a, "L");
-    assert!(a.status.contains("train a model first"), "{}", a.status);
+    assert!(a.status().contains("train a model first"), "{}", a.status());
     // No channel in tests: the job runs inline and its events are applied in order.
     keys(&mut a, "S");
-    assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
-    assert!(!a.train.progress.loss.is_empty());
     assert!(
-        a.train.progress.bm25.is_some()
-            && a.train.progress.base.is_some()
-            && a.train.trained().is_some()
+        a.train().state.starts_with("done after"),
+        "{}",
+        a.train().state
+    );
+    assert!(!a.train().progress.loss.is_empty());
+    assert!(
+        a.train().progress.bm25.is_some()
+            && a.train().progress.base.is_some()
+            && a.train().trained().is_some()
     );
     // Each start trains into a new folder under the one the form names.
-    let out = a.train.out.clone().unwrap();
+    let out = a.train().out.clone().unwrap();
     assert_eq!(
         out.parent(),
-        Some(std::path::Path::new(a.train.form.get(Field::Out)))
+        Some(std::path::Path::new(a.train().form.get(Field::Out)))
     );
     assert!(out.join("model.safetensors").is_file());
     assert!(out.join("metrics.jsonl").is_file());
     // This workspace was not written by lrat synth: there is no agent to re-run.
     keys(&mut a, "L");
     assert!(
-        a.status.contains("open a workspace it wrote"),
+        a.status().contains("open a workspace it wrote"),
         "{}",
-        a.status
+        a.status()
     );
-    assert!(a.train.closed_loop.is_empty() && a.train.loop_state.is_none());
+    assert!(a.train().closed_loop.is_empty() && a.train().loop_state.is_none());
     assert_ne!(
-        lrat::tui::training::new_run_dir(out.parent().unwrap()),
+        lrat::tui::screens::train::new_run_dir(out.parent().unwrap()),
         out,
         "the next start gets another folder"
     );
-    assert_eq!(lrat::tui::training::utc_stamp(0), "19700101-000000");
+    assert_eq!(lrat::tui::screens::train::utc_stamp(0), "19700101-000000");
     assert_eq!(
-        lrat::tui::training::utc_stamp(951_782_400),
+        lrat::tui::screens::train::utc_stamp(951_782_400),
         "20000229-000000"
     );
     assert_eq!(
-        lrat::tui::training::utc_stamp(1_700_000_000),
+        lrat::tui::screens::train::utc_stamp(1_700_000_000),
         "20231114-221320"
     );
 }
@@ -623,7 +639,7 @@ fn train_screen_edits_settings_and_trains() {
 /// figures for each.
 #[test]
 fn train_screen_closes_the_loop_on_a_simulated_workspace() {
-    use lrat::tui::training::Field;
+    use lrat::tui::screens::train::Field;
     let ws = tempfile::tempdir().unwrap();
     lrat::synth::generate(ws.path(), 16, 300, 5, &lrat::synth::Knobs::default()).unwrap();
     let mut a = app(ws.path());
@@ -637,21 +653,21 @@ fn train_screen_closes_the_loop_on_a_simulated_workspace() {
         (Field::PassageLen, "32"),
         (Field::Holdout, "0.25"),
     ] {
-        let i = lrat::tui::training::FIELDS
-            .iter()
-            .position(|x| *x == f)
-            .unwrap();
-        a.train.form.values[i] = v.to_string();
+        a.set_train_setting(f, v);
     }
     keys(&mut a, "L");
-    assert!(a.status.contains("train a model first"), "{}", a.status);
+    assert!(a.status().contains("train a model first"), "{}", a.status());
     keys(&mut a, "S");
-    assert!(a.train.state.starts_with("done after"), "{}", a.train.state);
-    let out = a.train.out.clone().unwrap();
+    assert!(
+        a.train().state.starts_with("done after"),
+        "{}",
+        a.train().state
+    );
+    let out = a.train().out.clone().unwrap();
     keys(&mut a, "L");
-    assert!(!a.train.loop_running, "{:?}", a.train.loop_state);
+    assert!(!a.train().loop_running, "{:?}", a.train().loop_state);
     let names: Vec<&str> = a
-        .train
+        .train()
         .closed_loop
         .iter()
         .map(|f| f.name.as_str())
@@ -660,8 +676,8 @@ fn train_screen_closes_the_loop_on_a_simulated_workspace() {
         names,
         ["BM25", "trained"],
         "{:?} {}",
-        a.train.loop_state,
-        a.status
+        a.train().loop_state,
+        a.status()
     );
     let held = lrat::train::worker::TrainerState::read(&out)
         .unwrap()
@@ -669,12 +685,12 @@ fn train_screen_closes_the_loop_on_a_simulated_workspace() {
         .held_out_runs
         .len();
     assert!(held > 0);
-    for f in &a.train.closed_loop {
+    for f in &a.train().closed_loop {
         assert_eq!(f.runs, held, "{f:?}");
         assert!(f.evidence_recall.is_some(), "{f:?}");
     }
-    assert_eq!(a.train.closed_loop[0].retriever.as_deref(), Some("bm25"));
-    let dense = a.train.closed_loop[1].retriever.as_deref().unwrap();
+    assert_eq!(a.train().closed_loop[0].retriever.as_deref(), Some("bm25"));
+    let dense = a.train().closed_loop[1].retriever.as_deref().unwrap();
     assert!(dense.starts_with("dense"), "{dense}");
     assert!(out.join("closed-loop/trained/runs").is_dir());
     let shown = screen(&a, 120, 40);
@@ -691,35 +707,37 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     // What drawing at 80×12 sets.
-    (a.width, a.list_rows) = (80, 7);
+    a.resize(80, 12);
     keys(&mut a, "\n");
     // The first browse: its detail holds the page, longer than the pane.
     let ri = a.current_run().unwrap();
-    let browse = a.runs[ri]
+    let browse = a.runs()[ri]
         .steps
         .iter()
         .position(|s| matches!(s.kind, lrat::run::StepKind::Browse(_)))
         .unwrap();
     keys(&mut a, &"j".repeat(browse));
     keys(&mut a, "\t");
-    let step = a.run_view.step;
+    let step = a.screens().run.step;
     let press =
         |a: &mut App, code: KeyCode| a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    press(&mut a, KeyCode::End);
+    let max = a.screens().run.detail_scroll;
+    assert!(max > 0, "this step's detail is longer than the pane");
+    press(&mut a, KeyCode::Home);
     for _ in 0..50 {
         press(&mut a, KeyCode::PageDown);
     }
-    let max = lrat::tui::views::run::detail_scroll_max(&a);
-    assert!(max > 0, "this step's detail is longer than the pane");
-    assert_eq!(a.run_view.detail_scroll, max, "PgDn stops at the end");
+    assert_eq!(a.screens().run.detail_scroll, max, "PgDn stops at the end");
     press(&mut a, KeyCode::Home);
     assert_eq!(
-        (a.run_view.detail_scroll, a.run_view.step),
+        (a.screens().run.detail_scroll, a.screens().run.step),
         (0, step),
         "Home scrolls the detail only"
     );
     press(&mut a, KeyCode::End);
     assert_eq!(
-        (a.run_view.detail_scroll, a.run_view.step),
+        (a.screens().run.detail_scroll, a.screens().run.step),
         (max, step),
         "End scrolls the detail only"
     );
@@ -727,7 +745,7 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
     keys(&mut a, "\u{1b}j");
     let chosen = a.current_run();
     keys(&mut a, "f");
-    if a.list.order.contains(&chosen.unwrap()) {
+    if a.screens().runs.order.contains(&chosen.unwrap()) {
         assert_eq!(a.current_run(), chosen);
     }
 }
@@ -738,13 +756,13 @@ fn detail_scrolling_stays_in_the_detail_and_in_bounds() {
 fn help_scrolls_to_its_end_at_80x24() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
-    (a.width, a.list_rows) = (80, 19);
+    a.resize(80, 24);
     keys(&mut a, "?");
     let top = screen(&a, 80, 24);
     let last_key = lrat::tui::keymap::BINDINGS.last().unwrap().help;
     assert!(!top.contains("? or Esc closes."), "{top}");
     keys(&mut a, "x");
-    assert_eq!(a.screen, Screen::Help, "x does not close the help");
+    assert_eq!(a.screen(), Screen::Help, "x does not close the help");
     keys(&mut a, "G");
     let end = screen(&a, 80, 24);
     assert!(end.contains("? or Esc closes."), "{end}");
@@ -763,10 +781,10 @@ fn help_scrolls_to_its_end_at_80x24() {
     assert!(screen(&a, 80, 24).contains("no key matches “zzzz”"));
     // Esc clears the search first, then closes.
     keys(&mut a, "\u{1b}");
-    assert_eq!(a.screen, Screen::Help);
+    assert_eq!(a.screen(), Screen::Help);
     assert!(screen(&a, 80, 24).contains("next row or step"));
     keys(&mut a, "\u{1b}");
-    assert_ne!(a.screen, Screen::Help);
+    assert_ne!(a.screen(), Screen::Help);
 }
 
 /// The Run screen as a labelling desk: the header, run correctness and a note written from the
@@ -777,22 +795,27 @@ fn run_header_correctness_note_and_next_unreviewed() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "\n");
-    assert_eq!(a.screen, Screen::Run);
+    assert_eq!(a.screen(), Screen::Run);
     insta::assert_snapshot!("run_header_120x40", screen(&a, 120, 40));
     let ri = a.current_run().unwrap();
-    let id = a.runs[ri].id.clone();
-    let before = a.derived.rows[ri].outcome;
+    let id = a.runs()[ri].id.clone();
+    let before = a.derived().rows[ri].outcome;
     keys(&mut a, "c");
-    assert_eq!(a.derived.rows[ri].outcome.name(), "correct", "{}", a.status);
-    assert_eq!(a.derived.rows[ri].source.name(), "human");
+    assert_eq!(
+        a.derived().rows[ri].outcome.name(),
+        "correct",
+        "{}",
+        a.status()
+    );
+    assert_eq!(a.derived().rows[ri].source.name(), "human");
     keys(&mut a, "c");
-    assert_eq!(a.derived.rows[ri].outcome.name(), "incorrect");
+    assert_eq!(a.derived().rows[ri].outcome.name(), "incorrect");
     keys(&mut a, ":odd answer format\n");
     assert_eq!(
-        a.derived.rows[ri].note.as_deref(),
+        a.derived().rows[ri].note.as_deref(),
         Some("odd answer format"),
         "{}",
-        a.status
+        a.status()
     );
     let s = screen(&a, 120, 40);
     assert!(
@@ -801,23 +824,23 @@ fn run_header_correctness_note_and_next_unreviewed() {
     );
     // `]` goes to a browse without a human verdict; labelling it moves `]` on.
     keys(&mut a, "]");
-    let first = (a.current_run().unwrap(), a.run_view.step);
+    let first = (a.current_run().unwrap(), a.screens().run.step);
     assert!(matches!(
-        a.runs[first.0].steps[first.1].kind,
+        a.runs()[first.0].steps[first.1].kind,
         lrat::run::StepKind::Browse(_)
     ));
     keys(&mut a, "a]");
     assert_ne!(
-        (a.current_run().unwrap(), a.run_view.step),
+        (a.current_run().unwrap(), a.screens().run.step),
         first,
         "{}",
-        a.status
+        a.status()
     );
     // After a restart: the correctness and the note are still there, and listed.
     drop(a);
     let a = app(ws.path());
-    let ri = a.runs.iter().position(|r| r.id == id).unwrap();
-    assert_eq!(a.derived.rows[ri].outcome.name(), "incorrect");
+    let ri = a.runs().iter().position(|r| r.id == id).unwrap();
+    assert_eq!(a.derived().rows[ri].outcome.name(), "incorrect");
     assert_ne!(before.name(), "human");
     let s = screen(&a, 120, 40);
     assert!(s.contains("✎ odd answer format"), "{s}");
@@ -830,23 +853,36 @@ fn quitting_while_training_asks_then_stops_cleanly() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "t");
-    a.train.running = true;
+    a.update(Msg::Train(lrat::train::worker::TrainEvent::Started {
+        model: "scratch".into(),
+        note: None,
+        pooling: "mean".into(),
+        chunk: 8,
+        examples: 10,
+        train_examples: 8,
+        held_out_runs: 1,
+        held_out_queries: 2,
+        eval_docs: 20,
+        total_steps: 5,
+        first_step: 0,
+        lr: 1e-4,
+    }));
     keys(&mut a, "q");
-    assert!(!a.quit);
-    assert!(a.confirm.is_some());
+    assert!(!a.quitting());
+    assert!(a.confirm().is_some());
     let s = screen(&a, 80, 24);
     assert!(s.contains("Training is running"), "{s}");
     keys(&mut a, "n");
-    assert!(!a.quit && a.confirm.is_none() && a.train.running);
+    assert!(!a.quitting() && a.confirm().is_none() && a.train().running);
     keys(&mut a, "qy");
-    assert!(!a.quit, "it waits for the worker to stop");
-    assert!(a.quit_when_stopped);
+    assert!(!a.quitting(), "it waits for the worker to stop");
+    assert!(a.quitting_when_stopped());
     a.update(Msg::Train(lrat::train::worker::TrainEvent::Done {
         step: 3,
         cancelled: true,
         path: ws.path().join("m"),
     }));
-    assert!(a.quit);
+    assert!(a.quitting());
 }
 
 /// Train settings are checked as they are typed, shown whole on the bottom line while edited,
@@ -856,30 +892,30 @@ fn train_form_checks_values_as_typed() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "tjj\n");
-    assert_eq!(a.train.editing.as_deref(), Some("16"));
+    assert_eq!(a.train().editing.as_deref(), Some("16"));
     keys(&mut a, "x");
     let s = screen(&a, 80, 24);
     let last = s.lines().last().unwrap();
     assert!(last.contains("batch: 16x") && last.contains("✗"), "{last}");
     keys(&mut a, "\n");
     assert!(
-        a.train.editing.is_some(),
+        a.train().editing.is_some(),
         "an invalid value stays in the editor"
     );
-    assert_eq!(a.train.form.values[2], "16");
+    assert_eq!(a.train().form.values[2], "16");
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('u'),
         KeyModifiers::CONTROL,
     )));
     keys(&mut a, "0");
-    assert!(a.train.check_edit().unwrap_err().contains("at least 1"));
+    assert!(a.train().check_edit().unwrap_err().contains("at least 1"));
     a.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('u'),
         KeyModifiers::CONTROL,
     )));
     keys(&mut a, "8\n");
-    assert!(a.train.editing.is_none());
-    assert_eq!(a.train.form.values[2], "8");
+    assert!(a.train().editing.is_none());
+    assert_eq!(a.train().form.values[2], "8");
     // A long value is shown whole while it is typed, though the form's column is narrow.
     keys(&mut a, "gg\n");
     a.update(Msg::Key(KeyEvent::new(
@@ -897,7 +933,8 @@ fn train_form_checks_values_as_typed() {
     );
     keys(&mut a, "\u{1b}");
     assert_eq!(
-        a.train.form.values[0], "auto",
+        a.train().form.values[0],
+        "auto",
         "Esc leaves the value as it was"
     );
 }
@@ -936,10 +973,10 @@ fn rank_chart_keeps_empty_ranks() {
 #[test]
 fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
     use crossterm::event::{MouseEvent, MouseEventKind};
-    use lrat::tui::app::Pane;
+    use lrat::tui::screens::run::Pane;
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
-    (a.width, a.list_rows) = (100, 20);
+    a.resize(100, 25);
     keys(&mut a, "\n");
     let wheel = |a: &mut App, down: bool, column: u16| {
         let kind = if down {
@@ -954,27 +991,39 @@ fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
             modifiers: KeyModifiers::NONE,
         }))
     };
-    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 0));
+    assert_eq!(
+        (a.screens().run.pane, a.screens().run.step),
+        (Pane::Timeline, 0)
+    );
     // Over the detail pane (right of 38 % of 100 columns) with the timeline focused: the detail
     // scrolls, the step stays.
     for _ in 0..3 {
         wheel(&mut a, true, 70);
     }
-    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 0));
+    assert_eq!(
+        (a.screens().run.pane, a.screens().run.step),
+        (Pane::Timeline, 0)
+    );
     assert!(
-        a.run_view.detail_scroll > 0 || a.run_view.hit > 0,
+        a.screens().run.detail_scroll > 0 || a.screens().run.hit > 0,
         "the detail moved"
     );
     // Over the timeline: the next steps.
     wheel(&mut a, true, 10);
     wheel(&mut a, true, 10);
-    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Timeline, 2));
+    assert_eq!(
+        (a.screens().run.pane, a.screens().run.step),
+        (Pane::Timeline, 2)
+    );
     wheel(&mut a, false, 37);
-    assert_eq!(a.run_view.step, 1);
+    assert_eq!(a.screens().run.step, 1);
     // With the detail focused, the wheel over the timeline still moves the timeline.
     keys(&mut a, "\t");
     wheel(&mut a, true, 5);
-    assert_eq!((a.run_view.pane, a.run_view.step), (Pane::Detail, 2));
+    assert_eq!(
+        (a.screens().run.pane, a.screens().run.step),
+        (Pane::Detail, 2)
+    );
 }
 
 /// `J` then `l`: the LLM judge from the app against a loopback server. A browse whose every
@@ -983,7 +1032,7 @@ fn mouse_wheel_scrolls_the_pane_under_the_pointer() {
 #[test]
 fn llm_judge_from_the_app_with_pending_and_retry() {
     use crate::server::{Reply, Server};
-    use lrat::tui::judging::LlmSettings;
+    use lrat::tui::screens::judge::LlmSettings;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -996,13 +1045,13 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
             .unwrap()
             .judge;
         (cfg.url, cfg.attempts, cfg.backoff_ms, cfg.backoff_max_ms) = (down.url.clone(), 1, 1, 1);
-        a.judging.llm = Some(LlmSettings { cfg, cache: None });
+        a.set_llm_judge(LlmSettings { cfg, cache: None });
         keys(&mut a, "Jl");
-        assert_eq!(a.derived.total_pairs, 14, "{}", a.status);
-        assert!(a.judge.is_none());
-        assert!(a.status.contains("judged no browses") && a.status.contains("14 pending"));
+        assert_eq!(a.derived().total_pairs, 14, "{}", a.status());
+        assert!(a.verdicts().is_none());
+        assert!(a.status().contains("judged no browses") && a.status().contains("14 pending"));
         // Why: the server's answer, not only a count.
-        assert!(a.status.contains("503"), "{}", a.status);
+        assert!(a.status().contains("503"), "{}", a.status());
         assert!(!ws.path().join(".lrat/verdicts.jsonl").exists());
     }
     let failing = Arc::new(AtomicBool::new(true));
@@ -1028,7 +1077,7 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     cfg.attempts = 2;
     cfg.backoff_ms = 1;
     cfg.backoff_max_ms = 2;
-    a.judging.llm = Some(LlmSettings { cfg, cache: None });
+    a.set_llm_judge(LlmSettings { cfg, cache: None });
 
     keys(&mut a, "J");
     let s = screen(&a, 120, 40);
@@ -1038,13 +1087,13 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     );
     assert!(!s.contains("left pending"), "nothing pending yet: {s}");
     keys(&mut a, "l");
-    assert!(a.confirm.is_none());
+    assert!(a.confirm().is_none());
     assert!(
-        a.status.contains("judged 13 browses") && a.status.contains("1 pending"),
+        a.status().contains("judged 13 browses") && a.status().contains("1 pending"),
         "{}",
-        a.status
+        a.status()
     );
-    assert_eq!(a.judging.pending.len(), 1);
+    assert_eq!(a.judging().pending().len(), 1);
     assert_eq!(
         server.count(),
         15,
@@ -1067,18 +1116,18 @@ fn llm_judge_from_the_app_with_pending_and_retry() {
     );
     keys(&mut a, "p");
     assert_eq!(server.count(), 16, "only the pending browse is asked again");
-    assert!(a.judging.pending.is_empty());
-    assert!(a.status.contains("judged 1 browses"), "{}", a.status);
+    assert!(a.judging().pending().is_empty());
+    assert!(a.status().contains("judged 1 browses"), "{}", a.status());
     assert_eq!(lines(&verdicts), 14);
 
     // Esc leaves without judging; a restart reads every verdict back.
     keys(&mut a, "J\u{1b}");
     assert_eq!(server.count(), 16);
     let b = app(ws.path());
-    let judged: usize = b.judge.as_ref().unwrap().0.values().map(|m| m.len()).sum();
+    let judged: usize = b.verdicts().unwrap().0.values().map(|m| m.len()).sum();
     assert_eq!(judged, 14);
     // With the judge's words: the model and its reply, shown in the browse's detail.
-    let r = b.reasons.get("s1", 3).expect("a reason for s1:3");
+    let r = b.reasons().get("s1", 3).expect("a reason for s1:3");
     assert_eq!((r.judge.name(), r.model.as_str()), ("llm", "judge-test"));
 }
 
@@ -1169,24 +1218,23 @@ fn train_history_compares_earlier_runs_and_overlays_their_curves() {
     std::fs::create_dir_all(base.join("not-a-run")).unwrap();
     let mut a = app(ws.path());
     keys(&mut a, "t");
-    let last = a.train.form.values.len() - 1;
-    a.train.form.values[last] = base.display().to_string();
+    a.set_train_setting(Field::Out, &base.display().to_string());
     keys(&mut a, "H");
-    let h = a.train.history.as_ref().unwrap();
+    let h = a.train().history.as_ref().unwrap();
     assert_eq!(h.runs.len(), 3, "folders without a log are not runs");
     assert_eq!(h.selected, 2, "the newest is selected");
     assert!(
-        a.status.contains("3 earlier training runs")
-            && a.status.contains("1 unreadable lines")
-            && a.status.contains("20261122-170000/metrics.jsonl:"),
+        a.status().contains("3 earlier training runs")
+            && a.status().contains("1 unreadable lines")
+            && a.status().contains("20261122-170000/metrics.jsonl:"),
         "{}",
-        a.status
+        a.status()
     );
     assert_eq!(h.runs[0].progress.trained().unwrap().mrr_10, 0.83);
     keys(&mut a, "kk");
     keys(&mut a, "o");
     // The field is cut to its pane: write it without the temporary folder for the snapshot.
-    a.train.form.values[last] = "<ws>/.lrat/runs".into();
+    a.set_train_setting(Field::Out, "<ws>/.lrat/runs");
     let s = screen(&a, 120, 40).replace(&root, "<ws>");
     assert!(s.contains("MRR@10 20261120-101500"), "legend: {s}");
     insta::assert_snapshot!("train_history", s);
@@ -1196,9 +1244,9 @@ fn train_history_compares_earlier_runs_and_overlays_their_curves() {
     assert!(small.contains("done"), "{small}");
     assert!(small.contains("0.830"), "{small}");
     keys(&mut a, "o");
-    assert!(a.train.history.as_ref().unwrap().overlaid.is_empty());
+    assert!(a.train().history.as_ref().unwrap().overlaid.is_empty());
     keys(&mut a, "H");
-    assert!(a.train.history.is_none());
+    assert!(a.train().history.is_none());
     assert!(screen(&a, 120, 40).contains("Base vs trained vs BM25"));
 }
 
@@ -1270,26 +1318,6 @@ fn stats_screen_and_lrat_stats_print_the_same_figures() {
     }
 }
 
-/// The screens are components: the Runs, Run, Pairs and Train screens' state and the derived
-/// rows never name the app (they return effects it applies), so there is no import cycle among
-/// them.
-#[test]
-fn screen_components_do_not_reach_into_the_app() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
-    for f in [
-        "runs.rs",
-        "run_screen.rs",
-        "pairs.rs",
-        "rows.rs",
-        "training.rs",
-    ] {
-        let text = std::fs::read_to_string(dir.join(f)).unwrap();
-        for bad in ["super::app", "crate::tui::app", "impl App", "App {", "&App"] {
-            assert!(!text.contains(bad), "{f} names the app: `{bad}`");
-        }
-    }
-}
-
 /// A status message belongs to its screen: moving to another screen clears it, and a move that
 /// has something to say says it.
 #[test]
@@ -1297,14 +1325,14 @@ fn status_messages_do_not_follow_to_other_screens() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "2s");
-    assert!(a.status.contains("pairs sorted by"), "{}", a.status);
+    assert!(a.status().contains("pairs sorted by"), "{}", a.status());
     keys(&mut a, "1");
-    assert_eq!(a.status, "");
+    assert_eq!(a.status(), "");
     assert!(!screen(&a, 120, 40).contains("pairs sorted by"));
     keys(&mut a, "s");
-    assert!(a.status.contains("sorted by"), "{}", a.status);
+    assert!(a.status().contains("sorted by"), "{}", a.status());
     keys(&mut a, "S");
-    assert!(a.status.contains("Train screen"), "{}", a.status);
+    assert!(a.status().contains("Train screen"), "{}", a.status());
 }
 
 /// Starting training with no pairs says so and leaves no run folder behind.
@@ -1313,10 +1341,10 @@ fn training_with_no_pairs_says_so_and_writes_nothing() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
     keys(&mut a, "2Dy");
-    assert_eq!(a.derived.total_pairs, 0);
+    assert_eq!(a.derived().total_pairs, 0);
     keys(&mut a, "4S");
-    assert_eq!(a.train.state, "no pairs to train on");
-    assert!(!a.train.running);
+    assert_eq!(a.train().state, "no pairs to train on");
+    assert!(!a.train().running);
     assert!(!ws.path().join(".lrat/runs").exists());
 }
 
@@ -1326,7 +1354,7 @@ fn load_with(opts: &OpenOptions) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     tui::spawn_loader(opts, tx);
     for msg in rx.iter() {
-        let done = matches!(msg, Msg::LoadDone);
+        let done = matches!(msg, Msg::Load(LoadEvent::Done));
         app.update(msg);
         if done {
             break;
@@ -1397,7 +1425,7 @@ fn runs_sharing_ids_across_files_are_told_apart() {
         runs: vec![dir.path().to_path_buf()],
         ..OpenOptions::default()
     });
-    let ids: Vec<&str> = a.runs.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = a.runs().iter().map(|r| r.id.as_str()).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(
@@ -1409,7 +1437,7 @@ fn runs_sharing_ids_across_files_are_told_apart() {
     assert!(s.contains("bm25/0 bm25:1"), "{s}");
     assert!(s.contains("qwen/1 qwen:2"), "{s}");
     // Open bm25/0 and mark its browse not relevant: only that run's pair goes.
-    assert_eq!(a.derived.total_pairs, 6);
+    assert_eq!(a.derived().total_pairs, 6);
     keys(&mut a, "\nj");
     let s = screen(&a, 120, 40);
     assert!(s.contains("run bm25/0"), "{s}");
@@ -1418,7 +1446,7 @@ fn runs_sharing_ids_across_files_are_told_apart() {
         "qrels are joined by the question's id: {s}"
     );
     keys(&mut a, "r");
-    assert_eq!(a.derived.total_pairs, 5);
+    assert_eq!(a.derived().total_pairs, 5);
     let labels = std::fs::read_to_string(dir.path().join(".lrat/labels.jsonl")).unwrap();
     assert!(labels.contains("\"run_id\":\"bm25/0\""), "{labels}");
     drop(a);
@@ -1429,13 +1457,13 @@ fn runs_sharing_ids_across_files_are_told_apart() {
         labels: Some(dir.path().join(".lrat")),
         ..OpenOptions::default()
     });
-    assert_eq!(alone.runs[0].id, "0");
+    assert_eq!(alone.runs()[0].id, "0");
     assert!(
         alone
-            .status
+            .status()
             .contains("labels for 1 run(s) known by their file (bm25/0…)"),
         "{}",
-        alone.status
+        alone.status()
     );
     // The CLI reads the same identities and says why.
     let pairs = dir.path().join("pairs.jsonl");
@@ -1489,7 +1517,7 @@ fn runs_sharing_ids_across_files_are_told_apart() {
 #[test]
 fn a_long_question_is_readable_whole() {
     let ws = crate::sample_copy();
-    let mut a = app(ws.path());
+    let a = app(ws.path());
     let long = "A brig was launched in the 1840s by a shipwright whose yard stood on an island \
                 that later gave its name to a lighthouse; the lighthouse's first keeper wrote a \
                 logbook that was published a century later by a historian who also wrote about \
@@ -1497,8 +1525,15 @@ fn a_long_question_is_readable_whole() {
                 church burned in a year when a comet was seen. In what year was the birthplace \
                 of the master of the brig's builder founded, and what is the final word here? \
                 Zanzibarine.";
-    std::sync::Arc::make_mut(&mut a.runs)[0].question = Some(long.to_string());
-    a.refresh();
+    let mut runs = (**a.runs()).clone();
+    runs[0].question = Some(long.to_string());
+    let mut a = tui::prepare(&OpenOptions {
+        runs: vec![ws.path().to_path_buf()],
+        ..OpenOptions::default()
+    })
+    .unwrap();
+    a.update(Msg::Load(LoadEvent::runs(runs, Vec::new())));
+    a.update(Msg::Load(LoadEvent::Done));
     keys(&mut a, "\n");
     let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let s = screen(&a, 80, 24);
@@ -1527,9 +1562,9 @@ fn mine_reads_the_verdicts_the_app_kept() {
     assert!(
         ws.path().join(".lrat/verdicts.jsonl").exists(),
         "{}",
-        a.status
+        a.status()
     );
-    let app_pairs = a.derived.total_pairs;
+    let app_pairs = a.derived().total_pairs;
     drop(a);
     let out = ws.path().join("pairs.jsonl");
     let (code, _, err) = crate::lrat_env(
@@ -1554,11 +1589,11 @@ fn a_second_instance_says_its_labels_are_read_only() {
     let ws = crate::sample_copy();
     let first = app(ws.path());
     let second = app(ws.path());
-    assert!(first.journal.as_ref().unwrap().read_only().is_none());
+    assert!(first.journal().unwrap().read_only().is_none());
     assert!(
-        second.status.contains("labels read-only"),
+        second.status().contains("labels read-only"),
         "{}",
-        second.status
+        second.status()
     );
     let flat = screen(&second, 80, 24)
         .split_whitespace()
@@ -1607,13 +1642,14 @@ fn a_folder_opens_at_the_top_and_ids_sort_naturally() {
         labels: Some(dir.path().join(".lrat")),
         ..OpenOptions::default()
     });
-    assert_eq!(a.list.selected, 0);
-    assert_eq!(a.runs[a.current_run().unwrap()].id, "r0");
+    assert_eq!(a.screens().runs.selected, 0);
+    assert_eq!(a.runs()[a.current_run().unwrap()].id, "r0");
     let ids: Vec<&str> = a
+        .screens()
         .pairs
         .order
         .iter()
-        .map(|&i| a.derived.candidates[i].pair.run_id.as_str())
+        .map(|&i| a.derived().candidates[i].pair.run_id.as_str())
         .collect();
     assert_eq!(&ids[..4], ["r0", "r1", "r2", "r3"], "{ids:?}");
     assert_eq!(ids.last(), Some(&"r11"));

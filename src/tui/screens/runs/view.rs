@@ -6,12 +6,13 @@ use ratatui::style::Color;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
+use super::RunsScreen;
 use crate::stats::Outcome;
-use crate::tui::app::App;
-use crate::tui::theme::Theme;
+use crate::tui::component::Context;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let show_file = app.derived.show_file;
+pub fn draw(screen: &RunsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme = cx.theme;
+    let show_file = cx.derived.show_file;
     let mut names = vec!["run"];
     if show_file {
         names.push("file");
@@ -21,12 +22,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ]);
     let header = Row::new(names).style(theme.bold());
     // Only the rows on screen are built: lists have tens of thousands of runs.
-    let (start, end) = super::window(app.list.selected, app.list.order.len(), area.height);
-    let shown = || {
-        app.list.order[start..end]
-            .iter()
-            .filter_map(|&i| app.row(i))
-    };
+    let (start, end) = crate::tui::chrome::window(screen.selected, screen.order.len(), area.height);
+    let shown = || screen.order[start..end].iter().filter_map(|&i| cx.row(i));
     // Columns as wide as what they show, within a share of the screen.
     let widest = |f: &dyn Fn(&crate::tui::rows::RunRow) -> usize, min: usize| {
         shown().map(f).max().unwrap_or(0).max(min)
@@ -38,9 +35,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         0
     };
-    let rows: Vec<Row> = app.list.order[start..end]
+    let rows: Vec<Row> = screen.order[start..end]
         .iter()
-        .filter_map(|&i| app.row(i))
+        .filter_map(|&i| cx.row(i))
         .map(|r| {
             let oc = match r.outcome {
                 Outcome::Correct => theme.fg(Color::Green),
@@ -57,8 +54,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(r.searches.to_string()),
                 Cell::from(r.browses.to_string()),
                 Cell::from(r.pairs.to_string()),
-                Cell::from(if r.pending > 0 {
-                    r.pending.to_string()
+                Cell::from(if r.unjudged > 0 {
+                    r.unjudged.to_string()
                 } else {
                     String::new()
                 }),
@@ -75,9 +72,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                             theme.dim(),
                         ));
                     }
-                    spans.extend(super::highlighted(
+                    spans.extend(crate::tui::chrome::highlighted(
                         &crate::text::inert(&r.question),
-                        &app.query,
+                        cx.query,
                         ratatui::style::Style::new(),
                         theme,
                     ));
@@ -89,10 +86,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let title = format!(
         " runs {} of {} · filter {} (f) · sort {} (s) ",
-        app.list.order.len(),
-        app.runs.len(),
-        app.list.filter.name(),
-        app.list.sort.name()
+        screen.order.len(),
+        cx.runs.len(),
+        screen.filter.name(),
+        screen.sort.name()
     );
     let mut widths = vec![Constraint::Length(id_w as u16)];
     if show_file {
@@ -113,6 +110,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .row_highlight_style(theme.selected())
         .block(Block::bordered().title(title));
     let mut state = TableState::default()
-        .with_selected((!app.list.order.is_empty()).then_some(app.list.selected - start));
+        .with_selected((!screen.order.is_empty()).then_some(screen.selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }

@@ -1,16 +1,18 @@
 //! Label changes from the keyboard: each is written through to the journal at once, and the
 //! mined pairs and weights are recomputed.
 
-use super::app::App;
-use super::rows;
+use super::{App, PLAIN};
 use crate::labels::{LabelKey, LabelValue, NegativeLabel};
 use crate::run::StepKind;
+use crate::tui::rows;
+use crate::tui::screens::Screen;
 use crate::verdict::Verdict;
 
 impl App {
     /// Recomputes the runs a label is about: only that run, unless its id is shared.
     pub(super) fn refresh_for(&mut self, run_id: &str) {
         let mut hits = self
+            .ws
             .runs
             .iter()
             .enumerate()
@@ -24,7 +26,7 @@ impl App {
 
     pub(super) fn write(&mut self, key: LabelKey, value: Option<LabelValue>, what: String) {
         let key_run = key.run_id().to_string();
-        let Some(j) = self.journal.as_mut() else {
+        let Some(j) = self.ws.journal.as_mut() else {
             self.status = "labels are not open: nothing was written".into();
             return;
         };
@@ -38,35 +40,53 @@ impl App {
         }
     }
 
+    /// The step shown on the Run screen: its run's id, the step's file index, its kind.
+    fn shown_step(&self) -> Option<(String, usize, &StepKind)> {
+        let cx = super::context(
+            &self.ws,
+            &self.search,
+            self.size,
+            self.current_run(),
+            None,
+            &PLAIN,
+        );
+        let (run, pos) = self.screens.run.step(&cx)?;
+        let s = &run.steps[pos];
+        Some((run.id.clone(), s.index, &s.kind))
+    }
+
     pub(super) fn label_browse(&mut self, v: Verdict) {
-        let Some((run, index)) = self.current_step() else {
+        let Some((run_id, index, kind)) = self.shown_step() else {
             return;
         };
-        if !matches!(run.steps[self.run_view.step].kind, StepKind::Browse(_)) {
+        if !matches!(kind, StepKind::Browse(_)) {
             self.status = "a and r label browses: select a browse step".into();
             return;
         }
+        let what = format!("browse {run_id}:{index} marked {}", v.label());
         let key = LabelKey::Browse {
-            run_id: run.id.clone(),
+            run_id,
             step: index,
         };
-        let what = format!("browse {}:{index} marked {}", run.id, v.label());
         self.write(key, Some(LabelValue::Verdict(v)), what);
     }
 
     pub(super) fn label_negative(&mut self, l: NegativeLabel) {
-        let Some((run, index)) = self.current_step() else {
+        let Some((_, index, kind)) = self.shown_step() else {
             return;
         };
-        let Some(search) = self.current_search() else {
+        let StepKind::Search(search) = kind else {
             self.status =
                 "x and R label a search's hits: select a search step, Tab to its hits".into();
             return;
         };
-        let Some(hit) = search.hits.get(self.run_view.hit) else {
+        let Some(hit) = search.hits.get(self.screens.run.hit) else {
             return;
         };
         let docid = hit.docid.clone();
+        let Some(run) = self.current_run().map(|r| &self.ws.runs[r]) else {
+            return;
+        };
         if run.browsed_docids().any(|d| d == docid) {
             self.status =
                 format!("{docid} was browsed: it is not a negative (use a or r on the browse)");
@@ -103,7 +123,7 @@ impl App {
         } else {
             ("undo", "undid")
         };
-        let Some(j) = self.journal.as_mut() else {
+        let Some(j) = self.ws.journal.as_mut() else {
             self.status = format!("labels are not open: nothing to {verb}");
             return;
         };
@@ -155,11 +175,11 @@ impl App {
     /// `c`: the run's correctness, cycling correct → incorrect → as the file says.
     pub(super) fn cycle_correctness(&mut self) {
         let Some(ri) = self.current_run() else { return };
-        let run_id = self.runs[ri].id.clone();
+        let run_id = self.ws.runs[ri].id.clone();
         let key = LabelKey::Run {
             run_id: run_id.clone(),
         };
-        let now = self.journal.as_ref().and_then(|j| j.get(&key)).cloned();
+        let now = self.ws.journal.as_ref().and_then(|j| j.get(&key)).cloned();
         let (next, what) = match now {
             None => (Some(LabelValue::Correct(true)), "correct"),
             Some(LabelValue::Correct(true)) => (Some(LabelValue::Correct(false)), "incorrect"),
@@ -171,7 +191,7 @@ impl App {
     /// Saves the run note typed after `:` (an empty one clears it).
     pub(super) fn write_note(&mut self, note: String) {
         let Some(ri) = self.current_run() else { return };
-        let run_id = self.runs[ri].id.clone();
+        let run_id = self.ws.runs[ri].id.clone();
         let key = LabelKey::Note {
             run_id: run_id.clone(),
             step: None,
@@ -191,33 +211,31 @@ impl App {
     /// `]`: the next successful browse no human has reviewed, after the selected step of this
     /// run, then in the following runs of the list.
     pub(super) fn next_unreviewed(&mut self) {
-        let eff = self.labels();
-        let from_step = if self.screen == super::app::Screen::Run {
-            self.run_view.step + 1
+        let eff = self.ws.labels();
+        let from_step = if self.nav.screen == Screen::Run {
+            self.screens.run.step + 1
         } else {
             0
         };
-        let start = self.list.selected;
+        let list = &self.screens.runs;
+        let start = list.selected;
         let mut found = None;
-        'runs: for (n, &ri) in self.list.order.iter().enumerate().skip(start) {
-            let run = &self.runs[ri];
+        'runs: for (n, &ri) in list.order.iter().enumerate().skip(start) {
+            let run = &self.ws.runs[ri];
             let first = if n == start { from_step } else { 0 };
             for (pos, s) in run.steps.iter().enumerate().skip(first) {
                 if let StepKind::Browse(b) = &s.kind
                     && b.succeeded().is_some()
                     && eff.verdict(&run.id, s.index).1 != crate::labels::Source::Human
                 {
-                    found = Some((n, pos));
+                    found = Some((ri, pos));
                     break 'runs;
                 }
             }
         }
         match found {
-            Some((n, pos)) => {
-                self.list.selected = n;
-                self.screen = super::app::Screen::Run;
-                self.run_view.pane = super::app::Pane::Timeline;
-                self.select_step(pos);
+            Some((ri, pos)) => {
+                self.open_run(ri, pos, None);
                 self.status = "the next browse no human has reviewed (a/r to label it)".into();
             }
             None => self.status = "every browse from here on has a human verdict".into(),

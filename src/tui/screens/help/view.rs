@@ -6,10 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 
-use crate::tui::app::App;
+use super::HelpScreen;
+use crate::tui::chrome::highlighted;
+use crate::tui::component::Context;
 use crate::tui::keymap::{BINDINGS, Binding};
 use crate::tui::theme::Theme;
-use crate::tui::views::highlighted;
 
 const CLOSING: [&str; 2] = [
     "  Every label is written to the journal at once; the status bar says where.",
@@ -17,11 +18,8 @@ const CLOSING: [&str; 2] = [
 ];
 
 /// What the help is filtered by: the search being typed, else the last one entered.
-fn filter(app: &App) -> &str {
-    match (&app.typing, app.screen) {
-        (Some(t), crate::tui::app::Screen::Help) => t,
-        _ => &app.help.filter,
-    }
+fn filter<'a>(screen: &'a HelpScreen, cx: &Context<'a>) -> &'a str {
+    cx.typing.unwrap_or(&screen.filter)
 }
 
 /// The bindings whose key or words contain `filter` (case-insensitive), all when it is empty.
@@ -58,13 +56,15 @@ fn line_count(width: u16, filter: &str) -> usize {
 
 /// How far the help can scroll at the app's size (its pane is one line taller than the lists,
 /// which have a header).
-pub fn scroll_max(app: &App) -> u16 {
-    let visible = app.list_rows + 1;
-    u16::try_from(line_count(app.width, filter(app)).saturating_sub(visible)).unwrap_or(u16::MAX)
+pub fn scroll_max(screen: &HelpScreen, cx: &Context) -> u16 {
+    let visible = cx.list_rows + 1;
+    u16::try_from(line_count(cx.width, filter(screen, cx)).saturating_sub(visible))
+        .unwrap_or(u16::MAX)
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let f = filter(app);
+pub fn draw(screen: &HelpScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme: &Theme = cx.theme;
+    let f = filter(screen, cx);
     let total = line_count(area.width, f);
     let shown = entries(f);
     let mut lines: Vec<Line> = shown
@@ -84,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(Line::raw(""));
     lines.extend(CLOSING.iter().map(|c| Line::styled(*c, theme.dim())));
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
-    let first = usize::from(app.help.scroll).min(total.saturating_sub(1));
+    let first = usize::from(screen.scroll).min(total.saturating_sub(1));
     let last = (first + visible).min(total);
     let matching = if f.trim().is_empty() {
         String::new()
@@ -104,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((app.help.scroll, 0))
+            .scroll((screen.scroll, 0))
             .block(Block::bordered().title(title)),
         area,
     );

@@ -6,25 +6,32 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::highlighted;
+use super::{Pane, RunScreen};
 use crate::labels::effective::Source;
 use crate::labels::{Effective, NegativeLabel};
 use crate::mine::Status;
 use crate::run::{Run, StepKind};
 use crate::text::{inert, one_line};
-use crate::tui::app::{App, Pane};
+use crate::tui::chrome::highlighted;
+use crate::tui::component::Context;
 use crate::tui::theme::Theme;
 use crate::verdict::Verdict;
 
 /// Lines the question takes in the header: three, or all of it with `v` (at most half the
 /// screen), the last of three saying how to see the rest.
-fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> {
-    let question = app.runs[ri].question.as_deref().unwrap_or("");
+fn question_lines(
+    screen: &RunScreen,
+    cx: &Context,
+    ri: usize,
+    width: u16,
+    height: u16,
+) -> Vec<String> {
+    let question = cx.runs[ri].question.as_deref().unwrap_or("");
     let mut lines = crate::text::wrap(
         &inert(question.trim()),
         usize::from(width).saturating_sub(2),
     );
-    let most = if app.run_view.whole_question {
+    let most = if screen.whole_question {
         usize::from(height / 2).max(3)
     } else {
         3
@@ -32,7 +39,7 @@ fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> 
     if lines.len() > most {
         let more = lines.len() - most + 1;
         lines.truncate(most - 1);
-        lines.push(if app.run_view.whole_question {
+        lines.push(if screen.whole_question {
             format!("… {more} more lines (v folds)")
         } else {
             format!("… {more} more lines: v shows the whole question (and note)")
@@ -43,12 +50,12 @@ fn question_lines(app: &App, ri: usize, width: u16, height: u16) -> Vec<String> 
 
 /// The note's lines (none without a note): one (cut, `…` saying so), or all of it wrapped
 /// with `v`.
-fn note_lines(app: &App, ri: usize, width: u16) -> Vec<String> {
-    let Some(n) = app.derived.rows.get(ri).and_then(|r| r.note.as_deref()) else {
+fn note_lines(screen: &RunScreen, cx: &Context, ri: usize, width: u16) -> Vec<String> {
+    let Some(n) = cx.derived.rows.get(ri).and_then(|r| r.note.as_deref()) else {
         return Vec::new();
     };
     let room = usize::from(width.saturating_sub(7)).max(8);
-    if app.run_view.whole_question {
+    if screen.whole_question {
         crate::text::wrap(&inert(n), room)
     } else {
         vec![one_line(&inert(n), room)]
@@ -59,15 +66,15 @@ fn note_lines(app: &App, ri: usize, width: u16) -> Vec<String> {
 fn draw_header(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
+    cx: &Context,
     ri: usize,
     question: Vec<String>,
     note: Vec<String>,
     theme: &Theme,
 ) {
-    let run = &app.runs[ri];
+    let run = &cx.runs[ri];
     let one = |s: &str, n: usize| crate::text::one_line(&inert(s), n);
-    let row = app.derived.rows.get(ri);
+    let row = cx.derived.rows.get(ri);
     let mut lines: Vec<Line> = Vec::new();
     if run.question.as_deref().unwrap_or("").trim().is_empty() {
         lines.push(Line::from(vec![
@@ -122,21 +129,22 @@ fn draw_header(
 /// The timeline's share of the Run screen's width, in percent (the detail pane has the rest).
 pub const TIMELINE_PERCENT: u16 = 38;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(ri) = app.current_run() else { return };
-    let run = &app.runs[ri];
-    let question = question_lines(app, ri, area.width, area.height);
-    let note = note_lines(app, ri, area.width);
+pub fn draw(screen: &RunScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme = cx.theme;
+    let Some(ri) = cx.current_run else { return };
+    let run = &cx.runs[ri];
+    let question = question_lines(screen, cx, ri, area.width, area.height);
+    let note = note_lines(screen, cx, ri, area.width);
     let head_h = u16::try_from(question.len() + 1 + note.len().max(1)).unwrap_or(u16::MAX);
     let [head, area] =
         Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
-    draw_header(frame, head, app, ri, question, note, theme);
+    draw_header(frame, head, cx, ri, question, note, theme);
     let [left, right] = Layout::horizontal([
         Constraint::Percentage(TIMELINE_PERCENT),
         Constraint::Percentage(100 - TIMELINE_PERCENT),
     ])
     .areas(area);
-    let eff = app.labels();
+    let eff = cx.labels;
     let items: Vec<ListItem> = run
         .steps
         .iter()
@@ -145,13 +153,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 run,
                 s,
                 &eff,
-                &|d| app.is_evidence(run, d),
+                &|d| cx.is_evidence(run, d),
                 theme,
             ))
         })
         .collect();
     let focus = |p: Pane| {
-        if app.run_view.pane == p {
+        if screen.pane == p {
             theme.bold()
         } else {
             theme.dim()
@@ -165,12 +173,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .border_style(focus(Pane::Timeline)),
         )
         .highlight_style(theme.selected());
-    let mut state = ListState::default().with_selected(Some(app.run_view.step));
+    let mut state = ListState::default().with_selected(Some(screen.step));
     frame.render_stateful_widget(list, left, &mut state);
-    let lines = detail(app, run, &eff, theme);
+    let lines = detail(screen, cx, run, &eff, theme);
     let para = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((app.run_view.detail_scroll, 0))
+        .scroll((screen.detail_scroll, 0))
         .block(
             Block::bordered()
                 .title(" detail (Tab) ")
@@ -246,8 +254,8 @@ const MAX_NEGATIVES: usize = 8;
 
 /// A document's title: from the corpus when it is open, else as the search before the browse
 /// at file index `browse` gave it.
-fn doc_title(app: &App, run: &Run, browse: usize, docid: &str) -> Option<String> {
-    app.corpus
+fn doc_title(cx: &Context, run: &Run, browse: usize, docid: &str) -> Option<String> {
+    cx.corpus
         .as_ref()
         .and_then(|ix| ix.get(docid).ok().flatten())
         .and_then(|d| d.title)
@@ -256,28 +264,40 @@ fn doc_title(app: &App, run: &Run, browse: usize, docid: &str) -> Option<String>
         .filter(|t| !t.trim().is_empty())
 }
 
-fn text_lines(text: &str, app: &App, theme: &Theme) -> Vec<Line<'static>> {
+fn text_lines(text: &str, cx: &Context, theme: &Theme) -> Vec<Line<'static>> {
     inert(text)
         .lines()
-        .map(|l| Line::from(highlighted(l, &app.query, Style::new(), theme)))
+        .map(|l| Line::from(highlighted(l, cx.query, Style::new(), theme)))
         .collect()
 }
 
 /// How far the detail pane of the open step can scroll: its wrapped lines minus the pane's
 /// height (the pane is 62 % of the width, inside a border).
-pub fn detail_scroll_max(app: &App) -> u16 {
-    let Some(ri) = app.current_run() else {
+pub fn detail_scroll_max(screen: &RunScreen, cx: &Context) -> u16 {
+    let Some(ri) = cx.current_run else {
         return 0;
     };
-    let width = (usize::from(app.width) * 62 / 100).saturating_sub(2).max(1);
-    let lines = detail(app, &app.runs[ri], &app.labels(), &Theme { color: false });
+    let width = (usize::from(cx.width) * 62 / 100).saturating_sub(2).max(1);
+    let lines = detail(
+        screen,
+        cx,
+        &cx.runs[ri],
+        &cx.labels,
+        &Theme { color: false },
+    );
     let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
-    let height = app.list_rows.saturating_sub(1);
+    let height = cx.list_rows.saturating_sub(1);
     u16::try_from(wrapped.saturating_sub(height)).unwrap_or(u16::MAX)
 }
 
-fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<'static>> {
-    let Some(step) = run.steps.get(app.run_view.step) else {
+fn detail(
+    screen: &RunScreen,
+    cx: &Context,
+    run: &Run,
+    eff: &Effective<'_>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let Some(step) = run.steps.get(screen.step) else {
         return Vec::new();
     };
     let i = step.index;
@@ -291,7 +311,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 format!("{} words", text.split_whitespace().count()),
                 theme.dim(),
             ));
-            out.extend(text_lines(text, app, theme));
+            out.extend(text_lines(text, cx, theme));
         }
         StepKind::Search(s) => {
             out.push(Line::from(vec![
@@ -321,10 +341,10 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 ));
             }
             // The pairs mined from this search: (browse step, its negatives).
-            let negative_of: Vec<(usize, Vec<&String>)> = app
-                .current_run()
+            let negative_of: Vec<(usize, Vec<&String>)> = cx
+                .current_run
                 .map(|ri| {
-                    app.derived
+                    cx.derived
                         .run_pairs(ri)
                         .filter(|p| p.search_step == Some(i))
                         .map(|p| (p.browse_step, p.neg_id.iter().collect()))
@@ -372,7 +392,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                         },
                     },
                 };
-                let cursor = if app.run_view.pane == Pane::Detail && n == app.run_view.hit {
+                let cursor = if screen.pane == Pane::Detail && n == screen.hit {
                     "▶"
                 } else {
                     " "
@@ -383,7 +403,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     Span::raw(format!(" {}  ", inert(h.title.as_deref().unwrap_or("")))),
                     Span::styled(mark, style),
                     Span::styled(
-                        if app.is_evidence(run, &h.docid) {
+                        if cx.is_evidence(run, &h.docid) {
                             "  [evidence]"
                         } else {
                             ""
@@ -394,7 +414,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 let mut snip = vec![Span::raw("     ")];
                 snip.extend(highlighted(
                     &inert(&one_line(&h.snippet, 160)),
-                    &app.query,
+                    cx.query,
                     theme.dim(),
                     theme,
                 ));
@@ -420,11 +440,11 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 Some((s, rank)) => format!("from search [{s}], rank {rank}"),
                 None => "not returned by any earlier search: no pair".into(),
             };
-            let title = doc_title(app, run, i, d);
+            let title = doc_title(cx, run, i, d);
             out.push(Line::from(vec![
                 Span::styled(inert(d).into_owned(), theme.bold()),
                 Span::styled(
-                    if app.is_evidence(run, d) {
+                    if cx.is_evidence(run, d) {
                         " [evidence]"
                     } else {
                         ""
@@ -452,7 +472,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 )),
             ]));
             // Why the judge decided: its words, the heuristic's deciding phrase highlighted.
-            let reason = app.reasons.get(&run.id, i);
+            let reason = cx.reasons.get(&run.id, i);
             let phrase = reason.and_then(|r| r.phrase()).unwrap_or_default();
             if let Some(r) = reason {
                 let who = r.judge.describe(&r.model);
@@ -466,9 +486,9 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 out.push(Line::from(spans));
             }
             let reasoning = run.reasoning_after(i);
-            let cand = app
-                .current_run()
-                .and_then(|r| app.derived.mined.runs.get(r))
+            let cand = cx
+                .current_run
+                .and_then(|r| cx.derived.mined.runs.get(r))
                 .and_then(|cs| cs.iter().find(|c| c.pair.browse_step == i));
             let weight = match cand {
                 Some(c) if c.status == Status::Positive => format!(
@@ -493,7 +513,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 Some(l) => l.to_string(),
                 None => "-".into(),
             };
-            let unit = if app.use_tokens { "tokens" } else { "words" };
+            let unit = if cx.use_tokens { "tokens" } else { "words" };
             out.push(Line::raw(format!("l = {l} {unit}   {weight}")));
             // The negatives the pair gets: the search's results the agent did not browse.
             if let Some(c) = cand.filter(|c| !c.pair.neg_id.is_empty()) {
@@ -502,7 +522,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     .neg_id
                     .iter()
                     .take(MAX_NEGATIVES)
-                    .map(|n| match doc_title(app, run, i, n) {
+                    .map(|n| match doc_title(cx, run, i, n) {
                         Some(t) => format!("{} ({})", inert(n), inert(&one_line(&t, 40))),
                         None => inert(n).into_owned(),
                     })
@@ -528,7 +548,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                 out.push(Line::styled("(none)", theme.dim()));
             }
             if phrase.is_empty() {
-                out.extend(text_lines(reasoning, app, theme));
+                out.extend(text_lines(reasoning, cx, theme));
             } else {
                 out.extend(
                     inert(reasoning)
@@ -543,17 +563,17 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
                     theme.fg(Color::Red),
                 ));
             }
-            let from_corpus = app.corpus.as_ref().and_then(|ix| ix.get(d).ok().flatten());
+            let from_corpus = cx.corpus.and_then(|ix| ix.get(d).ok().flatten());
             match from_corpus {
                 Some(doc) => {
                     out.push(Line::styled("(from the corpus)", theme.dim()));
-                    out.extend(text_lines(&doc.text, app, theme));
+                    out.extend(text_lines(&doc.text, cx, theme));
                 }
                 None => {
                     out.push(Line::styled("(as the run showed it)", theme.dim()));
                     out.extend(text_lines(
                         b.text.as_deref().unwrap_or("(no text)"),
-                        app,
+                        cx,
                         theme,
                     ));
                 }
@@ -561,10 +581,10 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
         }
         StepKind::Answer(a) => {
             if let Some(t) = &a.thinking {
-                out.extend(text_lines(t, app, theme));
+                out.extend(text_lines(t, cx, theme));
                 out.push(Line::raw("---"));
             }
-            out.extend(text_lines(&a.text, app, theme));
+            out.extend(text_lines(&a.text, cx, theme));
         }
         StepKind::Other(o) => {
             if let Some(t) = &o.tool {
@@ -573,7 +593,7 @@ fn detail(app: &App, run: &Run, eff: &Effective<'_>, theme: &Theme) -> Vec<Line<
             if let Some(a) = &o.arguments {
                 out.push(Line::raw(format!("arguments {}", inert(&one_line(a, 300)))));
             }
-            out.extend(text_lines(&o.output, app, theme));
+            out.extend(text_lines(&o.output, cx, theme));
         }
     }
     out

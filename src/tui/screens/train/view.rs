@@ -11,12 +11,14 @@ use ratatui::widgets::{
     Axis, Block, Cell, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, Wrap,
 };
 
+use super::{FIELDS, HistoryView, TrainScreen};
 use crate::train::eval::Metrics;
+use crate::tui::component::Context;
 use crate::tui::theme::Theme;
-use crate::tui::training::{FIELDS, HistoryView, TrainView};
 
 /// Draws the Train screen from its own state alone.
-pub fn draw(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+pub fn draw(t: &TrainScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme = cx.theme;
     let [left, right] =
         Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area);
     draw_form(frame, left, t, theme);
@@ -63,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
 
 /// The agent re-run with each retriever on the held-out questions (`L`): success, evidence
 /// recall and search calls, as `lrat stats` gives them.
-fn draw_closed_loop(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_closed_loop(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let header = [
         "retriever",
         "questions",
@@ -223,7 +225,7 @@ fn draw_history(frame: &mut Frame, area: Rect, h: &HistoryView, theme: &Theme) {
     );
 }
 
-fn draw_form(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_form(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let [form_area, note_area] = Layout::vertical([
         Constraint::Length(FIELDS.len() as u16 + 2),
         Constraint::Min(3),
@@ -323,7 +325,7 @@ fn labels(r: [f64; 2], digits: usize) -> Vec<Line<'static>> {
     ]
 }
 
-fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let (x, y) = bounds(&t.progress.loss);
     let last = t
         .progress
@@ -355,7 +357,7 @@ fn draw_loss(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     frame.render_widget(chart, area);
 }
 
-fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_evals(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let recall: Vec<(f64, f64)> = t
         .progress
         .curve
@@ -442,7 +444,7 @@ fn clock(s: f64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let ratio = if t.progress.total == 0 {
         0.0
     } else {
@@ -466,7 +468,7 @@ fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
     );
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
+fn draw_table(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let rows_in: Vec<(&str, Option<&Metrics>)> = vec![
         ("BM25", t.progress.bm25.as_ref()),
         ("base", t.progress.base.as_ref()),
@@ -514,4 +516,24 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &TrainView, theme: &Theme) {
             .block(Block::bordered().title(format!(" Base vs trained vs BM25{queries} "))),
         area,
     );
+}
+
+/// The footer while a value is typed: the field, the value with a cursor, and whether it would
+/// make valid settings.
+pub fn prompt(t: &TrainScreen, theme: &Theme) -> Option<Line<'static>> {
+    let buf = t.editing.as_ref()?;
+    let label = FIELDS.get(t.field).map_or("value", |f| f.label());
+    let check = match t.check_edit() {
+        Ok(()) => Span::styled(
+            "  ✓ Enter keeps it · Esc leaves it · Ctrl-U clears",
+            theme.dim(),
+        ),
+        Err(e) => Span::styled(format!("  ✗ {e}"), theme.bold()),
+    };
+    Some(Line::from(vec![
+        Span::styled(format!("{label}: "), theme.bold()),
+        Span::raw(crate::text::inert(buf).into_owned()),
+        Span::raw("▏"),
+        check,
+    ]))
 }

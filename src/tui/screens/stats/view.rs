@@ -8,8 +8,9 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
+use super::StatsScreen;
 use crate::stats::Quantiles;
-use crate::tui::app::App;
+use crate::tui::component::Context;
 use crate::tui::theme::Theme;
 use crate::verdict::Verdict;
 
@@ -17,8 +18,9 @@ fn f(x: Option<f64>, d: usize) -> String {
     x.map(|v| format!("{v:.d$}")).unwrap_or_else(|| "-".into())
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(report) = &app.report else {
+pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme = cx.theme;
+    let Some(report) = &screen.report else {
         frame.render_widget(Paragraph::new("computing…"), area);
         return;
     };
@@ -100,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // that the plots keep every row (their last is `not relevant`).
     let tall = left_bottom.height >= 14;
     let agree_lines = crate::text::wrap(
-        &agreement_line(app),
+        &agreement_line(cx),
         usize::from(left_bottom.width.saturating_sub(2)),
     )
     .len()
@@ -113,7 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let agree = Paragraph::new(format!(
         "{}{}",
         if tall { "" } else { "judge vs human: " },
-        agreement_line(app)
+        agreement_line(cx)
     ))
     .wrap(ratatui::widgets::Wrap { trim: true });
     frame.render_widget(
@@ -124,13 +126,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         },
         agree_area,
     );
-    draw_box_plots(frame, len_area, app, report, theme);
+    draw_box_plots(frame, len_area, cx, report, theme);
 
     // Weight histogram over emitted pairs.
     let edges = [0.0, 0.5, 1.0, 1.5, 2.0, f64::INFINITY];
     let names = ["<0.5", "<1.0", "<1.5", "<2.0", "≥2.0"];
     let mut counts = [0u64; 5];
-    for p in app.derived.mined.pairs() {
+    for p in cx.derived.mined.pairs() {
         if let Some(b) = edges
             .windows(2)
             .position(|w| p.reweight_rate >= w[0] && p.reweight_rate < w[1])
@@ -148,7 +150,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         weight_area,
         &format!(
             " weights w · β {} ",
-            crate::mine::weight::show(app.derived.mined.weights.beta)
+            crate::mine::weight::show(cx.derived.mined.weights.beta)
         ),
         ("w", "pairs"),
         &bars,
@@ -270,12 +272,12 @@ fn draw_bars(
 fn draw_box_plots(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
+    cx: &Context,
     report: &crate::stats::Report,
     theme: &Theme,
 ) {
     let of = |keep: &dyn Fn(&crate::tui::rows::PairRow) -> bool| -> Quantiles {
-        let l: Vec<usize> = app
+        let l: Vec<usize> = cx
             .derived
             .candidates
             .iter()
@@ -292,11 +294,11 @@ fn draw_box_plots(
     for v in [Verdict::Relevant, Verdict::NotRelevant] {
         rows.push((v.label().to_string(), of(&|c| c.verdict == Some(v))));
     }
-    if app.qrels.is_some() {
+    if cx.qrels.is_some() {
         for (name, want) in [("evidence", true), ("not evidence", false)] {
             rows.push((
                 name.to_string(),
-                of(&|c| app.is_evidence(&app.runs[c.run], &c.pair.pos_id) == want),
+                of(&|c| cx.is_evidence(&cx.runs[c.run], &c.pair.pos_id) == want),
             ));
         }
     }
@@ -313,7 +315,7 @@ fn draw_box_plots(
     let wide = inner >= NAME + 6 * NUM + 1 + 12;
     let ncols = if wide { 6 } else { 4 };
     let plot_w = inner.saturating_sub(NAME + ncols * NUM + 1).max(4);
-    let unit = if app.use_tokens { "tokens" } else { "words" };
+    let unit = if cx.use_tokens { "tokens" } else { "words" };
     let numbers = |cells: [String; 6]| -> String {
         let keep: &[usize] = if wide {
             &[0, 1, 2, 3, 4, 5]
@@ -398,8 +400,8 @@ fn box_plot(q: &Quantiles, scale: f64, width: usize, theme: &Theme) -> Vec<Span<
 }
 
 /// Agreement of the judge's verdicts with the human ones, on the browses both labelled.
-fn agreement_line(app: &App) -> String {
-    let (Some(judge), Some(human)) = (&app.judge, &app.journal) else {
+fn agreement_line(cx: &Context) -> String {
+    let (Some(judge), Some(human)) = (cx.verdicts, cx.journal) else {
         return "no judge verdicts yet (J runs the heuristic judge, or open with --verdicts)"
             .into();
     };

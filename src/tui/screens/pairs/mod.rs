@@ -1,10 +1,12 @@
-//! The Pairs screen as a component: which candidate pairs are shown, in what order, and what
-//! its keys ask the app to do (label one pair, ask before labelling every pair shown, open a
-//! run), as effects; it never touches the app itself.
+//! The Pairs screen: which candidate pairs are shown, in what order, and what its keys ask the
+//! app to do (label one pair, ask before labelling every pair shown, open a run), as effects.
 
-use super::keymap::Action;
-use super::rows::PairRow;
+mod view;
+
 use crate::labels::Source;
+use crate::tui::component::{Component, Confirm, Context, Effect};
+use crate::tui::keymap::Action;
+use crate::tui::rows::PairRow;
 use crate::verdict::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +15,7 @@ pub enum PairFilter {
     Accepted,
     Rejected,
     /// No verdict yet (a judge spoke about other browses).
-    Pending,
+    Unjudged,
     Human,
 }
 
@@ -23,7 +25,7 @@ impl PairFilter {
             PairFilter::All => "all",
             PairFilter::Accepted => "relevant",
             PairFilter::Rejected => "not relevant",
-            PairFilter::Pending => "unjudged (no verdict)",
+            PairFilter::Unjudged => "unjudged (no verdict)",
             PairFilter::Human => "set by a human",
         }
     }
@@ -31,8 +33,8 @@ impl PairFilter {
         match self {
             PairFilter::All => PairFilter::Accepted,
             PairFilter::Accepted => PairFilter::Rejected,
-            PairFilter::Rejected => PairFilter::Pending,
-            PairFilter::Pending => PairFilter::Human,
+            PairFilter::Rejected => PairFilter::Unjudged,
+            PairFilter::Unjudged => PairFilter::Human,
             PairFilter::Human => PairFilter::All,
         }
     }
@@ -66,7 +68,7 @@ impl PairSort {
 }
 
 #[derive(Debug, Clone)]
-pub struct PairsView {
+pub struct PairsScreen {
     pub filter: PairFilter,
     pub sort: PairSort,
     pub selected: usize,
@@ -74,9 +76,9 @@ pub struct PairsView {
     pub order: Vec<usize>,
 }
 
-impl Default for PairsView {
+impl Default for PairsScreen {
     fn default() -> Self {
-        PairsView {
+        PairsScreen {
             filter: PairFilter::All,
             sort: PairSort::Run,
             selected: 0,
@@ -85,29 +87,7 @@ impl Default for PairsView {
     }
 }
 
-/// What the Pairs screen asks of the app.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PairsEffect {
-    None,
-    Status(String),
-    /// Label these candidates (indices into the candidates) now.
-    Label {
-        idx: Vec<usize>,
-        verdict: Verdict,
-    },
-    /// Ask first, then label every pair shown.
-    AskLabelShown {
-        idx: Vec<usize>,
-        verdict: Verdict,
-    },
-    /// Open the run at this browse.
-    Open {
-        run: usize,
-        step: usize,
-    },
-}
-
-impl PairsView {
+impl PairsScreen {
     /// The pairs shown, in order, after the candidates, filter or sort changed.
     pub fn refresh(&mut self, c: &[PairRow]) {
         let f = self.filter;
@@ -116,7 +96,7 @@ impl PairsView {
                 PairFilter::All => true,
                 PairFilter::Accepted => c[i].verdict == Some(Verdict::Relevant),
                 PairFilter::Rejected => c[i].verdict == Some(Verdict::NotRelevant),
-                PairFilter::Pending => c[i].verdict.is_none(),
+                PairFilter::Unjudged => c[i].verdict.is_none(),
                 PairFilter::Human => c[i].source == Source::Human,
             })
             .collect();
@@ -140,21 +120,31 @@ impl PairsView {
         self.selected = self.selected.min(self.order.len().saturating_sub(1));
     }
 
-    /// An action on the Pairs screen over candidates `c`; `page` rows a page.
-    pub fn act(&mut self, a: Action, c: &[PairRow], page: usize) -> PairsEffect {
+    /// Selects the `n`th pair shown.
+    pub fn select(&mut self, n: usize) {
+        self.selected = n.min(self.order.len().saturating_sub(1));
+    }
+}
+
+impl Component for PairsScreen {
+    fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
+        let c = &cx.derived.candidates;
         let last = self.order.len().saturating_sub(1);
         let sel = &mut self.selected;
         match a {
             Action::Up => *sel = sel.saturating_sub(1),
             Action::Down => *sel = (*sel + 1).min(last),
-            Action::PageUp => *sel = sel.saturating_sub(page),
-            Action::PageDown => *sel = (*sel + page).min(last),
+            Action::PageUp => *sel = sel.saturating_sub(cx.page),
+            Action::PageDown => *sel = (*sel + cx.page).min(last),
             Action::Top => *sel = 0,
             Action::Bottom => *sel = last,
             Action::Sort => {
                 self.sort = self.sort.next();
                 self.refresh(c);
-                return PairsEffect::Status(format!("pairs sorted by {}", self.sort.name()));
+                return Some(Effect::Status(format!(
+                    "pairs sorted by {}",
+                    self.sort.name()
+                )));
             }
             Action::Filter => {
                 // The selected pair stays selected when the new filter shows it.
@@ -164,11 +154,11 @@ impl PairsView {
                 self.selected = keep
                     .and_then(|k| self.order.iter().position(|&i| i == k))
                     .unwrap_or(0);
-                return PairsEffect::Status(format!(
+                return Some(Effect::Status(format!(
                     "showing {} pairs: {}",
                     self.order.len(),
                     self.filter.name()
-                ));
+                )));
             }
             Action::Accept | Action::Reject => {
                 let verdict = if a == Action::Accept {
@@ -177,36 +167,59 @@ impl PairsView {
                     Verdict::NotRelevant
                 };
                 if let Some(&i) = self.order.get(self.selected) {
-                    return PairsEffect::Label {
+                    return Some(Effect::LabelPairs {
                         idx: vec![i],
                         verdict,
-                    };
+                    });
                 }
             }
             Action::AcceptShown | Action::RejectShown => {
                 if self.order.is_empty() {
-                    return PairsEffect::Status("no pairs shown".into());
+                    return Some(Effect::Status("no pairs shown".into()));
                 }
                 let verdict = if a == Action::AcceptShown {
                     Verdict::Relevant
                 } else {
                     Verdict::NotRelevant
                 };
-                return PairsEffect::AskLabelShown {
+                return Some(Effect::Confirm(Confirm::LabelPairs {
                     idx: self.order.clone(),
                     verdict,
-                };
+                }));
             }
             Action::Enter => {
                 if let Some(p) = self.order.get(self.selected).and_then(|&i| c.get(i)) {
-                    return PairsEffect::Open {
+                    // The browse's position among the run's steps.
+                    let step = cx.runs[p.run]
+                        .steps
+                        .iter()
+                        .position(|s| s.index == p.pair.browse_step)
+                        .unwrap_or(0);
+                    return Some(Effect::OpenRun {
                         run: p.run,
-                        step: p.pair.browse_step,
-                    };
+                        step,
+                        back: super::Screen::Pairs,
+                    });
                 }
             }
-            _ => {}
+            _ => return None,
         }
-        PairsEffect::None
+        Some(Effect::None)
+    }
+
+    fn draw(&self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &Context) {
+        view::draw(self, frame, area, cx)
+    }
+
+    fn keys(&self) -> &'static str {
+        "a/r · A/D shown · f filter · s sort · m mode · e export │"
+    }
+
+    fn click(&mut self, row: u16, _column: u16, cx: &Context) -> Option<Effect> {
+        let i = crate::tui::chrome::row_at(row, self.selected, cx.list_rows)?;
+        if i < self.order.len() {
+            self.selected = i;
+        }
+        Some(Effect::None)
     }
 }

@@ -5,29 +5,30 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Color;
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
+use super::PairsScreen;
 use crate::mine::Status;
 use crate::text::{inert, one_line};
-use crate::tui::app::App;
-use crate::tui::theme::Theme;
+use crate::tui::component::Context;
 use crate::verdict::Verdict;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let c = &app.derived.candidates;
+pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
+    let theme = cx.theme;
+    let c = &cx.derived.candidates;
     let header = Row::new([
         "run", "step", "query", "positive", "verdict", "l", "w", "negs",
     ])
     .style(theme.bold());
-    let (start, end) = super::window(app.pairs.selected, app.pairs.order.len(), area.height);
+    let (start, end) = crate::tui::chrome::window(screen.selected, screen.order.len(), area.height);
     // Narrow terminals: the verdict without its source, so query and positive stay readable.
     let narrow = area.width < 100;
-    let id_w = app.pairs.order[start..end]
+    let id_w = screen.order[start..end]
         .iter()
         .filter_map(|&i| c.get(i))
         .map(|p| p.pair.run_id.chars().count())
         .max()
         .unwrap_or(0)
         .clamp(3, usize::from(area.width / 5).max(8));
-    let rows: Vec<Row> = app.pairs.order[start..end]
+    let rows: Vec<Row> = screen.order[start..end]
         .iter()
         .filter_map(|&i| c.get(i))
         .map(|p| {
@@ -73,29 +74,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         })
         .collect();
-    let w = app.derived.mined.weights;
+    let w = cx.derived.mined.weights;
     let f = crate::mine::weight::show;
     let title = if narrow {
         format!(
             " pairs {} of {} · {} (m) · {} (w) · filter {} (f) · sort {} (s) ",
-            app.pairs.order.len(),
+            screen.order.len(),
             c.len(),
-            format!("{:?}", app.mode).to_lowercase(),
-            if app.use_tokens { "tokens" } else { "words" },
-            app.pairs.filter.name(),
-            app.pairs.sort.name()
+            format!("{:?}", cx.mode).to_lowercase(),
+            if cx.use_tokens { "tokens" } else { "words" },
+            screen.filter.name(),
+            screen.sort.name()
         )
     } else {
         format!(
             " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
-            app.pairs.order.len(),
+            screen.order.len(),
             c.len(),
-            format!("{:?}", app.mode).to_lowercase(),
-            if app.use_tokens { "tokens" } else { "words" },
+            format!("{:?}", cx.mode).to_lowercase(),
+            if cx.use_tokens { "tokens" } else { "words" },
             f(w.beta),
             f(w.mu_raw),
-            app.pairs.filter.name(),
-            app.pairs.sort.name()
+            screen.filter.name(),
+            screen.sort.name()
         )
     };
     let table = Table::new(
@@ -115,6 +116,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .row_highlight_style(theme.selected())
     .block(Block::bordered().title(title));
     let mut state = TableState::default()
-        .with_selected((!app.pairs.order.is_empty()).then_some(app.pairs.selected - start));
+        .with_selected((!screen.order.is_empty()).then_some(screen.selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }

@@ -1,0 +1,123 @@
+//! What every screen shares: the runs, the labels (human journal, judge verdicts and their
+//! reasons, what an unjudged browse is), the mining settings, the evidence and the documents,
+//! and what was mined from them with those labels and settings.
+
+use std::sync::Arc;
+
+use crate::labels::{Effective, Journal};
+use crate::mine::{Length, Policy};
+use crate::run::Run;
+use crate::train::source::{FromRuns, from_runs};
+use crate::tui::rows::{self, Derived};
+use crate::tui::screens::train::Miner;
+use crate::verdict::{Reasons, Verdicts};
+
+pub(super) struct Workspace {
+    /// Shared with work on other threads (mining for training), appended to while loading.
+    pub(super) runs: Arc<Vec<Run>>,
+    pub(super) derived: Derived,
+    pub(super) journal: Option<Journal>,
+    pub(super) verdicts: Option<Verdicts>,
+    /// Why the judge decided each browse (its rationale), where known.
+    pub(super) reasons: Reasons,
+    pub(super) qrels: Option<crate::qrels::Qrels>,
+    pub(super) corpus: Option<Box<crate::corpus::DocIndex>>,
+    pub(super) mode: crate::mine::Mode,
+    /// What a browse without a verdict is when there are judge verdicts.
+    pub(super) unjudged: crate::labels::Unjudged,
+    /// A tokenizer for `l` in tokens (`--tokenizer`), and whether it is in use.
+    pub(super) tokens: Option<Arc<Length>>,
+    pub(super) use_tokens: bool,
+}
+
+impl Workspace {
+    pub(super) fn new(journal: Option<Journal>, verdicts: Option<Verdicts>) -> Workspace {
+        Workspace {
+            runs: Default::default(),
+            derived: Derived::default(),
+            journal,
+            verdicts,
+            reasons: Default::default(),
+            qrels: None,
+            corpus: None,
+            mode: crate::mine::Mode::Paper,
+            unjudged: crate::labels::Unjudged::Skip,
+            tokens: None,
+            use_tokens: false,
+        }
+    }
+
+    /// The effective labels: human ?? judge ?? default, unjudged browses as set.
+    pub(super) fn labels(&self) -> Effective<'_> {
+        Effective {
+            judge: self.verdicts.as_ref(),
+            human: self.journal.as_ref(),
+            unjudged: self.unjudged,
+        }
+    }
+
+    /// How pairs are mined now: the labels, the mode, and `l` in words or (with a tokenizer)
+    /// tokens. Screens, export and training all mine with this.
+    pub(super) fn settings(&self) -> rows::Settings<'_> {
+        static WORDS: Length = Length::Words;
+        let length = match (&self.tokens, self.use_tokens) {
+            (Some(t), true) => &**t,
+            _ => &WORDS,
+        };
+        rows::Settings {
+            labels: self.labels(),
+            policy: Policy {
+                mode: self.mode,
+                length,
+            },
+        }
+    }
+
+    /// Mines every run again.
+    pub(super) fn derive(&mut self) {
+        self.derived = rows::derive(&self.runs, &self.settings());
+    }
+
+    /// Mines run `ri` again (a label on it changed), and the weights.
+    pub(super) fn rederive_run(&mut self, ri: usize) {
+        let mut derived = std::mem::take(&mut self.derived);
+        rows::rederive_run(&mut derived, &self.runs, ri, &self.settings());
+        self.derived = derived;
+    }
+
+    /// What training learns from, as work that owns what it needs (the runs, a snapshot of the
+    /// labels, the length measure, the corpus), so the training thread mines, not the draw
+    /// loop: the pairs the screens show, texts as the export writes them.
+    pub(super) fn training_miner(&self) -> Miner {
+        let runs = self.runs.clone();
+        let judge = self.verdicts.clone();
+        let human = self.journal.as_ref().map(Journal::snapshot);
+        let unjudged = self.unjudged;
+        let mode = self.mode;
+        let length = match (&self.tokens, self.use_tokens) {
+            (Some(t), true) => t.clone(),
+            _ => Arc::new(Length::Words),
+        };
+        let corpus = self.corpus.as_deref().cloned();
+        Box::new(move || {
+            let labels = Effective {
+                judge: judge.as_ref(),
+                human: human.as_ref(),
+                unjudged,
+            };
+            let policy = Policy {
+                mode,
+                length: &length,
+            };
+            from_runs(
+                &runs,
+                &FromRuns {
+                    labels,
+                    policy,
+                    corpus: corpus.as_ref(),
+                },
+            )
+            .0
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! The loader, a job like the others: reads every run file in turn (each file's runs sent as
+//! it is read, with the problems met), says which files were not runs, then opens the corpus
+//! for document texts.
+
+use std::path::PathBuf;
+
+use super::OpenOptions;
+use super::jobs::{self, Reporter, Sink};
+use crate::error::InputError;
+use crate::run::{self, Questions, Run};
+use crate::workspace;
+
+/// What the loader reports.
+#[derive(Debug)]
+pub enum LoadEvent {
+    /// Runs read, with the problems met.
+    Loaded {
+        runs: Vec<Run>,
+        errors: Vec<InputError>,
+        files_done: usize,
+        files: usize,
+    },
+    /// Files found under a folder that were not run files, with why (sent before `Done`).
+    Skipped(Vec<(PathBuf, String)>),
+    /// Every file read.
+    Done,
+    /// The corpus index, once open (document texts come from it).
+    Corpus(Box<crate::corpus::DocIndex>),
+    CorpusFailed(crate::Error),
+}
+
+impl LoadEvent {
+    /// Runs that came from elsewhere (an embedding program, a test), as the loader sends them.
+    pub fn runs(runs: Vec<Run>, errors: Vec<InputError>) -> LoadEvent {
+        LoadEvent::Loaded {
+            runs,
+            errors,
+            files_done: 1,
+            files: 1,
+        }
+    }
+}
+
+/// Starts the loader on what `opts` names, reporting to `sink` (or here, giving back its
+/// events, without one).
+pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent> {
+    let inputs = workspace::resolve(&opts.runs);
+    let questions = opts.questions.clone().or(inputs.questions.clone());
+    let corpus = opts
+        .corpus
+        .clone()
+        .or(inputs.index.clone())
+        .or(inputs.corpus.clone());
+    let read = opts.read.clone();
+    let work = move |r: &Reporter<LoadEvent>| {
+        // A questions file that cannot be read, or has bad entries, is shown like a bad run file.
+        let (q, q_errors) = match questions {
+            Some(p) => match Questions::read(&p) {
+                Ok((q, errors)) => (Some(q), errors),
+                Err(e) => (None, vec![InputError::from_error(&p, e)]),
+            },
+            None => (None, Vec::new()),
+        };
+        if !q_errors.is_empty() {
+            r.send(LoadEvent::Loaded {
+                runs: Vec::new(),
+                errors: q_errors,
+                files_done: 0,
+                files: 0,
+            });
+        }
+        let files = match run::load::collect_files(&inputs.runs) {
+            Ok(f) => f,
+            Err(e) => {
+                r.send(LoadEvent::Loaded {
+                    runs: Vec::new(),
+                    errors: vec![InputError::new("<inputs>", e.to_string())],
+                    files_done: 0,
+                    files: 0,
+                });
+                r.send(LoadEvent::Done);
+                return;
+            }
+        };
+        let total = files.len();
+        let mut skipped = Vec::new();
+        let mut found = false;
+        for (n, (path, explicit)) in files.iter().enumerate() {
+            if r.cancelled() {
+                return;
+            }
+            let mut part = run::load_file(path, *explicit, &read);
+            if let Some(q) = &q {
+                q.apply(&mut part.runs);
+            }
+            match part.skipped {
+                Some(why) => skipped.push((path.clone(), why)),
+                None => found = true,
+            }
+            let event = LoadEvent::Loaded {
+                runs: part.runs,
+                errors: part.errors,
+                files_done: n + 1,
+                files: total,
+            };
+            if !r.send(event) {
+                return;
+            }
+        }
+        // Nothing to open is said plainly, as the commands say it.
+        if !found {
+            r.send(LoadEvent::Loaded {
+                runs: Vec::new(),
+                errors: vec![run::load::no_runs_found(&inputs.runs, &skipped)],
+                files_done: total,
+                files: total,
+            });
+        }
+        r.send(LoadEvent::Skipped(skipped));
+        r.send(LoadEvent::Done);
+        // Documents: an existing index opens at once; a corpus file is indexed beside it first.
+        if let Some(c) = corpus {
+            r.send(match crate::corpus::open_or_build(&c) {
+                Ok((ix, _)) => LoadEvent::Corpus(Box::new(ix)),
+                Err(e) => LoadEvent::CorpusFailed(e),
+            });
+        }
+    };
+    jobs::start(work, sink).1
+}
