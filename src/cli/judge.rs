@@ -10,9 +10,9 @@ use super::{ReadArgs, finish, load, print_errors};
 use crate::config::{self, Config};
 use crate::judge::{self, Outcome, answer, heuristic, llm::LlmJudge};
 
-/// Which judge.
+/// Which judge to run (the verdicts then say which decided, as `verdict::JudgeKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum JudgeKind {
+pub enum WhichJudge {
     /// Offline phrase rules (`assets/judge_rules.txt`); for answers, normalised match.
     Heuristic,
     /// An OpenAI-compatible server (`LRAT_JUDGE_URL`, `LRAT_JUDGE_MODEL`, `OPENAI_API_KEY`).
@@ -29,7 +29,7 @@ pub struct JudgeArgs {
     #[arg(long)]
     out: PathBuf,
     #[arg(long, value_enum, default_value = "heuristic")]
-    judge: JudgeKind,
+    judge: WhichJudge,
     /// Judge each run's final answer instead of its browses.
     #[arg(long)]
     answers: bool,
@@ -108,7 +108,7 @@ impl JudgeArgs {
         }
         let inputs = judge::browse_inputs(&loaded.runs);
         let outcomes: Vec<Outcome> = match self.judge {
-            JudgeKind::Heuristic => {
+            WhichJudge::Heuristic => {
                 let rules = match &self.rules {
                     Some(p) => heuristic::Rules::read(p)?,
                     None => heuristic::Rules::default_rules(),
@@ -121,7 +121,7 @@ impl JudgeArgs {
                     })
                     .collect()
             }
-            JudgeKind::Llm => {
+            WhichJudge::Llm => {
                 let j = self.llm()?;
                 let bar = progress(inputs.len() as u64)?;
                 let out = j.judge_all(&inputs, &|done, _| bar.set_position(done as u64));
@@ -188,8 +188,8 @@ impl JudgeArgs {
 
     fn run_answers(&self, loaded: &crate::run::Loaded) -> color_eyre::Result<()> {
         let rows: Vec<answer::AnswerJudgement> = match self.judge {
-            JudgeKind::Heuristic => loaded.runs.iter().map(answer::match_judge).collect(),
-            JudgeKind::Llm => {
+            WhichJudge::Heuristic => loaded.runs.iter().map(answer::match_judge).collect(),
+            WhichJudge::Llm => {
                 let j = self.llm()?;
                 let bar = progress(loaded.runs.len() as u64)?;
                 let rows = loaded

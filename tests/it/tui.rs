@@ -600,7 +600,7 @@ fn train_screen_edits_settings_and_trains() {
     assert!(
         a.train().progress.bm25.is_some()
             && a.train().progress.base.is_some()
-            && a.train().trained().is_some()
+            && a.train().progress.trained().is_some()
     );
     // Each start trains into a new folder under the one the form names.
     let out = a.train().out.clone().unwrap();

@@ -194,7 +194,7 @@ impl TrainScreen {
             });
             r.send(match result {
                 Ok(_) => LoopEvent::Done,
-                Err(e) => LoopEvent::Failed(e.to_string()),
+                Err(e) => LoopEvent::Failed(e),
             });
         };
         for e in jobs::start(work, sink).1 {

@@ -13,7 +13,6 @@ pub use job::{default_model_dir, new_run_dir, utc_stamp};
 use std::path::PathBuf;
 
 use crate::stats::agent::AgentFigures;
-use crate::train::eval::Metrics;
 use crate::train::progress::Progress;
 use crate::train::worker::{MetricsLog, TrainEvent};
 use crate::tui::component::{Component, Context, Effect};
@@ -61,11 +60,6 @@ impl TrainScreen {
             loop_state: None,
             loop_running: false,
         }
-    }
-
-    /// The trained model's latest evaluation.
-    pub fn trained(&self) -> Option<&Metrics> {
-        self.progress.trained()
     }
 
     /// Seconds left at the current pace, while training runs.
@@ -127,11 +121,11 @@ impl TrainScreen {
 }
 
 /// What the closed loop reports, one system at a time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum LoopEvent {
     System(AgentFigures),
     Done,
-    Failed(String),
+    Failed(crate::Error),
 }
 
 /// Where a training run's events go: the app's message channel.

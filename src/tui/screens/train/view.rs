@@ -472,7 +472,7 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
     let rows_in: Vec<(&str, Option<&Metrics>)> = vec![
         ("BM25", t.progress.bm25.as_ref()),
         ("base", t.progress.base.as_ref()),
-        ("trained", t.trained()),
+        ("trained", t.progress.trained()),
     ];
     let with_ev = rows_in
         .iter()
