@@ -320,3 +320,24 @@ pub fn action(key: KeyEvent) -> Option<Action> {
         .find(|b| b.keys.contains(&key.code))
         .map(|b| b.action)
 }
+
+/// A key typed into a one-line text field (the `/` and `:` prompts, a Train setting): a
+/// character, Backspace, Ctrl-U (clear, as in a shell) or Ctrl-W (the last word); other control
+/// keys are ignored rather than typed. Enter and Esc are the caller's.
+pub fn edit_line(buf: &mut String, k: KeyEvent) {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Backspace => {
+            buf.pop();
+        }
+        KeyCode::Char('u') if ctrl => buf.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let end = buf.trim_end().len();
+            let cut = buf[..end].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            buf.truncate(cut);
+        }
+        KeyCode::Char(_) if ctrl => {}
+        KeyCode::Char(c) => buf.push(c),
+        _ => {}
+    }
+}

@@ -152,6 +152,30 @@ fn search_jumps_between_matches_and_small_terminals_render() {
 }
 
 #[test]
+fn control_keys_in_a_prompt_edit_rather_than_type() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    let ctrl = |a: &mut App, c: char| {
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    keys(&mut a, "/no such words");
+    ctrl(&mut a, 'w');
+    ctrl(&mut a, 'u');
+    keys(&mut a, "wading bird");
+    ctrl(&mut a, 'x');
+    keys(&mut a, "\n");
+    assert_eq!(a.matches().query(), "wading bird");
+    assert!(!a.matches().found().is_empty());
+    // Ctrl-C leaves the prompt without searching, and types nothing.
+    keys(&mut a, "/other");
+    ctrl(&mut a, 'c');
+    assert_eq!(a.matches().query(), "wading bird");
+}
+
+#[test]
 fn control_sequences_in_runs_are_shown_inert() {
     let ws = crate::sample_copy();
     let p = ws.path().join("runs/s1.json");
@@ -623,15 +647,9 @@ fn train_screen_edits_settings_and_trains() {
         out,
         "the next start gets another folder"
     );
-    assert_eq!(lrat::tui::screens::train::utc_stamp(0), "19700101-000000");
-    assert_eq!(
-        lrat::tui::screens::train::utc_stamp(951_782_400),
-        "20000229-000000"
-    );
-    assert_eq!(
-        lrat::tui::screens::train::utc_stamp(1_700_000_000),
-        "20231114-221320"
-    );
+    assert_eq!(lrat::sys::utc_stamp(0), "19700101-000000");
+    assert_eq!(lrat::sys::utc_stamp(951_782_400), "20000229-000000");
+    assert_eq!(lrat::sys::utc_stamp(1_700_000_000), "20231114-221320");
 }
 
 /// On a simulated workspace, `L` after training re-runs the questions training held out in the

@@ -10,6 +10,13 @@ use crate::tui::keymap::{self, Action};
 use crate::tui::screens::Screen;
 
 impl App {
+    /// Leaves the `/` or `:` prompt without acting.
+    fn cancel_prompt(&mut self) {
+        if let Some(Prompt::Note(_)) = self.prompt.take() {
+            self.status = "note not changed".into();
+        }
+    }
+
     pub(super) fn key(&mut self, k: KeyEvent) {
         if let Some(e) = self.judging.raw_key(k) {
             return self.apply(e);
@@ -32,16 +39,11 @@ impl App {
                         _ => self.run_search(done),
                     }
                 }
-                KeyCode::Esc => {
-                    if let Some(Prompt::Note(_)) = self.prompt.take() {
-                        self.status = "note not changed".into();
-                    }
+                KeyCode::Esc => self.cancel_prompt(),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.cancel_prompt()
                 }
-                KeyCode::Backspace => {
-                    buf.pop();
-                }
-                KeyCode::Char(c) => buf.push(c),
-                _ => {}
+                _ => keymap::edit_line(buf, k),
             }
             return;
         }

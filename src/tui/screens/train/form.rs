@@ -189,14 +189,8 @@ impl TrainScreen {
                 self.state = "settings changed".into();
             }
             KeyCode::Esc => self.editing = None,
-            KeyCode::Backspace => {
-                buf.pop();
-            }
-            // Ctrl-U clears the value (as in a shell).
-            KeyCode::Char('u') if ctrl => buf.clear(),
-            KeyCode::Char(_) if ctrl => {}
-            KeyCode::Char(c) => buf.push(c),
-            _ => {}
+            KeyCode::Char('c') if ctrl => self.editing = None,
+            _ => crate::tui::keymap::edit_line(buf, k),
         }
     }
 
