@@ -29,7 +29,7 @@ pub fn new_run_dir(base: &std::path::Path) -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let stamp = utc_stamp(secs);
+    let stamp = crate::sys::utc_stamp(secs);
     let mut dir = base.join(&stamp);
     let mut n = 2;
     while dir.exists() {
@@ -37,28 +37,6 @@ pub fn new_run_dir(base: &std::path::Path) -> PathBuf {
         n += 1;
     }
     dir
-}
-
-/// `YYYYMMDD-HHMMSS` for seconds since the Unix epoch (UTC, proleptic Gregorian calendar).
-pub fn utc_stamp(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 impl TrainScreen {

@@ -8,7 +8,7 @@ mod view;
 
 pub use form::{FIELDS, Field, Form, PRESET};
 pub use history::HistoryView;
-pub use job::{default_model_dir, new_run_dir, utc_stamp};
+pub use job::{default_model_dir, new_run_dir};
 
 use std::path::PathBuf;
 
