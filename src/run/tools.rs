@@ -315,9 +315,29 @@ pub fn browse_from_args(tool: &str, args: &Args, names: &ToolNames) -> Browse {
 }
 
 /// Reads a browse tool's answer: `Document <id>: <text>` (the text may be a Python dict
-/// `{'docid': .., 'text': ..}`), an error message, or plain text.
+/// `{'docid': .., 'text': ..}`), a JSON document `{docid?, title?, text}` (what MCP servers such
+/// as BrowseComp-Plus's and `lrat serve` return; `null` when there is no such document), an
+/// error message, or plain text.
 pub fn read_browse_output(b: &mut Browse, output: &str) {
     let t = output.trim_start();
+    match serde_json::from_str::<Value>(t.trim_end()) {
+        Ok(Value::Null) => {
+            b.error = Some("no such document (the tool answered null)".into());
+            return;
+        }
+        Ok(Value::Object(o)) if o.get("text").is_some_and(Value::is_string) => {
+            let text = o.get("text").and_then(Value::as_str).unwrap_or("");
+            if b.docid.is_none()
+                && let Some(id) = o.get("docid").and_then(Value::as_str)
+            {
+                b.docid = Some(normalize_docid(id));
+            }
+            let title = o.get("title").and_then(Value::as_str);
+            b.text = Some(crate::text::passage(title, text));
+            return;
+        }
+        _ => {}
+    }
     if let Some(rest) = t.strip_prefix("Document ")
         && let Some(colon) = rest.find(':')
     {
@@ -698,6 +718,20 @@ mod tests {
         );
         read_browse_output(&mut b, "Document 5:\nPlain text");
         assert_eq!(b.text.as_deref(), Some("Plain text"));
+        // An MCP server's JSON document, and its null for an unknown id.
+        let mut b = browse_from_args(
+            "get_document",
+            &Args::parse(Some(r#"{"docid": "d-3"}"#)),
+            &ToolNames::default(),
+        );
+        read_browse_output(
+            &mut b,
+            r#"{"docid":"d-3","title":"Harbour","text":"Built in 1901."}"#,
+        );
+        assert_eq!(b.text.as_deref(), Some("Harbour\nBuilt in 1901."));
+        assert!(b.error.is_none());
+        read_browse_output(&mut b, "null");
+        assert!(b.error.is_some());
         let mut b = browse_from_args(
             "visit",
             &Args::parse(Some(r#"{"url": "u"}"#)),
