@@ -28,7 +28,9 @@
 //!    it evaluates named by [`train::eval::System`], its events folded by
 //!    [`train::progress::Progress`] for every reader; the simulated agent ([`synth`]), the
 //!    closed loop ([`closed_loop`]) and the ablation ([`experiment`]).
-//! 7. **Faces**: [`cli`] (one module per command, `run() -> Result`) and [`tui`].
+//! 7. **Faces**: [`cli`] (one module per command, `run() -> Result`), [`tui`], and [`serve`]
+//!    (a retriever served to agents over MCP and HTTP; its requests checked, answered and
+//!    logged in `serve::Service`, which the MCP and HTTP modules only translate).
 //!
 //! # Where each concept lives
 //!
@@ -81,6 +83,7 @@ pub mod qrels;
 pub mod retriever;
 pub mod rng;
 pub mod run;
+pub mod serve;
 pub mod stats;
 pub mod synth;
 pub mod sys;

@@ -8,11 +8,13 @@ use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use super::{ReadArgs, load};
 use crate::corpus::{DocIndex, read_corpus};
+use crate::retriever::OnStale;
 use crate::text::{inert, one_line};
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// The corpus JSONL (omit with `--from-runs`).
+    /// The corpus JSONL (omit with `--from-runs`); or an index folder, to compute (again) the
+    /// embeddings `--model` gives its documents.
     #[arg(required_unless_present = "from_runs", conflicts_with = "from_runs")]
     corpus: Option<PathBuf>,
     /// Harvest the documents from runs instead: browse outputs in full, search hits as
@@ -21,7 +23,15 @@ pub struct IndexArgs {
     from_runs: Vec<PathBuf>,
     /// Index folder to create.
     #[arg(long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
+    /// Also embed every document with this model folder (kept under the index's `dense/` with
+    /// a manifest; `lrat search --model` and `lrat serve --model` read them).
+    #[arg(long, value_name = "MODEL_DIR")]
+    model: Option<PathBuf>,
+    /// Write the model's embeddings where FAISS or Qdrant take them: `embeddings.npy`
+    /// (float32, a row a document), `docids.txt` (row order) and `manifest.json`.
+    #[arg(long, value_name = "DIR", requires = "model")]
+    export: Option<PathBuf>,
     /// Exit 0 even when some lines were rejected.
     #[arg(long)]
     keep_going: bool,
@@ -29,11 +39,88 @@ pub struct IndexArgs {
 
 impl IndexArgs {
     pub fn run(self) -> color_eyre::Result<()> {
-        match self.corpus {
-            Some(c) => index(c, self.out, self.keep_going),
-            None => index_from_runs(&self.from_runs, self.out),
+        let out = match (&self.corpus, self.out) {
+            (Some(c), None) if c.is_dir() => {
+                if self.model.is_none() {
+                    bail!(
+                        "{} is already an index; give --model DIR to embed its documents, or a corpus JSONL with --out to index",
+                        c.display()
+                    );
+                }
+                c.clone()
+            }
+            (Some(c), Some(_)) if c.is_dir() => bail!(
+                "{} is an index folder: without --out, --model embeds its documents in place",
+                c.display()
+            ),
+            (_, Some(out)) => {
+                match &self.corpus {
+                    Some(c) => index(c.clone(), out.clone(), self.keep_going)?,
+                    None => index_from_runs(&self.from_runs, out.clone())?,
+                }
+                out
+            }
+            (_, None) => bail!("--out is required: the index folder to create"),
+        };
+        match &self.model {
+            Some(m) => embed(&out, m, self.export.as_deref()),
+            None => Ok(()),
         }
     }
+}
+
+/// Embeds every document of the index at `index` with `model` (again when the embeddings there
+/// are stale) and exports them when asked.
+fn embed(
+    index: &std::path::Path,
+    model: &std::path::Path,
+    export: Option<&std::path::Path>,
+) -> color_eyre::Result<()> {
+    let choice = crate::retriever::Choice::Model(model.to_path_buf());
+    choice.check()?;
+    let ix = DocIndex::open(index)?;
+    let cache = crate::retriever::cache_for(&ix);
+    let bar = super::progress::documents_bar("embedding the corpus");
+    let started = std::time::Instant::now();
+    let mut computed = false;
+    let dense = crate::retriever::Dense::open(
+        model,
+        &ix,
+        cache.as_deref(),
+        OnStale::Recompute,
+        &mut |done, total| {
+            computed = true;
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    let e = dense.embeddings();
+    let folder = cache.map_or_else(String::new, |c| format!(" under {}", c.display()));
+    match computed {
+        true => eprintln!(
+            "embedded {} documents with {} (dimension {}){folder} in {:.1}s",
+            e.docids.len(),
+            model.display(),
+            e.dim,
+            started.elapsed().as_secs_f64()
+        ),
+        false => eprintln!(
+            "the embeddings of {} documents by {} are up to date{folder}",
+            e.docids.len(),
+            model.display()
+        ),
+    }
+    if let Some(dir) = export {
+        e.export(dir)?;
+        eprintln!(
+            "exported {} × {} float32 to {} (embeddings.npy, docids.txt, manifest.json)",
+            e.docids.len(),
+            e.dim,
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -160,10 +247,11 @@ fn search(
     let (ix, errors) = crate::corpus::open_or_build(&index)?;
     super::print_errors(&errors);
     let bar = super::progress::documents_bar("embedding the corpus");
-    let retriever = crate::retriever::open(choice, &ix, None, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let retriever =
+        crate::retriever::open(choice, &ix, None, OnStale::Recompute, &mut |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })?;
     bar.finish_and_clear();
     let hits = retriever.search(query, k)?;
     let mut out = std::io::stdout().lock();

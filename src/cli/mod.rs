@@ -9,6 +9,7 @@ mod labels;
 mod mine;
 mod open;
 mod progress;
+mod serve;
 mod supervision;
 mod synth;
 mod train;
@@ -55,10 +56,14 @@ pub enum Command {
     Labels(labels::LabelsArgs),
     /// Simulated runs with known ground truth (corpus, questions, qrels, runs, truth).
     Synth(synth::SynthArgs),
-    /// Build a BM25 index (tantivy) from a corpus JSONL (`{docid|id|_id, text|contents, title?}`).
+    /// Build a BM25 index (tantivy) from a corpus JSONL (`{docid|id|_id, text|contents, title?}`),
+    /// and a model's document embeddings beside it (`--model`), exportable for FAISS (`--export`).
     Index(corpus::IndexArgs),
-    /// BM25 search over an index built by `lrat index`.
+    /// Search an index built by `lrat index`, with BM25 or a model.
     Search(corpus::SearchArgs),
+    /// Serve a retriever (BM25 or a model) to agents: MCP tools `search` and `get_document`
+    /// (stdio or streamable HTTP), Search-R1's POST /retrieve, GET /health.
+    Serve(serve::ServeArgs),
     /// Fine-tune a dense retriever on mined pairs with the intensity-weighted contrastive loss.
     Train(Box<train::TrainArgs>),
     /// Retrieval quality of a model (and BM25) on pairs or runs: Recall@k, MRR@10, nDCG@10,
@@ -94,6 +99,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Synth(a)) => a.run(),
         Some(Command::Index(a)) => a.run(),
         Some(Command::Search(a)) => a.run(),
+        Some(Command::Serve(a)) => a.run(),
         Some(Command::Train(a)) => a.run(),
         Some(Command::Eval(a)) => a.run(),
         Some(Command::Experiment(a)) => a.run(),

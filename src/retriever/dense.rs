@@ -1,6 +1,7 @@
 //! A dense retriever: a model folder, the embeddings of every corpus document by that model
 //! (computed once and kept beside the index with a manifest naming the model, its step and the
-//! corpus), and exact top-k by dot product for each query the model encodes.
+//! corpus; memory-mapped when read back), and exact top-k by dot product for each query the
+//! model encodes.
 
 use std::path::{Path, PathBuf};
 
@@ -31,13 +32,100 @@ pub struct Manifest {
     pub dim: usize,
 }
 
+impl Manifest {
+    /// What differs between embeddings made from `self` and the ones `wanted` (same model
+    /// folder), in words; empty when nothing does.
+    fn differences(&self, wanted: &Manifest) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.weights != wanted.weights || self.step != wanted.step {
+            out.push(format!(
+                "the model's weights changed (then {}, now {})",
+                self.weights, wanted.weights
+            ));
+        }
+        if self.fingerprint != wanted.fingerprint || self.documents != wanted.documents {
+            out.push(format!(
+                "the corpus changed (then {} documents, now {})",
+                self.documents, wanted.documents
+            ));
+        }
+        if self.pooling != wanted.pooling
+            || self.passage_max_len != wanted.passage_max_len
+            || self.dim != wanted.dim
+        {
+            out.push(format!(
+                "the model's settings changed (then {} pooling, {} passage tokens, dimension {}; now {}, {}, {})",
+                self.pooling,
+                self.passage_max_len,
+                self.dim,
+                wanted.pooling,
+                wanted.passage_max_len,
+                wanted.dim
+            ));
+        }
+        out
+    }
+}
+
+/// What to do when the cache holds embeddings by the same model folder that no longer match it
+/// or the corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnStale {
+    /// Compute them again (and drop the stale ones once the new ones are written).
+    Recompute,
+    /// Fail, saying what changed and how to rebuild (a server must not quietly spend an hour).
+    Refuse,
+}
+
+/// The floats of a set of embeddings: computed in memory, or the file on disk mapped.
+enum Floats {
+    Owned(Vec<f32>),
+    Mapped(memmap2::Mmap),
+}
+
+impl Floats {
+    fn as_slice(&self) -> &[f32] {
+        match self {
+            Floats::Owned(v) => v,
+            // Checked castable when mapped (see `map_floats`).
+            Floats::Mapped(m) => bytemuck::try_cast_slice(m).unwrap_or(&[]),
+        }
+    }
+}
+
 /// Every document's embedding, rows in `docids` order.
-#[derive(Debug, Clone)]
 pub struct DocEmbeddings {
     pub docids: Vec<String>,
-    pub data: Vec<f32>,
+    data: Floats,
     pub dim: usize,
     pub manifest: Manifest,
+}
+
+impl std::fmt::Debug for DocEmbeddings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocEmbeddings")
+            .field("documents", &self.docids.len())
+            .field("dim", &self.dim)
+            .field("mapped", &matches!(self.data, Floats::Mapped(_)))
+            .field("manifest", &self.manifest)
+            .finish()
+    }
+}
+
+/// The file's floats, memory-mapped: the pages are read on demand and shared with the page
+/// cache, so a served index costs no copy and a second server on the same index no more memory.
+#[allow(unsafe_code)]
+fn map_floats(path: &Path) -> Result<Option<Floats>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: lrat writes an embeddings file once, under a private name, and renames its folder
+    // into place; it never writes to or truncates a file that is in place (a rebuild writes a
+    // new folder and unlinks the old one, which leaves existing mappings intact). Another
+    // program truncating it under us is outside what this guards against.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    if cfg!(target_endian = "big") || bytemuck::try_cast_slice::<u8, f32>(&map).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(Floats::Mapped(map)))
 }
 
 fn weights_stamp(dir: &Path) -> String {
@@ -56,6 +144,16 @@ fn weights_stamp(dir: &Path) -> String {
 }
 
 impl DocEmbeddings {
+    /// Row-major floats, `dim` a row.
+    pub fn data(&self) -> &[f32] {
+        self.data.as_slice()
+    }
+
+    /// Whether the floats are the file on disk mapped (rather than computed in this process).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.data, Floats::Mapped(_))
+    }
+
     /// The manifest embeddings of `corpus` by `enc` (loaded from `dir`) would have.
     fn wanted(
         dir: &Path,
@@ -78,13 +176,15 @@ impl DocEmbeddings {
     }
 
     /// The embeddings from `cache` when its manifest matches, else computed (`progress` hears
-    /// documents done and the total) and written there.
+    /// documents done and the total) and written there. Embeddings in `cache` by the same model
+    /// folder that no longer match are computed again or refused, as `on_stale` says.
     pub fn load_or_compute(
         dir: &Path,
         enc: &Encoder,
         corpus: &DocIndex,
         step: Option<usize>,
         cache: Option<&Path>,
+        on_stale: OnStale,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<DocEmbeddings> {
         let mut docs: Vec<Document> = corpus.documents()?;
@@ -107,6 +207,21 @@ impl DocEmbeddings {
         {
             return Ok(e);
         }
+        let stale = cache.map(|c| Self::stale(c, &manifest)).unwrap_or_default();
+        if on_stale == OnStale::Refuse
+            && let Some((folder, old)) = stale.first()
+        {
+            return Err(Error::Folder {
+                path: folder.clone(),
+                message: format!(
+                    "these embeddings by {} are stale: {}. Rebuild them with `lrat index {} --model {}`",
+                    manifest.model,
+                    old.differences(&manifest).join("; "),
+                    corpus.path().display(),
+                    manifest.model
+                ),
+            });
+        }
         let bert = enc.frozen()?;
         let dim = enc.dim();
         let mut data = Vec::with_capacity(texts.len() * dim);
@@ -119,14 +234,35 @@ impl DocEmbeddings {
         }
         let out = DocEmbeddings {
             docids: docs.into_iter().map(|d| d.docid).collect(),
-            data,
+            data: Floats::Owned(data),
             dim,
             manifest,
         };
         if let Some(f) = &folder {
             out.write(f)?;
+            for (old, _) in stale {
+                std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+            }
         }
         Ok(out)
+    }
+
+    /// Embeddings in `cache` by the same model folder as `wanted` whose manifest differs.
+    fn stale(cache: &Path, wanted: &Manifest) -> Vec<(PathBuf, Manifest)> {
+        let Ok(entries) = std::fs::read_dir(cache) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(PathBuf, Manifest)> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(p.join("manifest.json")).ok()?;
+                let m: Manifest = serde_json::from_str(&text).ok()?;
+                (m.model == wanted.model && &m != wanted).then_some((p, m))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     fn read(folder: &Path, wanted: &Manifest) -> Result<Option<DocEmbeddings>> {
@@ -147,12 +283,19 @@ impl DocEmbeddings {
             .lines()
             .map(str::to_string)
             .collect();
-        let bytes = std::fs::read(&vecs).map_err(|e| Error::io(&vecs, e))?;
-        let data: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if data.len() != docids.len() * manifest.dim {
+        let data = match map_floats(&vecs)? {
+            Some(mapped) => mapped,
+            None => {
+                let bytes = std::fs::read(&vecs).map_err(|e| Error::io(&vecs, e))?;
+                Floats::Owned(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect(),
+                )
+            }
+        };
+        if data.as_slice().len() != docids.len() * manifest.dim {
             return Ok(None);
         }
         Ok(Some(DocEmbeddings {
@@ -172,11 +315,7 @@ impl DocEmbeddings {
             std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))
         };
         put("docids.txt", (self.docids.join("\n") + "\n").as_bytes())?;
-        let mut bytes = Vec::with_capacity(self.data.len() * 4);
-        for x in &self.data {
-            bytes.extend_from_slice(&x.to_le_bytes());
-        }
-        put("embeddings.f32", &bytes)?;
+        put("embeddings.f32", &le_bytes(self.data()))?;
         put(
             "manifest.json",
             (serde_json::to_string_pretty(&self.manifest)? + "\n").as_bytes(),
@@ -186,6 +325,47 @@ impl DocEmbeddings {
         }
         std::fs::rename(&tmp, folder).map_err(|e| Error::io(folder, e))
     }
+
+    /// Writes the embeddings where other engines read them: `embeddings.npy` (float32, one row a
+    /// document), `docids.txt` (row order, one a line) and `manifest.json`.
+    pub fn export(&self, out: &Path) -> Result<()> {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let put = |name: &str, bytes: &[u8]| {
+            let p = out.join(name);
+            std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))
+        };
+        let mut npy = npy_header(self.docids.len(), self.dim);
+        npy.extend(le_bytes(self.data()));
+        put("embeddings.npy", &npy)?;
+        put("docids.txt", (self.docids.join("\n") + "\n").as_bytes())?;
+        put(
+            "manifest.json",
+            (serde_json::to_string_pretty(&self.manifest)? + "\n").as_bytes(),
+        )
+    }
+}
+
+fn le_bytes(floats: &[f32]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(floats.len() * 4);
+    for x in floats {
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes
+}
+
+/// The header of a version 1.0 `.npy` file holding a C-order little-endian float32 matrix
+/// (numpy's format: magic, version, header length, a Python dict literal padded so the data
+/// starts at a multiple of 64 bytes).
+fn npy_header(rows: usize, cols: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    let unpadded = 10 + dict.len() + 1;
+    let len = unpadded.div_ceil(64) * 64;
+    let mut h = b"\x93NUMPY\x01\x00".to_vec();
+    h.extend(((len - 10) as u16).to_le_bytes());
+    h.extend(dict.as_bytes());
+    h.extend(std::iter::repeat_n(b' ', len - unpadded));
+    h.push(b'\n');
+    h
 }
 
 /// A model and its document embeddings over one corpus.
@@ -204,6 +384,7 @@ impl Dense {
         dir: &Path,
         corpus: &DocIndex,
         cache: Option<&Path>,
+        on_stale: OnStale,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Dense> {
         let state = TrainerState::read(dir)?;
@@ -217,7 +398,8 @@ impl Dense {
         };
         let enc = Encoder::load(dir, max, &Device::Cpu)?;
         let step = state.as_ref().map(|s| s.step);
-        let embeddings = DocEmbeddings::load_or_compute(dir, &enc, corpus, step, cache, progress)?;
+        let embeddings =
+            DocEmbeddings::load_or_compute(dir, &enc, corpus, step, cache, on_stale, progress)?;
         let bert = enc.frozen()?;
         Ok(Dense {
             corpus: corpus.clone(),
@@ -238,7 +420,7 @@ impl Dense {
 
     fn rank(&self, q: &[f32], k: usize) -> Result<Vec<Hit>> {
         let ids: Vec<&String> = self.embeddings.docids.iter().collect();
-        exact::top_k(q, &self.embeddings.data, self.embeddings.dim, &ids, k)
+        exact::top_k(q, self.embeddings.data(), self.embeddings.dim, &ids, k)
             .into_iter()
             .map(|(docid, score)| {
                 let doc = self.corpus.get(&docid)?.ok_or_else(|| Error::Index {
@@ -275,6 +457,21 @@ impl Retriever for Dense {
 
     fn served(&self) -> Served {
         self.served.clone()
+    }
+
+    fn dimension(&self) -> Option<usize> {
+        Some(self.embeddings.dim)
+    }
+
+    /// Cut by the model's own tokenizer: the text up to the end of its `max_tokens`-th token.
+    fn snippet<'t>(&self, text: &'t str, max_tokens: usize) -> &'t str {
+        let Ok(enc) = self.enc.tokenizer().encode(text, false) else {
+            return super::first_words(text, max_tokens);
+        };
+        match enc.get_offsets().get(max_tokens) {
+            Some(&(start, _)) => text.get(..start).map_or(text, str::trim_end),
+            None => text,
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 mod dense;
 mod exact;
 
-pub use dense::{Dense, DocEmbeddings, Manifest, cache_for};
+pub use dense::{Dense, DocEmbeddings, Manifest, OnStale, cache_for};
 pub use exact::{Ranking, top_k};
 
 use std::path::{Path, PathBuf};
@@ -71,6 +71,38 @@ pub trait Retriever: Send + Sync {
     fn document(&self, docid: &str) -> Result<Option<Document>>;
     /// What this retriever is, as runs record it.
     fn served(&self) -> Served;
+    /// The embedding width of a dense retriever.
+    fn dimension(&self) -> Option<usize> {
+        None
+    }
+    /// The start of `text` a snippet of at most `max_tokens` tokens shows: the model's own
+    /// tokens for a dense retriever, words for BM25.
+    fn snippet<'t>(&self, text: &'t str, max_tokens: usize) -> &'t str {
+        first_words(text, max_tokens)
+    }
+}
+
+/// The start of `text` up to the end of its `n`-th whitespace-separated word.
+pub fn first_words(text: &str, n: usize) -> &str {
+    if n == 0 {
+        return "";
+    }
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if in_word {
+                seen += 1;
+                if seen == n {
+                    return &text[..i];
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    text
 }
 
 /// BM25 over the tantivy index.
@@ -135,12 +167,14 @@ pub fn embeddings_dir(corpus: &DocIndex) -> PathBuf {
 }
 
 /// Opens the chosen retriever over `corpus`; a dense one computes its document embeddings the
-/// first time (into `cache`; by default [`embeddings_dir`] for an index on disk) and reads them afterwards. `progress`
-/// hears (done, total) documents while embedding.
+/// first time (into `cache`; by default [`embeddings_dir`] for an index on disk) and reads them
+/// afterwards; ones by the same model folder that no longer match are handled as `on_stale`
+/// says. `progress` hears (done, total) documents while embedding.
 pub fn open(
     choice: &Choice,
     corpus: &DocIndex,
     cache: Option<&Path>,
+    on_stale: OnStale,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Box<dyn Retriever>> {
     choice.check()?;
@@ -154,6 +188,7 @@ pub fn open(
                 dir,
                 corpus,
                 cache.as_deref(),
+                on_stale,
                 progress,
             )?))
         }

@@ -162,7 +162,13 @@ pub fn generate_with(
         .embeddings
         .clone()
         .unwrap_or_else(|| out.join(".lrat").join("dense"));
-    let searcher = retriever::open(&plan.retriever, &index, Some(&cache), progress)?;
+    let searcher = retriever::open(
+        &plan.retriever,
+        &index,
+        Some(&cache),
+        retriever::OnStale::Recompute,
+        progress,
+    )?;
     let questions: Vec<world::Question> = numbers
         .iter()
         .map(|&i| world.question(i, &rng, knobs.obfuscation))

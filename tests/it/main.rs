@@ -16,6 +16,7 @@ mod mine;
 mod minilm;
 mod readers;
 mod scaleout;
+mod serve;
 mod server;
 mod stats;
 mod supervision;
@@ -56,6 +57,18 @@ fn copy_dir(from: &Path, to: &Path) {
             copy_dir(&e.path(), &to.join(&name));
         } else {
             std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+/// The Python that `.ci/run` makes (`LRAT_PYTHON`, with `assets/python/requirements.txt`), or
+/// `None` after saying the test skipped.
+pub fn python() -> Option<String> {
+    match std::env::var("LRAT_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) => {
+            eprintln!("skipped: LRAT_PYTHON is not set (.ci/run sets it)");
+            None
         }
     }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use candle_core::Device;
 use lrat::train::encoder::{Encoder, MaxLengths, Pooling, Side};
 
-fn model_dir() -> Option<PathBuf> {
+pub fn model_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("LRAT_MINILM_DIR") {
         return Some(PathBuf::from(d));
     }

@@ -6,16 +6,6 @@
 
 use std::process::Command;
 
-fn python() -> Option<String> {
-    match std::env::var("LRAT_PYTHON") {
-        Ok(p) => Some(p),
-        Err(_) => {
-            eprintln!("skipped: LRAT_PYTHON is not set (.ci/run sets it)");
-            None
-        }
-    }
-}
-
 fn check(out: std::process::Output, what: &str) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -28,7 +18,9 @@ fn check(out: std::process::Output, what: &str) -> String {
 
 #[test]
 fn the_trainers_own_tests_pass() {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::python() else {
+        return;
+    };
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
@@ -42,7 +34,9 @@ fn the_trainers_own_tests_pass() {
 
 #[test]
 fn mined_pairs_train_under_torchrun_into_a_folder_lrat_evaluates() {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::python() else {
+        return;
+    };
     let root = env!("CARGO_MANIFEST_DIR");
     let ws = crate::sample_copy();
     let d = ws.path().to_str().unwrap();

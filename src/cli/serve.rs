@@ -1,0 +1,159 @@
+//! `lrat serve`: a retriever over MCP (stdio or streamable HTTP) and Search-R1's HTTP endpoint.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use color_eyre::eyre::{WrapErr, bail};
+
+use crate::retriever::{Choice, OnStale};
+use crate::serve::{MAX_K, Service, Settings, http, mcp::Mcp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    /// MCP over stdin/stdout (the agent starts `lrat serve` itself).
+    Stdio,
+    /// HTTP: MCP's streamable HTTP at /mcp, Search-R1's POST /retrieve, GET /health.
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The corpus: an index folder (`lrat index`) or a corpus JSONL (indexed beside it once).
+    #[arg(long)]
+    corpus: PathBuf,
+    /// Rank with this model folder (dense, exact top-k over every document; the embeddings
+    /// `lrat index --model` computed, else computed now and kept under the index's `dense/`).
+    #[arg(
+        long,
+        value_name = "MODEL_DIR",
+        required_unless_present = "bm25",
+        conflicts_with = "bm25"
+    )]
+    model: Option<PathBuf>,
+    /// Rank with BM25.
+    #[arg(long)]
+    bm25: bool,
+    /// Results a search returns.
+    #[arg(long, default_value_t = 5)]
+    k: usize,
+    /// Cut snippets to this many tokens (the model's own tokenizer; words for BM25); -1 keeps
+    /// whole documents.
+    #[arg(long, default_value_t = 512, allow_negative_numbers = true)]
+    snippet_max_tokens: i64,
+    /// Offer the `get_document` tool as well as `search`.
+    #[arg(long)]
+    get_document: bool,
+    #[arg(long, value_enum, default_value = "stdio")]
+    transport: Transport,
+    /// Address to bind for HTTP. The server has no authentication: keep it on loopback.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Serve Search-R1's retrieval endpoint (HTTP; the same as `--transport http`, named for
+    /// Search-R1's `retriever.url`, http://127.0.0.1:8000/retrieve).
+    #[arg(long)]
+    search_r1: bool,
+    /// Append each answer to this file as a JSON line: time, tool, arguments, docids returned.
+    #[arg(long)]
+    log: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    pub fn run(self) -> color_eyre::Result<()> {
+        if self.k == 0 || self.k > MAX_K {
+            bail!("--k must be from 1 to {MAX_K}, not {}", self.k);
+        }
+        let snippet_max_tokens = match self.snippet_max_tokens {
+            n if n < 0 => None,
+            0 => bail!(
+                "--snippet-max-tokens 0 would show nothing; give a count, or -1 for whole documents"
+            ),
+            n => Some(n as usize),
+        };
+        let transport = match self.search_r1 {
+            true => Transport::Http,
+            false => self.transport,
+        };
+        let choice = match &self.model {
+            Some(m) => Choice::Model(m.clone()),
+            None => Choice::Bm25,
+        };
+        choice.check()?;
+        let (ix, errors) = crate::corpus::open_or_build(&self.corpus)?;
+        super::print_errors(&errors);
+        let bar = super::progress::documents_bar("embedding the corpus");
+        let retriever =
+            crate::retriever::open(&choice, &ix, None, OnStale::Refuse, &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })?;
+        bar.finish_and_clear();
+        let settings = Settings {
+            k: self.k,
+            snippet_max_tokens,
+            get_document: self.get_document,
+        };
+        let service = Arc::new(Service::new(retriever, &ix, settings, self.log.as_deref())?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .wrap_err("starting the server's runtime")?;
+        let health = service.health();
+        let what = format!(
+            "{} over {} documents (k={}, snippets {}, tools {})",
+            health["retriever"].as_str().unwrap_or("?"),
+            health["documents"],
+            self.k,
+            snippet_max_tokens.map_or("whole".into(), |n| format!("≤{n} tokens")),
+            service.tools().join(", ")
+        );
+        match transport {
+            Transport::Stdio => runtime.block_on(stdio(service, &what)),
+            Transport::Http => runtime.block_on(serve_http(service, &self.host, self.port, &what)),
+        }
+    }
+}
+
+async fn stdio(service: Arc<Service>, what: &str) -> color_eyre::Result<()> {
+    use rmcp::ServiceExt as _;
+    eprintln!("lrat serve: MCP on stdio — {what}");
+    let running = Mcp::new(service)
+        .serve(rmcp::transport::stdio())
+        .await
+        .wrap_err("starting MCP on stdio")?;
+    running.waiting().await.wrap_err("serving MCP on stdio")?;
+    Ok(())
+}
+
+async fn serve_http(
+    service: Arc<Service>,
+    host: &str,
+    port: u16,
+    what: &str,
+) -> color_eyre::Result<()> {
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .wrap_err_with(|| format!("binding {host}:{port}"))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    let hosts = vec![host.to_string(), format!("{host}:{}", addr.port())];
+    let app = http::router(service, &hosts);
+    eprintln!("lrat serve: {what}");
+    eprintln!(
+        "  MCP      http://{addr}/mcp\n  retrieve POST http://{addr}/retrieve\n  health   GET  http://{addr}/health"
+    );
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "  warning: {addr} is reachable from other machines and the server has no authentication"
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .wrap_err("serving HTTP")?;
+    Ok(())
+}
