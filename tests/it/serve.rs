@@ -822,3 +822,55 @@ fn runs_written_against_the_server_read_back() {
         "{b:?}"
     );
 }
+
+/// The simulated agent (`lrat synth --retriever`), `lrat search` and `lrat serve` rank alike:
+/// a search the agent ran, asked again of the other two, gets the same documents in the same
+/// order, with BM25 and with a model.
+#[test]
+fn the_simulated_agent_search_and_serve_rank_alike() {
+    let d = tempfile::tempdir().unwrap();
+    let synth = |out: &Path, retriever: &str| {
+        let (code, _, err) = lrat(&[
+            "synth",
+            "--out",
+            out.to_str().unwrap(),
+            "--runs",
+            "3",
+            "--docs",
+            "300",
+            "--seed",
+            "5",
+            "--retriever",
+            retriever,
+        ]);
+        assert_eq!(code, 0, "{err}");
+    };
+    let bm25 = d.path().join("bm25");
+    synth(&bm25, "bm25");
+    let model = build_model(&bm25, 4);
+    let dense = d.path().join("dense");
+    synth(&dense, model.to_str().unwrap());
+    for (world, m) in [(&bm25, None), (&dense, Some(model.as_path()))] {
+        let loaded =
+            lrat::run::load(&[world.join("runs")], &lrat::run::ReadOptions::default()).unwrap();
+        let (query, hits) = loaded
+            .runs
+            .iter()
+            .flat_map(|r| r.searches())
+            .find_map(|(_, s)| {
+                let ids: Vec<String> = s.hits.iter().map(|h| h.docid.clone()).collect();
+                (ids.len() >= 3).then(|| (s.query.clone().unwrap(), ids))
+            })
+            .unwrap();
+        let corpus = world.join("corpus.jsonl");
+        assert_eq!(
+            searched(&corpus, &query, hits.len(), m),
+            hits,
+            "lrat search, {m:?}: {query}"
+        );
+        let mut flags = ranking(m);
+        flags.extend(["--k".into(), hits.len().to_string()]);
+        let http = HttpServer::start(&corpus, &flags);
+        assert_eq!(http.retrieve(&query), hits, "lrat serve, {m:?}: {query}");
+    }
+}
