@@ -1,8 +1,9 @@
 //! `lrat serve` under load, timed as users run it: the release binary builds the index (`lrat
 //! index`, then `lrat index --model` for the embeddings), serves it over HTTP, and concurrent
 //! clients send `POST /retrieve` with the simulator's questions until a fixed count is answered.
-//! Prints queries a second, p50/p99 latency, the server's peak memory and the build times, for
-//! BM25 and all-MiniLM-L6-v2.
+//! Prints queries a second, p50/p99 latency (with one client: a query's own latency; with
+//! several: throughput), the server's peak memory and the build times, for BM25 and
+//! all-MiniLM-L6-v2.
 //!
 //! `LRAT_BENCH_DOCS` (100,000), `LRAT_BENCH_REQUESTS` (2,000), `LRAT_BENCH_CLIENTS` (8); the
 //! model from `LRAT_MINILM_DIR` or `~/.cache/lrat/minilm/…` (`.ci/run` fetches it). The corpus
@@ -193,10 +194,14 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!("BM25 index built in {bm25_build:.1} s");
-    let mut rows = vec![(
-        "bm25".to_string(),
-        serve(&ix, &["--bm25"], &queries, requests, clients),
-    )];
+    // Each retriever twice: one client (a query's own latency) and `clients` at once (throughput).
+    let load = |ranking: &[&str]| {
+        [
+            (1, serve(&ix, ranking, &queries, requests / 4, 1)),
+            (clients, serve(&ix, ranking, &queries, requests, clients)),
+        ]
+    };
+    let mut rows = vec![("bm25".to_string(), load(&["--bm25"]))];
     match minilm() {
         Some(m) => {
             let built = lrat(&[
@@ -211,29 +216,25 @@ fn main() {
             );
             rows.push((
                 "all-MiniLM-L6-v2".into(),
-                serve(
-                    &ix,
-                    &["--model", m.to_str().unwrap()],
-                    &queries,
-                    requests,
-                    clients,
-                ),
+                load(&["--model", m.to_str().unwrap()]),
             ));
         }
         None => println!("all-MiniLM-L6-v2 not found (LRAT_MINILM_DIR): BM25 only"),
     }
     println!(
-        "{:<18} {:>10} {:>9} {:>9} {:>9} {:>11}",
-        "retriever", "startup s", "queries/s", "p50 ms", "p99 ms", "peak MB"
+        "{:<18} {:>8} {:>10} {:>9} {:>9} {:>9} {:>8}",
+        "retriever", "clients", "startup s", "queries/s", "p50 ms", "p99 ms", "peak MB"
     );
-    for (name, f) in rows {
-        println!(
-            "{name:<18} {:>10.2} {:>9.1} {:>9.1} {:>9.1} {:>11}",
-            f.startup,
-            f.qps,
-            f.p50,
-            f.p99,
-            f.peak.map_or("?".into(), |p| format!("{p:.0}"))
-        );
+    for (name, runs) in rows {
+        for (c, f) in runs {
+            println!(
+                "{name:<18} {c:>8} {:>10.2} {:>9.1} {:>9.1} {:>9.1} {:>8}",
+                f.startup,
+                f.qps,
+                f.p50,
+                f.p99,
+                f.peak.map_or("?".into(), |p| format!("{p:.0}"))
+            );
+        }
     }
 }

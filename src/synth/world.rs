@@ -144,10 +144,19 @@ impl World {
         let companies = n - towns - people - ships;
         let mut entities = Vec::with_capacity(n);
         let mut taken = std::collections::HashSet::new();
-        let mut unique = |r: &mut Rng, make: &dyn Fn(&mut Rng) -> String| loop {
-            let name = make(r);
-            if taken.insert(name.clone()) {
-                return name;
+        // A name not taken yet; once a kind's names run short (a large world has more ships
+        // than adjective × noun × syllable), later ones are numbered ("Grey Heron Ka 2").
+        let mut unique = |r: &mut Rng, make: &dyn Fn(&mut Rng) -> String| {
+            let mut tries = 0;
+            loop {
+                let mut name = make(r);
+                tries += 1;
+                if tries > 50 {
+                    name = format!("{name} {}", tries / 50 + 1);
+                }
+                if taken.insert(name.clone()) {
+                    return name;
+                }
             }
         };
         for i in 0..towns {

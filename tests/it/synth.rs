@@ -428,3 +428,15 @@ fn the_same_questions_run_with_two_retrievers_and_compare_side_by_side() {
     );
     assert!(!d.path().join("x").exists(), "nothing written");
 }
+
+/// A world past the ships' name space (adjective × noun × syllable: 2,368 names; 100,000
+/// documents want 3,750 ships) is made, every entity with its own name.
+#[test]
+fn a_large_world_gives_every_entity_its_own_name() {
+    let w = lrat::synth::world::World::generate(70_000, &lrat::rng::Rng::new(11));
+    let names: std::collections::HashSet<&str> =
+        w.entities.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names.len(), w.entities.len());
+    assert!(w.entities.len() >= 14_000, "{}", w.entities.len());
+    assert!(w.docs.len() >= 70_000, "{}", w.docs.len());
+}
