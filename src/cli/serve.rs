@@ -149,11 +149,18 @@ async fn serve_http(
             "  warning: {addr} is reachable from other machines and the server has no authentication"
         );
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
+    // Ctrl-C lets answers in flight finish; MCP clients holding an event stream open are not
+    // waited for longer than a few seconds.
+    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("lrat serve: stopping");
+    });
+    tokio::select! {
+        served = server => served.wrap_err("serving HTTP")?,
+        () = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .wrap_err("serving HTTP")?;
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        } => eprintln!("lrat serve: clients still connected after 3 s; stopped"),
+    }
     Ok(())
 }
