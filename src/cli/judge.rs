@@ -178,8 +178,8 @@ impl JudgeArgs {
             }
             if !self.read.keep_going {
                 bail!(
-                    "{} browse(s) left pending, not labelled; rerun to retry them (answers already given come from the cache)",
-                    pending.len()
+                    "{} left pending, not labelled; rerun to retry them (answers already given come from the cache)",
+                    crate::text::count(pending.len(), "browse")
                 );
             }
         }

@@ -82,7 +82,11 @@ fn mine(a: MineArgs) -> color_eyre::Result<()> {
         "runs {} from {} files, {} rejected inputs",
         c.runs, mined.files, rejected
     );
-    eprintln!("mode {:?}, length in {}", a.sup.mode, policy.length.name());
+    eprintln!(
+        "mode {}, length in {}",
+        a.sup.mode.name(),
+        policy.length.name()
+    );
     eprintln!("browses seen                  {}", c.browses);
     eprintln!("failed browses (not mined)    {}", c.failed_browses);
     eprintln!("not attributable to a search  {}", c.unattributed);

@@ -33,6 +33,16 @@ pub enum Mode {
     Reference,
 }
 
+impl Mode {
+    /// As commands and the app name it: `paper`, `reference`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Paper => "paper",
+            Mode::Reference => "reference",
+        }
+    }
+}
+
 /// How runs become pairs, besides the labels.
 #[derive(Clone, Copy)]
 pub struct Policy<'a> {

@@ -384,7 +384,7 @@ pub fn key_name(k: &LabelKey) -> String {
 
 pub fn value_name(v: &LabelValue) -> String {
     match v {
-        LabelValue::Verdict(x) => x.name().to_string(),
+        LabelValue::Verdict(x) => x.label().to_string(),
         LabelValue::Negative(crate::labels::NegativeLabel::Exclude) => "excluded".into(),
         LabelValue::Negative(crate::labels::NegativeLabel::ActuallyRelevant) => {
             "actually relevant".into()

@@ -218,7 +218,7 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     keys(&mut a, "y");
     assert_eq!(a.derived().total_pairs, 14);
     assert!(
-        a.status().contains("1 browse(s) marked relevant"),
+        a.status().contains("1 browse marked relevant"),
         "{}",
         a.status()
     );

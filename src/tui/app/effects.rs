@@ -118,10 +118,10 @@ impl App {
         };
         self.refresh();
         self.status = format!(
-            "mining in {:?} mode: {} pairs",
-            self.ws.mode, self.ws.derived.total_pairs
-        )
-        .to_lowercase();
+            "mining in {} mode: {}",
+            self.ws.mode.name(),
+            crate::text::count(self.ws.derived.total_pairs, "pair")
+        );
     }
 
     /// `w`: `l` in tokens or in words (with a tokenizer).

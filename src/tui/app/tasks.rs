@@ -149,7 +149,8 @@ impl App {
         match j.set_all(changes.clone()) {
             Ok(_) => {
                 self.status = format!(
-                    "{n} browse(s) marked {} as one change (u undoes it), saved to {}",
+                    "{} marked {} as one change (u undoes it), saved to {}",
+                    crate::text::count(n, "browse"),
                     v.label(),
                     j.path().display()
                 );

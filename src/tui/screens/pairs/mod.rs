@@ -155,8 +155,8 @@ impl Component for PairsScreen {
                     .and_then(|k| self.order.iter().position(|&i| i == k))
                     .unwrap_or(0);
                 return Some(Effect::Status(format!(
-                    "showing {} pairs: {}",
-                    self.order.len(),
+                    "showing {}: {}",
+                    crate::text::count(self.order.len(), "pair"),
                     self.filter.name()
                 )));
             }

@@ -81,7 +81,7 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
             " pairs {} of {} · {} (m) · {} (w) · filter {} (f) · sort {} (s) ",
             screen.order.len(),
             c.len(),
-            format!("{:?}", cx.mode).to_lowercase(),
+            cx.mode.name(),
             if cx.use_tokens { "tokens" } else { "words" },
             screen.filter.name(),
             screen.sort.name()
@@ -91,7 +91,7 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
             " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
             screen.order.len(),
             c.len(),
-            format!("{:?}", cx.mode).to_lowercase(),
+            cx.mode.name(),
             if cx.use_tokens { "tokens" } else { "words" },
             f(w.beta),
             f(w.mu_raw),
