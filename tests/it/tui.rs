@@ -1566,8 +1566,14 @@ fn a_long_question_is_readable_whole() {
     );
     let s = screen(&a, 120, 40);
     assert!(flat(&s).contains("Zanzibarine."), "{s}");
+    assert!(
+        a.status().contains("whole question and note shown"),
+        "{}",
+        a.status()
+    );
     keys(&mut a, "v");
     assert!(!screen(&a, 80, 24).contains("Zanzibarine"));
+    assert!(a.status().contains("folded"), "{}", a.status());
 }
 
 /// `lrat mine` on a workspace reads the verdicts the app's judge kept beside the labels, as the

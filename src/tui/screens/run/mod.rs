@@ -126,7 +126,16 @@ impl Component for RunScreen {
         let scroll_max = || view::detail_scroll_max(self, cx);
         match a {
             Action::Back => return Some(Effect::Back),
-            Action::WholeQuestion => self.whole_question = !self.whole_question,
+            Action::WholeQuestion => {
+                self.whole_question = !self.whole_question;
+                return Some(Effect::Status(
+                    match self.whole_question {
+                        true => "the whole question and note shown (v folds them)",
+                        false => "the question folded to three lines, the note to one (v unfolds)",
+                    }
+                    .into(),
+                ));
+            }
             Action::NextPane => {
                 self.pane = match self.pane {
                     Pane::Timeline => Pane::Detail,
