@@ -59,8 +59,9 @@ fn idx(v: Verdict) -> usize {
     }
 }
 
-/// Cohen's κ from a 2×2 confusion matrix; `None` when undefined (no rows, or chance agreement 1
-/// with disagreement).
+/// Cohen's κ from a 2×2 confusion matrix; `None` when undefined: no rows, or chance agreement
+/// 1 (both sides gave one and the same class throughout, so agreement says nothing about
+/// judging; scikit-learn's `cohen_kappa_score` is NaN there too).
 pub fn kappa(c: &[[usize; 2]; 2]) -> Option<f64> {
     let n = (c[0][0] + c[0][1] + c[1][0] + c[1][1]) as f64;
     if n == 0.0 {
@@ -77,7 +78,7 @@ pub fn kappa(c: &[[usize; 2]; 2]) -> Option<f64> {
     ];
     let pe = h[0] * j[0] + h[1] * j[1];
     if (1.0 - pe).abs() < 1e-12 {
-        return (po == 1.0).then_some(1.0);
+        return None;
     }
     Some((po - pe) / (1.0 - pe))
 }
@@ -123,7 +124,7 @@ mod tests {
         // po = 0.7, pe = 0.5·0.6 + 0.5·0.4 = 0.5 → κ = 0.4
         let k = kappa(&[[4, 1], [2, 3]]).unwrap();
         assert!((k - 0.4).abs() < 1e-12, "{k}");
-        assert_eq!(kappa(&[[5, 0], [0, 0]]), Some(1.0));
+        assert_eq!(kappa(&[[5, 0], [0, 0]]), None, "one class only");
         assert_eq!(kappa(&[[0, 0], [0, 0]]), None);
     }
 }
