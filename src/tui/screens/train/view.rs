@@ -454,10 +454,14 @@ fn draw_gauge(frame: &mut Frame, area: Rect, t: &TrainScreen, theme: &Theme) {
         .eta_s()
         .map(|s| format!(" · ETA {}", clock(s)))
         .unwrap_or_default();
-    let label = format!(
-        "step {}/{} · {:.1} examples/s · lr {:.2e}{eta}",
-        t.progress.step, t.progress.total, t.progress.examples_per_s, t.progress.lr
-    );
+    // Before the first step there is no rate or learning rate to show.
+    let label = match t.progress.step {
+        0 => format!("step 0/{}{eta}", t.progress.total),
+        _ => format!(
+            "step {}/{} · {:.1} examples/s · lr {:.2e}{eta}",
+            t.progress.step, t.progress.total, t.progress.examples_per_s, t.progress.lr
+        ),
+    };
     frame.render_widget(
         Gauge::default()
             .block(Block::bordered().title(" Progress "))
