@@ -1678,3 +1678,43 @@ fn a_folder_opens_at_the_top_and_ids_sort_naturally() {
     assert_eq!(&ids[..4], ["r0", "r1", "r2", "r3"], "{ids:?}");
     assert_eq!(ids.last(), Some(&"r11"));
 }
+
+#[test]
+fn the_selected_hit_stays_in_view_in_a_short_terminal() {
+    let ws = crate::sample_copy();
+    let mut a = app(ws.path());
+    keys(&mut a, "\n");
+    let ri = a.current_run().unwrap();
+    let (pos, hits) = a.runs()[ri]
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match &s.kind {
+            lrat::run::StepKind::Search(x) => Some((i, x.hits.len())),
+            _ => None,
+        })
+        .max_by_key(|x| x.1)
+        .unwrap();
+    assert!(hits >= 5, "{hits}");
+    a.resize(80, 24);
+    keys(&mut a, &"j".repeat(pos));
+    keys(&mut a, "\t");
+    for n in 1..hits {
+        keys(&mut a, "j");
+        let s = screen(&a, 80, 24);
+        assert!(
+            s.contains(&format!("▶{:>2}.", n + 1)),
+            "hit {} not in view:\n{s}",
+            n + 1
+        );
+    }
+    for n in (0..hits - 1).rev() {
+        keys(&mut a, "k");
+        let s = screen(&a, 80, 24);
+        assert!(
+            s.contains(&format!("▶{:>2}.", n + 1)),
+            "hit {} not in view:\n{s}",
+            n + 1
+        );
+    }
+}

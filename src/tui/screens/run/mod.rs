@@ -142,8 +142,12 @@ impl Component for RunScreen {
                     Pane::Detail => Pane::Timeline,
                 }
             }
-            Action::Up => self.move_in(self.pane, -1, &b),
-            Action::Down => self.move_in(self.pane, 1, &b),
+            Action::Up | Action::Down => {
+                self.move_in(self.pane, if a == Action::Up { -1 } else { 1 }, &b);
+                if self.pane == Pane::Detail && b.hits > 0 {
+                    self.detail_scroll = view::scroll_to_hit(self, cx);
+                }
+            }
             Action::PageUp => match self.pane {
                 Pane::Timeline => self.select_step(self.step.saturating_sub(cx.page), b.steps),
                 Pane::Detail => self.detail_scroll = self.detail_scroll.saturating_sub(10),

@@ -271,11 +271,12 @@ fn text_lines(text: &str, cx: &Context, theme: &Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// How far the detail pane of the open step can scroll: its wrapped lines minus the pane's
-/// height (the pane is 62 % of the width, inside a border).
-pub fn detail_scroll_max(screen: &RunScreen, cx: &Context) -> u16 {
+/// The detail pane's lines as the terminal shows them: each line's rows once wrapped (the pane
+/// is 62 % of the width, inside a border), whether it is the selected hit's, and the pane's
+/// height in rows.
+fn detail_rows(screen: &RunScreen, cx: &Context) -> (Vec<(usize, bool)>, usize) {
     let Some(ri) = cx.current_run else {
-        return 0;
+        return (Vec::new(), 0);
     };
     let width = (usize::from(cx.width) * 62 / 100).saturating_sub(2).max(1);
     let lines = detail(
@@ -285,9 +286,42 @@ pub fn detail_scroll_max(screen: &RunScreen, cx: &Context) -> u16 {
         &cx.labels,
         &Theme { color: false },
     );
-    let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
-    let height = cx.list_rows.saturating_sub(1);
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let cursor = l.spans.first().is_some_and(|s| s.content.starts_with('▶'));
+            (l.width().max(1).div_ceil(width), cursor)
+        })
+        .collect();
+    (rows, cx.list_rows.saturating_sub(1))
+}
+
+/// How far the detail pane of the open step can scroll: its wrapped lines minus the pane's
+/// height.
+pub fn detail_scroll_max(screen: &RunScreen, cx: &Context) -> u16 {
+    let (rows, height) = detail_rows(screen, cx);
+    let wrapped: usize = rows.iter().map(|r| r.0).sum();
     u16::try_from(wrapped.saturating_sub(height)).unwrap_or(u16::MAX)
+}
+
+/// The scroll that keeps the selected hit (its line and its snippet's) in view, moving as
+/// little as possible from `screen.detail_scroll`.
+pub fn scroll_to_hit(screen: &RunScreen, cx: &Context) -> u16 {
+    let (rows, height) = detail_rows(screen, cx);
+    let Some(at) = rows.iter().position(|r| r.1) else {
+        return screen.detail_scroll;
+    };
+    let top: usize = rows[..at].iter().map(|r| r.0).sum();
+    let bottom = top + rows[at..].iter().take(2).map(|r| r.0).sum::<usize>();
+    let scroll = usize::from(screen.detail_scroll);
+    let scroll = if top < scroll {
+        top
+    } else if bottom > scroll + height {
+        bottom.saturating_sub(height)
+    } else {
+        scroll
+    };
+    u16::try_from(scroll).unwrap_or(u16::MAX)
 }
 
 fn detail(
