@@ -33,14 +33,35 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Whether embeddings made from `self` are the ones `wanted` asks for: the same model folder,
+    /// weights, settings and documents (where the index lies does not matter: a copied index
+    /// keeps its embeddings).
+    fn same(&self, wanted: &Manifest) -> bool {
+        self.model == wanted.model && self.differences(wanted).is_empty()
+    }
+
+    /// The key of the folder these embeddings are kept in.
+    fn key(&self) -> Result<String> {
+        let placeless = Manifest {
+            corpus: String::new(),
+            ..self.clone()
+        };
+        Ok(crate::text::stable_hash(&[&serde_json::to_string(
+            &placeless,
+        )?]))
+    }
+
     /// What differs between embeddings made from `self` and the ones `wanted` (same model
     /// folder), in words; empty when nothing does.
     fn differences(&self, wanted: &Manifest) -> Vec<String> {
         let mut out = Vec::new();
         if self.weights != wanted.weights || self.step != wanted.step {
             out.push(format!(
-                "the model's weights changed (then {}, now {})",
-                self.weights, wanted.weights
+                "the model's weights changed since (then {}{}, now {}{})",
+                self.weights,
+                self.step.map_or(String::new(), |s| format!(", step {s}")),
+                wanted.weights,
+                wanted.step.map_or(String::new(), |s| format!(", step {s}")),
             ));
         }
         if self.fingerprint != wanted.fingerprint || self.documents != wanted.documents {
@@ -128,19 +149,36 @@ fn map_floats(path: &Path) -> Result<Option<Floats>> {
     Ok(Some(Floats::Mapped(map)))
 }
 
+/// The weights file's size and a SHA-256 of its start, its end and eight slices between (a
+/// model retrained in place changes them; copying or touching it does not), without reading
+/// gigabytes at every start.
 fn weights_stamp(dir: &Path) -> String {
+    use sha2::Digest as _;
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    const SLICE: u64 = 1 << 20;
     let p = dir.join("model.safetensors");
-    match std::fs::metadata(&p) {
-        Ok(m) => {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{} bytes, modified {t}", m.len())
+    let Ok(mut f) = std::fs::File::open(&p) else {
+        return "unknown".into();
+    };
+    let Ok(len) = f.metadata().map(|m| m.len()) else {
+        return "unknown".into();
+    };
+    let mut h = sha2::Sha256::new();
+    // A small file is read whole; a large one as ten slices, first and last included.
+    let (starts, size): (Vec<u64>, u64) = match len <= 10 * SLICE {
+        true => (vec![0], len),
+        false => ((0..10).map(|i| i * (len - SLICE) / 9).collect(), SLICE),
+    };
+    let mut buf = vec![0u8; size as usize];
+    for at in starts {
+        if f.seek(SeekFrom::Start(at)).is_err() || f.read_exact(&mut buf).is_err() {
+            return "unknown".into();
         }
-        Err(_) => "unknown".into(),
+        h.update(&buf);
     }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{len} bytes, sampled sha256 {hex}")
 }
 
 impl DocEmbeddings {
@@ -162,14 +200,20 @@ impl DocEmbeddings {
         step: Option<usize>,
         fingerprint: String,
     ) -> Manifest {
+        let place = |p: &Path| {
+            std::fs::canonicalize(p)
+                .unwrap_or_else(|_| p.to_path_buf())
+                .display()
+                .to_string()
+        };
         Manifest {
             fingerprint,
-            model: dir.display().to_string(),
+            model: place(dir),
             step,
             weights: weights_stamp(dir),
             pooling: format!("{:?}", enc.pooling).to_lowercase(),
             passage_max_len: enc.max.passage,
-            corpus: corpus.path().display().to_string(),
+            corpus: place(corpus.path()),
             documents: corpus.num_docs() as usize,
             dim: enc.dim(),
         }
@@ -200,7 +244,7 @@ impl DocEmbeddings {
         }
         let fingerprint = crate::text::stable_hash(&parts);
         let manifest = Self::wanted(dir, enc, corpus, step, fingerprint);
-        let key = crate::text::stable_hash(&[&serde_json::to_string(&manifest)?]);
+        let key = manifest.key()?;
         let folder = cache.map(|c| c.join(key));
         if let Some(f) = &folder
             && let Some(e) = Self::read(f, &manifest)?
@@ -258,7 +302,7 @@ impl DocEmbeddings {
             .filter_map(|p| {
                 let text = std::fs::read_to_string(p.join("manifest.json")).ok()?;
                 let m: Manifest = serde_json::from_str(&text).ok()?;
-                (m.model == wanted.model && &m != wanted).then_some((p, m))
+                (m.model == wanted.model && !m.same(wanted)).then_some((p, m))
             })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -273,7 +317,7 @@ impl DocEmbeddings {
         let Ok(manifest) = serde_json::from_str::<Manifest>(&text) else {
             return Ok(None);
         };
-        if &manifest != wanted {
+        if !manifest.same(wanted) {
             return Ok(None);
         }
         let ids = folder.join("docids.txt");

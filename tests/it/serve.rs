@@ -590,10 +590,38 @@ fn stale_embeddings_are_refused_until_rebuilt() {
         "the stale embeddings are replaced, not kept beside"
     );
     let http = HttpServer::start(&ix, &ranking(Some(&model)));
-    assert_eq!(
-        http.retrieve(QUERIES[0]),
-        searched(&ix, QUERIES[0], 5, Some(&model))
-    );
+    let expected = searched(&ix, QUERIES[0], 5, Some(&model));
+    assert_eq!(http.retrieve(QUERIES[0]), expected);
+    drop(http);
+    // The same folders spelled otherwise (a trailing slash, an absolute path), or the index
+    // copied elsewhere, are the same embeddings: served, not refused or computed again.
+    let copy = d.path().join("copied.index");
+    crate::copy_dir(&ix, &copy);
+    let slashed = PathBuf::from(format!("{}/", ix.display()));
+    for (corpus, m) in [
+        (slashed.as_path(), model.canonicalize().unwrap()),
+        (
+            copy.as_path(),
+            PathBuf::from(format!("{}/", model.display())),
+        ),
+    ] {
+        let (code, _, err) = lrat(&[
+            "search",
+            corpus.to_str().unwrap(),
+            QUERIES[0],
+            "-k",
+            "5",
+            "--model",
+            m.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let http = HttpServer::start(corpus, &ranking(Some(&m)));
+        assert_eq!(http.retrieve(QUERIES[0]), expected, "{}", corpus.display());
+    }
+    for index in [&ix, &copy] {
+        let dense = std::fs::read_dir(index.join("dense")).unwrap().count();
+        assert_eq!(dense, 1, "{}: computed again", index.display());
+    }
 }
 
 /// The export is a float32 `.npy` numpy reads as (documents, dimension), rows in docids.txt order,
