@@ -19,18 +19,16 @@ pub enum Transport {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("ranker").required(true).args(["model", "bm25"])))]
 pub struct ServeArgs {
     /// The corpus: an index folder (`lrat index`) or a corpus JSONL (indexed beside it once).
     #[arg(long)]
     corpus: PathBuf,
-    /// Rank with this model folder (dense, exact top-k over every document; the embeddings
-    /// `lrat index --model` computed, else computed now and kept under the index's `dense/`).
-    #[arg(
-        long,
-        value_name = "MODEL_DIR",
-        required_unless_present = "bm25",
-        conflicts_with = "bm25"
-    )]
+    /// Rank with this model folder (dense, exact top-k over every document). Its embeddings are
+    /// the ones `lrat index --model` computed, else computed now and kept under the index's
+    /// `dense/`; embeddings made before the model or corpus changed are refused, with the
+    /// command that rebuilds them.
+    #[arg(long, value_name = "MODEL_DIR")]
     model: Option<PathBuf>,
     /// Rank with BM25.
     #[arg(long)]
@@ -38,7 +36,7 @@ pub struct ServeArgs {
     /// Results a search returns.
     #[arg(long, default_value_t = 5)]
     k: usize,
-    /// Cut snippets to this many tokens (the model's own tokenizer; words for BM25); -1 keeps
+    /// Cut snippets to this many tokens (the model's own tokenizer; words for BM25), or -1 for
     /// whole documents.
     #[arg(long, default_value_t = 512, allow_negative_numbers = true)]
     snippet_max_tokens: i64,
@@ -50,11 +48,12 @@ pub struct ServeArgs {
     /// Address to bind for HTTP. The server has no authentication: keep it on loopback.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
+    /// Port to bind for HTTP (0: any free port, printed).
     #[arg(long, default_value_t = 8000)]
     port: u16,
     /// Serve Search-R1's retrieval endpoint (HTTP; the same as `--transport http`, named for
     /// Search-R1's `retriever.url`, http://127.0.0.1:8000/retrieve).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "transport")]
     search_r1: bool,
     /// Append each answer to this file as a JSON line: time, tool, arguments, docids returned.
     #[arg(long)]
@@ -67,7 +66,10 @@ impl ServeArgs {
             bail!("--k must be from 1 to {MAX_K}, not {}", self.k);
         }
         let snippet_max_tokens = match self.snippet_max_tokens {
-            n if n < 0 => None,
+            -1 => None,
+            n if n < 0 => {
+                bail!("--snippet-max-tokens {n}: give a count of tokens, or -1 for whole documents")
+            }
             0 => bail!(
                 "--snippet-max-tokens 0 would show nothing; give a count, or -1 for whole documents"
             ),

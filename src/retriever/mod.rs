@@ -153,7 +153,7 @@ impl Choice {
             Choice::Model(dir) if !dir.join("config.json").is_file() => {
                 Err(crate::error::Error::Folder {
                     path: dir.clone(),
-                    message: "not a model folder (no config.json); give bm25 or a folder that lrat train or sentence-transformers wrote".into(),
+                    message: "not a model folder (no config.json): a model folder is one lrat train or sentence-transformers wrote (BM25 needs none)".into(),
                 })
             }
             _ => Ok(()),

@@ -52,6 +52,7 @@ pub fn router(service: Arc<Service>, hosts: &[String]) -> Router {
         .route("/health", get(health))
         .nest_service("/mcp", mcp)
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(service)
 }
@@ -65,6 +66,12 @@ async fn not_found(uri: Uri) -> Response {
         format!("no such endpoint {uri}; this server has POST /retrieve, GET /health and /mcp");
     complain("http", &why);
     error(StatusCode::NOT_FOUND, &why)
+}
+
+async fn wrong_method(method: axum::http::Method, uri: Uri) -> Response {
+    let why = format!("{method} {uri} is not served: POST /retrieve, GET /health");
+    complain("http", &why);
+    error(StatusCode::METHOD_NOT_ALLOWED, &why)
 }
 
 fn error(status: StatusCode, why: &str) -> Response {
@@ -118,9 +125,12 @@ fn answer(service: &Service, body: &[u8]) -> Result<Value, Refused> {
             kind(&v)
         )));
     };
-    match args.get("queries") {
-        Some(_) => batch(service, &args),
-        None => single(service, &args),
+    match (args.get("query"), args.get("queries")) {
+        (Some(_), Some(_)) => Err(Refused::Bad(
+            "give either `query` (one) or `queries` (Search-R1's batch), not both".into(),
+        )),
+        (_, Some(_)) => batch(service, &args),
+        _ => single(service, &args),
     }
 }
 

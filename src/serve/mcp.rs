@@ -14,7 +14,7 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RoleServer};
 use serde_json::{Map, Value, json};
 
-use super::{Refused, Service, complain, string_arg};
+use super::{Refused, Service, complain, only_args, string_arg};
 
 /// The MCP server: a handle on the shared [`Service`] (cheap to clone, one a session).
 #[derive(Clone)]
@@ -36,7 +36,10 @@ impl Mcp {
                 "required": [name],
             });
             Arc::new(match v {
-                Value::Object(m) => m,
+                Value::Object(mut m) => {
+                    m.insert("additionalProperties".into(), Value::Bool(false));
+                    m
+                }
                 _ => Map::new(),
             })
         };
@@ -61,6 +64,7 @@ impl Mcp {
         let get_document = service.settings().get_document;
         tokio::task::spawn_blocking(move || match name.as_str() {
             "search" => {
+                only_args(args.as_ref(), "search", "query", service.settings().k)?;
                 let query = string_arg(args.as_ref(), "query")?;
                 let hits = service.search(query, None)?;
                 let results: Vec<_> = hits.iter().map(|h| service.result(h)).collect();
@@ -69,6 +73,7 @@ impl Mcp {
                 Ok(serde_json::to_value(&results).map_err(crate::Error::from)?)
             }
             "get_document" if get_document => {
+                only_args(args.as_ref(), "get_document", "docid", 0)?;
                 let docid = string_arg(args.as_ref(), "docid")?;
                 let doc = service.document(docid)?;
                 let ids: Vec<&str> = doc.iter().map(|_| docid).collect();

@@ -145,10 +145,22 @@ impl Service {
         let served = self.retriever.served();
         let what = match served.searcher_type.as_str() {
             "bm25" => "BM25 (keyword match)".to_string(),
-            _ => format!("a dense retriever ({})", served.label()),
+            _ => format!(
+                "a dense retriever (the model {})",
+                served
+                    .model
+                    .as_deref()
+                    .map(Path::new)
+                    .and_then(Path::file_name)
+                    .map_or_else(|| "?".into(), |n| n.to_string_lossy())
+            ),
+        };
+        let unit = match served.searcher_type.as_str() {
+            "bm25" => "words",
+            _ => "tokens",
         };
         let cut = match self.settings.snippet_max_tokens {
-            Some(n) => format!(" (cut to its first {n} tokens)"),
+            Some(n) => format!(" (cut to its first {n} {unit})"),
             None => String::new(),
         };
         format!(
@@ -250,6 +262,26 @@ impl Service {
 pub fn complain(what: &str, why: &str) {
     let why = crate::text::one_line(why, 300);
     eprintln!("{} {what}: {why}", crate::sys::utc_now());
+}
+
+/// Refuses arguments a tool does not take (an agent passing `k` learns that the server fixes it).
+pub fn only_args(
+    args: Option<&Map<String, Value>>,
+    tool: &str,
+    takes: &str,
+    k: usize,
+) -> Result<(), Refused> {
+    match args.and_then(|a| a.keys().find(|key| key.as_str() != takes)) {
+        Some(other) => Err(Refused::Bad(format!(
+            "unknown argument `{other}`: {tool} takes only `{takes}`{}",
+            if tool == "search" {
+                format!(" (the server returns the top {k})")
+            } else {
+                String::new()
+            }
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// A required string argument of a request, checked: present, a string, not too long.

@@ -436,6 +436,11 @@ fn bad_requests_leave_the_server_answering() {
         ("10 MB query", huge.into_bytes(), 400),
         ("bad k", b"{\"query\": \"x\", \"k\": -3}".to_vec(), 400),
         ("bad batch", b"{\"queries\": [\"x\", 3]}".to_vec(), 400),
+        (
+            "query and queries",
+            b"{\"query\": \"x\", \"queries\": [\"y\"]}".to_vec(),
+            400,
+        ),
     ];
     for (what, body, status) in bad {
         let (got, v) = http.post("/retrieve", body);
@@ -445,6 +450,12 @@ fn bad_requests_leave_the_server_answering() {
     }
     let (got, v) = http.post("/no-such-endpoint", "{}");
     assert_eq!(got, 404, "{v}");
+    let (got, v) = http.get("/retrieve");
+    assert_eq!(got, 405, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("POST /retrieve"),
+        "{v}"
+    );
     // A body over the limit is refused once the limit is read (the rest is never buffered).
     let addr = http.base.trim_start_matches("http://").to_string();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
@@ -500,12 +511,12 @@ fn bad_requests_leave_the_server_answering() {
             .lines()
             .filter(|l| l.contains("http"))
             .count();
-        if n >= 10 || Instant::now() > deadline {
+        if n >= 12 || Instant::now() > deadline {
             break n;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(complaints >= 10, "{}", http.stderr.lock().unwrap());
+    assert!(complaints >= 12, "{}", http.stderr.lock().unwrap());
     let stderr = http.stderr.lock().unwrap().clone();
     assert!(stderr.contains("the limit is 32768"), "{stderr}");
     assert!(stderr.lines().all(|l| l.len() < 400), "{stderr}");
@@ -516,6 +527,7 @@ fn bad_requests_leave_the_server_answering() {
         ("no_such_tool", json!({"query": "x"})),
         ("search", json!({})),
         ("search", json!({"query": ["a list"]})),
+        ("search", json!({"query": "x", "k": 2})),
         (
             "search",
             json!({ "query": "lighthouse ".repeat(1_000_000) }),
@@ -900,5 +912,51 @@ fn the_simulated_agent_search_and_serve_rank_alike() {
         flags.extend(["--k".into(), hits.len().to_string()]);
         let http = HttpServer::start(&corpus, &flags);
         assert_eq!(http.retrieve(&query), hits, "lrat serve, {m:?}: {query}");
+    }
+}
+
+/// The command line says what it needs and refuses settings that contradict each other.
+#[test]
+fn serve_flags_are_checked_before_serving() {
+    let d = tempfile::tempdir().unwrap();
+    let ix = index(d.path());
+    let ix = ix.to_str().unwrap();
+    for (args, says) in [
+        (vec!["serve", "--corpus", ix], "--bm25"),
+        (
+            vec![
+                "serve",
+                "--corpus",
+                ix,
+                "--bm25",
+                "--snippet-max-tokens",
+                "-2",
+            ],
+            "-1 for whole documents",
+        ),
+        (
+            vec![
+                "serve",
+                "--corpus",
+                ix,
+                "--bm25",
+                "--search-r1",
+                "--transport",
+                "stdio",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["serve", "--corpus", ix, "--model", "bm25"],
+            "BM25 needs none",
+        ),
+        (
+            vec!["serve", "--corpus", ix, "--bm25", "--k", "0"],
+            "--k must be from 1",
+        ),
+    ] {
+        let (code, _, err) = lrat(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
     }
 }
