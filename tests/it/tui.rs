@@ -131,6 +131,22 @@ fn negatives_are_labelled_from_the_search_detail() {
 fn search_jumps_between_matches_and_small_terminals_render() {
     let ws = crate::sample_copy();
     let mut a = app(ws.path());
+    // n walks the matches in the Runs list's order (here sorted by outcome), not the files'.
+    keys(&mut a, "s/born\n");
+    let order = a.screens().runs.order.clone();
+    assert!(
+        order.windows(2).any(|w| w[0] > w[1]),
+        "the list is not in file order: {order:?}"
+    );
+    let places: Vec<usize> = a
+        .matches()
+        .found()
+        .iter()
+        .map(|(r, _)| order.iter().position(|o| o == r).unwrap())
+        .collect();
+    assert!(places.len() >= 8, "{places:?}");
+    assert!(places.windows(2).all(|w| w[0] <= w[1]), "{places:?}");
+    keys(&mut a, "\u{1b}1s".repeat(8).as_str());
     keys(&mut a, "/wading bird\n");
     assert_eq!(a.screen(), Screen::Run);
     assert!(a.matches().found().len() >= 2, "{:?}", a.matches().found());

@@ -1,5 +1,6 @@
-//! `/` across the runs: every step whose text holds the words, `n`/`N` from one to the next
-//! (opening the run at that step), the words highlighted wherever texts are drawn.
+//! `/` across the runs: every step whose text holds the words, `n`/`N` from one to the next in
+//! the Runs list's order (opening the run at that step), the words highlighted wherever texts
+//! are drawn.
 
 use super::App;
 use crate::tui::rows;
@@ -33,12 +34,17 @@ impl Matches {
 impl App {
     pub(super) fn run_search(&mut self, q: String) {
         let query = q.trim().to_string();
+        let mut found = if query.is_empty() {
+            Vec::new()
+        } else {
+            rows::search(&self.ws.runs, &query)
+        };
+        // In the order the Runs list shows its runs (sort and filter), then the runs it hides.
+        let shown = &self.screens.runs.order;
+        let place = |run: usize| shown.iter().position(|&r| r == run).unwrap_or(usize::MAX);
+        found.sort_by_key(|&(run, step)| (place(run), run, step));
         self.search = Matches {
-            found: if query.is_empty() {
-                Vec::new()
-            } else {
-                rows::search(&self.ws.runs, &query)
-            },
+            found,
             query,
             at: 0,
         };
