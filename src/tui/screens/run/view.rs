@@ -290,10 +290,22 @@ fn detail_rows(screen: &RunScreen, cx: &Context) -> (Vec<(usize, bool)>, usize) 
         .iter()
         .map(|l| {
             let cursor = l.spans.first().is_some_and(|s| s.content.starts_with('▶'));
-            (l.width().max(1).div_ceil(width), cursor)
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            (crate::text::wrap(&text, width).len().max(1), cursor)
         })
         .collect();
-    (rows, cx.list_rows.saturating_sub(1))
+    // The screen is the terminal less its top and bottom lines (`list_rows` + 3); the detail
+    // pane is what the header leaves of it, inside a border.
+    let screen_h = cx.list_rows + 3;
+    let question = question_lines(
+        screen,
+        cx,
+        ri,
+        cx.width,
+        u16::try_from(screen_h).unwrap_or(u16::MAX),
+    );
+    let head_h = question.len() + 1 + note_lines(screen, cx, ri, cx.width).len().max(1);
+    (rows, screen_h.saturating_sub(head_h + 2).max(1))
 }
 
 /// How far the detail pane of the open step can scroll: its wrapped lines minus the pane's
