@@ -138,6 +138,10 @@ impl std::fmt::Debug for DocEmbeddings {
 #[allow(unsafe_code)]
 fn map_floats(path: &Path) -> Result<Option<Floats>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
+        // An empty corpus: nothing to map (and an empty mapping is an error).
+        return Ok(Some(Floats::Owned(Vec::new())));
+    }
     // SAFETY: lrat writes an embeddings file once, under a private name, and renames its folder
     // into place; it never writes to or truncates a file that is in place (a rebuild writes a
     // new folder and unlinks the old one, which leaves existing mappings intact). Another
