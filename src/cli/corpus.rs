@@ -39,6 +39,10 @@ pub struct IndexArgs {
 
 impl IndexArgs {
     pub fn run(self) -> color_eyre::Result<()> {
+        // A wrong model folder is said before any indexing, not after it.
+        if let Some(m) = &self.model {
+            crate::retriever::Choice::Model(m.clone()).check()?;
+        }
         let out = match (&self.corpus, self.out) {
             (Some(c), None) if c.is_dir() => {
                 if self.model.is_none() {

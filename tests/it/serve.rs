@@ -959,4 +959,18 @@ fn serve_flags_are_checked_before_serving() {
         assert_ne!(code, 0, "{args:?}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+    // A wrong model folder is said before anything is indexed.
+    let out = d.path().join("never");
+    let corpus = d.path().join("corpus.jsonl");
+    let (code, _, err) = lrat(&[
+        "index",
+        corpus.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--model",
+        d.path().join("no-model").to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a model folder"), "{err}");
+    assert!(!out.exists());
 }
