@@ -24,16 +24,53 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         frame.render_widget(Paragraph::new("computing…"), area);
         return;
     };
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [left_top, ranks_area] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
-    let [left_bottom, weight_area] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
+    // Fig. 4c: every rank from 1 to the deepest browsed, so an empty rank shows as a gap.
+    let ranks: Vec<(String, u64)> = report
+        .groups
+        .first()
+        .map(|g| {
+            let deepest = g.browse_ranks.keys().next_back().copied().unwrap_or(0);
+            (1..=deepest)
+                .map(|r| (r.to_string(), g.browse_ranks.get(&r).copied().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let all_rows = report.table_rows(false);
+    // Rows Table 1 (header, borders) and the box plots (one a group, two verdicts, two
+    // evidence classes with qrels, header, borders) take whole.
+    let table_h = u16::try_from(all_rows.len() + 3).unwrap_or(u16::MAX);
+    let plots_h = u16::try_from(report.groups.len() + 2 + 2 * usize::from(cx.qrels.is_some()) + 3)
+        .unwrap_or(u16::MAX);
+    // A short terminal (80×24) gives the left column to Table 1 and the box plots whole, and
+    // puts the judge's agreement under the histograms on the right.
+    let cramped = area.height < table_h + plots_h + 2;
+    let (left_top, ranks_area, left_bottom, weight_area, side_agree) = if cramped {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(area);
+        let [t, b] =
+            Layout::vertical([Constraint::Length(table_h), Constraint::Min(3)]).areas(left);
+        let bars_h = |n: usize| u16::try_from(n + 3).unwrap_or(u16::MAX);
+        let [r, w, a] = Layout::vertical([
+            Constraint::Length(bars_h(ranks.len())),
+            Constraint::Length(bars_h(5)),
+            Constraint::Min(3),
+        ])
+        .areas(right);
+        (t, r, b, w, Some(a))
+    } else {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+        let [left_top, ranks_area] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+        let [left_bottom, weight_area] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(bottom);
+        (left_top, ranks_area, left_bottom, weight_area, None)
+    };
 
     // Table 1 with `lrat stats`'s own rows (one formatting for both), and Fig. 4a as a heat map
     // when there is room for it (its four transition rows then leave the table).
-    let all_rows = report.table_rows(false);
     let is_transition = |label: &str| label.starts_with("P(");
     let short_rows = all_rows.iter().filter(|r| !is_transition(&r.0)).count() as u16;
     let (table_rows, table_area, heat_area) = if left_top.height >= short_rows + 3 + HEAT_HEIGHT {
@@ -73,17 +110,6 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         draw_heat_map(frame, h, report, theme);
     }
 
-    // Fig. 4c: every rank from 1 to the deepest browsed, so an empty rank shows as a gap.
-    let ranks: Vec<(String, u64)> = report
-        .groups
-        .first()
-        .map(|g| {
-            let deepest = g.browse_ranks.keys().next_back().copied().unwrap_or(0);
-            (1..=deepest)
-                .map(|r| (r.to_string(), g.browse_ranks.get(&r).copied().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
     let total: u64 = ranks.iter().map(|r| r.1).sum();
     draw_bars(
         frame,
@@ -98,8 +124,19 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         theme,
     );
 
-    // Judge vs human: a box where there is room, else two wrapped lines under the box plots, so
-    // that the plots keep every row (their last is `not relevant`).
+    // Judge vs human: a box where there is room (under the histograms when the terminal is
+    // short), else two wrapped lines under the box plots, so that the plots keep every row.
+    if let Some(a) = side_agree {
+        frame.render_widget(
+            Paragraph::new(agreement_line(cx))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::bordered().title(" judge vs human ")),
+            a,
+        );
+        draw_box_plots(frame, left_bottom, cx, report, theme);
+        draw_weights(frame, weight_area, cx, theme);
+        return;
+    }
     let tall = left_bottom.height >= 14;
     let agree_lines = crate::text::wrap(
         &agreement_line(cx),
@@ -127,8 +164,11 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         agree_area,
     );
     draw_box_plots(frame, len_area, cx, report, theme);
+    draw_weights(frame, weight_area, cx, theme);
+}
 
-    // Weight histogram over emitted pairs.
+/// The histogram of the emitted pairs' weights.
+fn draw_weights(frame: &mut Frame, weight_area: Rect, cx: &Context, theme: &Theme) {
     let edges = [0.0, 0.5, 1.0, 1.5, 2.0, f64::INFINITY];
     let names = ["<0.5", "<1.0", "<1.5", "<2.0", "≥2.0"];
     let mut counts = [0u64; 5];
