@@ -1734,3 +1734,31 @@ fn the_selected_hit_stays_in_view_in_a_short_terminal() {
         );
     }
 }
+
+#[test]
+fn stats_at_80x24_keeps_table_1_and_every_box_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_trajectories"),
+        dir.path(),
+    );
+    let mut a = load_with(&OpenOptions {
+        runs: vec![dir.path().to_path_buf()],
+        ..OpenOptions::default()
+    });
+    a.resize(80, 24);
+    keys(&mut a, "3");
+    let s = screen(&a, 80, 24);
+    for row in [
+        "P(browse | search)",
+        "P(search | search)",
+        "P(search | browse)",
+        "P(browse | browse)",
+        "not relevant",
+        "not evidence",
+        "judge vs human",
+    ] {
+        assert!(s.contains(row), "{row} is cut:\n{s}");
+    }
+    assert!(s.contains("no failed calls"), "{s}");
+}

@@ -35,15 +35,29 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
                 .collect()
         })
         .unwrap_or_default();
-    let all_rows = report.table_rows(false);
+    let mut all_rows = report.table_rows(false);
     // Rows Table 1 (header, borders) and the box plots (one a group, two verdicts, two
     // evidence classes with qrels, header, borders) take whole.
-    let table_h = u16::try_from(all_rows.len() + 3).unwrap_or(u16::MAX);
-    let plots_h = u16::try_from(report.groups.len() + 2 + 2 * usize::from(cx.qrels.is_some()) + 3)
-        .unwrap_or(u16::MAX);
+    let rows_h = |n: usize| u16::try_from(n + 3).unwrap_or(u16::MAX);
+    let plots_h = rows_h(report.groups.len() + 2 + 2 * usize::from(cx.qrels.is_some()));
     // A short terminal (80×24) gives the left column to Table 1 and the box plots whole, and
-    // puts the judge's agreement under the histograms on the right.
-    let cramped = area.height < table_h + plots_h + 2;
+    // puts the judge's agreement under the histograms on the right; when even that is short,
+    // failure rows that are all zero leave the table (its title says so).
+    let cramped = area.height < rows_h(all_rows.len()) + plots_h + 2;
+    let mut no_failures = false;
+    if cramped && area.height < rows_h(all_rows.len()) + plots_h {
+        let zero = |r: &(String, Vec<String>)| {
+            r.0.starts_with("failed") && r.1.iter().all(|c| c.trim() == "0")
+        };
+        no_failures = all_rows
+            .iter()
+            .filter(|r| r.0.starts_with("failed"))
+            .all(zero);
+        if no_failures {
+            all_rows.retain(|r| !zero(r));
+        }
+    }
+    let table_h = rows_h(all_rows.len());
     let (left_top, ranks_area, left_bottom, weight_area, side_agree) = if cramped {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
@@ -103,7 +117,11 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(" Table 1 (as lrat stats prints it) ")),
+            .block(Block::bordered().title(if no_failures {
+                " Table 1 (no failed calls: rows left out) "
+            } else {
+                " Table 1 (as lrat stats prints it) "
+            })),
         table_area,
     );
     if let Some(h) = heat_area {
