@@ -64,10 +64,9 @@ pub fn draw(screen: &StatsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
                 .areas(area);
         let [t, b] =
             Layout::vertical([Constraint::Length(table_h), Constraint::Min(3)]).areas(left);
-        let bars_h = |n: usize| u16::try_from(n + 3).unwrap_or(u16::MAX);
         let [r, w, a] = Layout::vertical([
-            Constraint::Length(bars_h(ranks.len())),
-            Constraint::Length(bars_h(5)),
+            Constraint::Length(rows_h(ranks.len())),
+            Constraint::Length(rows_h(5)),
             Constraint::Min(3),
         ])
         .areas(right);
