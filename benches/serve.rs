@@ -50,13 +50,6 @@ fn lrat(args: &[&str]) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-/// Peak resident memory of a process in MB (Linux).
-fn peak_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0)
-}
-
 struct Figures {
     startup: f64,
     qps: f64,
@@ -142,7 +135,7 @@ fn serve(
     let secs = t.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
     let at = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let peak = peak_mb(child.id());
+    let peak = lrat::sys::peak_rss_mb_of(child.id());
     let _ = child.kill();
     let _ = child.wait();
     Figures {

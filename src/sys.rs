@@ -1,8 +1,17 @@
-//! What the operating system says about this process.
+//! What the operating system says about this process (and a child it started).
 
 /// Peak resident memory of this process in MB (Linux; `None` elsewhere).
 pub fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    peak_rss_mb_at("/proc/self/status")
+}
+
+/// Peak resident memory of another process (a server a benchmark drives) in MB (Linux).
+pub fn peak_rss_mb_of(pid: u32) -> Option<f64> {
+    peak_rss_mb_at(&format!("/proc/{pid}/status"))
+}
+
+fn peak_rss_mb_at(status: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(status).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)

@@ -467,17 +467,22 @@ impl Dense {
     }
 
     fn rank(&self, q: &[f32], k: usize) -> Result<Vec<Hit>> {
-        let ids: Vec<&String> = self.embeddings.docids.iter().collect();
-        exact::top_k(q, self.embeddings.data(), self.embeddings.dim, &ids, k)
-            .into_iter()
-            .map(|(docid, score)| {
-                let doc = self.corpus.get(&docid)?.ok_or_else(|| Error::Index {
-                    path: self.corpus.path().to_path_buf(),
-                    message: format!("document {docid} has an embedding but is not in the index"),
-                })?;
-                Ok(Hit { score, doc })
-            })
-            .collect()
+        exact::top_k(
+            q,
+            self.embeddings.data(),
+            self.embeddings.dim,
+            &self.embeddings.docids,
+            k,
+        )
+        .into_iter()
+        .map(|(docid, score)| {
+            let doc = self.corpus.get(&docid)?.ok_or_else(|| Error::Index {
+                path: self.corpus.path().to_path_buf(),
+                message: format!("document {docid} has an embedding but is not in the index"),
+            })?;
+            Ok(Hit { score, doc })
+        })
+        .collect()
     }
 }
 

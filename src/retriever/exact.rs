@@ -10,9 +10,15 @@ const ROWS_A_TASK: usize = 4096;
 
 /// The top `k` ids of row-major `docs` (`dim` floats a row) by dot product with `q`, best
 /// first, ties by id.
-pub fn top_k(q: &[f32], docs: &[f32], dim: usize, ids: &[&String], k: usize) -> Ranking {
+pub fn top_k<S: AsRef<str> + Sync>(
+    q: &[f32],
+    docs: &[f32],
+    dim: usize,
+    ids: &[S],
+    k: usize,
+) -> Ranking {
     let dim = dim.max(1);
-    let mut best: Vec<(f32, &String)> = if docs.len() / dim > ROWS_A_TASK {
+    let mut best: Vec<(f32, &str)> = if docs.len() / dim > ROWS_A_TASK {
         docs.par_chunks(ROWS_A_TASK * dim)
             .zip(ids.par_chunks(ROWS_A_TASK))
             .map(|(rows, ids)| keep(scored(q, rows, dim, ids), k))
@@ -24,13 +30,20 @@ pub fn top_k(q: &[f32], docs: &[f32], dim: usize, ids: &[&String], k: usize) -> 
         keep(scored(q, docs, dim, ids), k)
     };
     best.sort_by(better);
-    best.into_iter().map(|(s, id)| (id.clone(), s)).collect()
+    best.into_iter()
+        .map(|(s, id)| (id.to_string(), s))
+        .collect()
 }
 
-fn scored<'a>(q: &[f32], rows: &[f32], dim: usize, ids: &[&'a String]) -> Vec<(f32, &'a String)> {
+fn scored<'a, S: AsRef<str>>(
+    q: &[f32],
+    rows: &[f32],
+    dim: usize,
+    ids: &'a [S],
+) -> Vec<(f32, &'a str)> {
     rows.chunks_exact(dim)
         .zip(ids)
-        .map(|(row, id)| (dot(row, q), *id))
+        .map(|(row, id)| (dot(row, q), id.as_ref()))
         .collect()
 }
 
@@ -49,12 +62,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Higher scores first, ties by id.
-fn better(a: &(f32, &String), b: &(f32, &String)) -> std::cmp::Ordering {
+fn better(a: &(f32, &str), b: &(f32, &str)) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }
 
 /// The best `k` of `v`, in no order.
-fn keep(mut v: Vec<(f32, &String)>, k: usize) -> Vec<(f32, &String)> {
+fn keep(mut v: Vec<(f32, &str)>, k: usize) -> Vec<(f32, &str)> {
     if v.len() > k {
         v.select_nth_unstable_by(k, better);
         v.truncate(k);
