@@ -24,12 +24,35 @@ pub struct JudgeConfig {
     pub attempts: u32,
     pub backoff_ms: u64,
     pub backoff_max_ms: u64,
+    /// Ask for the verdict token's log-probability.
+    pub logprobs: bool,
+    /// Answers sampled per browse when the server gives no log-probabilities.
+    pub votes: u32,
+}
+
+/// A named LLM judge (`[judges.NAME]`): the settings it changes from `[judge]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JudgeOverride {
+    pub url: Option<String>,
+    pub model: Option<String>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub max_tokens: Option<u32>,
+    pub concurrency: Option<usize>,
+    pub timeout_secs: Option<u64>,
+    pub attempts: Option<u32>,
+    pub logprobs: Option<bool>,
+    pub votes: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub judge: JudgeConfig,
+    /// More LLM judges by name.
+    #[serde(default)]
+    pub judges: std::collections::BTreeMap<String, JudgeOverride>,
 }
 
 fn dirs() -> Option<directories::ProjectDirs> {
@@ -65,6 +88,28 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 impl Config {
+    /// The settings of the LLM judge named `name` in `[judges]`: `[judge]`'s with its changes.
+    pub fn named_judge(&self, name: &str) -> Option<JudgeConfig> {
+        let o = self.judges.get(name)?;
+        let mut c = self.judge.clone();
+        macro_rules! take {
+            ($($f:ident),*) => { $( if let Some(v) = o.$f.clone() { c.$f = v; } )* };
+        }
+        take!(
+            url,
+            model,
+            temperature,
+            top_p,
+            max_tokens,
+            concurrency,
+            timeout_secs,
+            attempts,
+            logprobs,
+            votes
+        );
+        Some(c)
+    }
+
     /// Defaults, then `config.toml` in [`config_dir`] if present, then the environment.
     pub fn load() -> Result<Config, Error> {
         Self::load_from(&config_dir().join("config.toml"))

@@ -54,6 +54,9 @@ pub enum Error {
     /// The labels are open read-only (another process holds them).
     #[error("{0}")]
     ReadOnly(String),
+    /// Settings that do not fit the data (e.g. a primary judge none of the verdicts came from).
+    #[error("{0}")]
+    Usage(String),
     /// Some inputs were rejected; the summary says how many.
     #[error("{0}")]
     Rejected(String),

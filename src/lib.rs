@@ -81,6 +81,7 @@ pub mod labels;
 pub mod mine;
 pub mod qrels;
 pub mod retriever;
+pub mod review;
 pub mod rng;
 pub mod run;
 pub mod serve;

@@ -11,9 +11,8 @@ use crate::tui::{self, OpenOptions};
 pub struct OpenArgs {
     /// Run files, folders or a workspace (default: sample_trajectories/).
     runs: Vec<PathBuf>,
-    /// Judge verdicts to show under the human labels (`lrat judge` output).
-    #[arg(long)]
-    verdicts: Option<PathBuf>,
+    #[command(flatten)]
+    judges: super::supervision::VerdictArgs,
     /// Labels folder (default: `.lrat/` beside the data).
     #[arg(long)]
     labels: Option<PathBuf>,
@@ -35,7 +34,7 @@ impl OpenArgs {
     pub fn for_sample(dir: PathBuf) -> Self {
         OpenArgs {
             runs: vec![dir],
-            verdicts: None,
+            judges: Default::default(),
             labels: None,
             tokenizer: None,
             corpus: None,
@@ -62,7 +61,8 @@ impl OpenArgs {
             read: self.read.options(),
             questions: self.read.questions.clone(),
             labels: self.labels,
-            verdicts: self.verdicts,
+            verdicts: self.judges.verdicts.clone(),
+            rule: self.judges.rule(),
             tokenizer: self.tokenizer,
             corpus: self.corpus,
             qrels: self.qrels,

@@ -25,9 +25,8 @@ pub struct SupervisionArgs {
     /// `paper` (§5.1) or `reference` (the authors' released builder).
     #[arg(long, value_enum, default_value = "paper")]
     pub mode: Mode,
-    /// Judge verdicts (JSON lines `{run_id, step, verdict}`, as `lrat judge` writes them).
-    #[arg(long)]
-    pub verdicts: Option<PathBuf>,
+    #[command(flatten)]
+    pub judges: VerdictArgs,
     /// With `--verdicts`, what a browse without a verdict is: left out (`skip`) or, the naive
     /// reading, a positive (`relevant`). Without verdicts every browse is a positive.
     #[arg(long, value_enum, default_value = "skip")]
@@ -42,6 +41,73 @@ pub struct SupervisionArgs {
     /// `tokenizer.json` or a model folder, for `--length tokens`.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
+}
+
+/// Which judges' verdicts to read and how to combine them: shared by every command that reads
+/// verdicts and by `lrat open`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VerdictArgs {
+    /// Judge verdicts (JSON lines `{run_id, step, verdict, judge, model, …}`, as `lrat judge`
+    /// writes them); repeat for several files. Default: `verdicts.jsonl` beside the labels.
+    #[arg(long)]
+    pub verdicts: Vec<PathBuf>,
+    /// When judges differ: the primary judge's verdict (`primary`), or the majority (`majority`,
+    /// a tie going to the primary judge).
+    #[arg(long, value_enum, default_value = "primary")]
+    pub combine: crate::verdict::Combine,
+    /// The primary judge, by kind (`llm`, `heuristic`), model, or `kind (model)` (default: the
+    /// first LLM judge read, else the first judge).
+    #[arg(long)]
+    pub primary: Option<String>,
+}
+
+impl VerdictArgs {
+    pub fn rule(&self) -> crate::verdict::Rule {
+        crate::verdict::Rule {
+            combine: self.combine,
+            primary: self.primary.clone(),
+        }
+    }
+
+    /// The files to read: those named, else `verdicts.jsonl` in `labels_dir` when there is one.
+    pub fn files(&self, labels_dir: Option<&Path>) -> Vec<PathBuf> {
+        match labels_dir {
+            Some(d) => crate::labels::verdicts_files(&self.verdicts, d),
+            None => self.verdicts.clone(),
+        }
+    }
+
+    /// Reads and combines the verdicts, printing what was read and the lines rejected.
+    pub fn read(&self, labels_dir: Option<&Path>) -> color_eyre::Result<crate::verdict::Panel> {
+        let files = self.files(labels_dir);
+        let panel = crate::verdict::Panel::read(&files, self.rule())?;
+        print_errors(&panel.errors);
+        if let Some(v) = &panel.verdicts {
+            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "read {} verdicts from {}{}{}",
+                v.len(),
+                names.join(", "),
+                if self.verdicts.is_empty() {
+                    " (the judge's, kept beside the labels; --verdicts FILE reads another)"
+                } else {
+                    ""
+                },
+                match panel.opinions.judges.len() {
+                    0 | 1 => String::new(),
+                    _ => format!(
+                        "; judges {} combined by {}",
+                        panel.judges(),
+                        match self.combine {
+                            crate::verdict::Combine::Primary => "the primary (first named)",
+                            crate::verdict::Combine::Majority => "majority",
+                        }
+                    ),
+                }
+            );
+        }
+        Ok(panel)
+    }
 }
 
 /// The judge's verdicts and the human labels, as read.
@@ -77,11 +143,8 @@ impl SupervisionArgs {
             .labels
             .clone()
             .or_else(|| crate::labels::existing_dir(runs));
-        let verdicts = match &labels_dir {
-            Some(d) => crate::labels::verdicts_file(self.verdicts.as_deref(), d),
-            None => self.verdicts.clone(),
-        };
-        let (judge, rejected) = read_verdicts(verdicts.as_deref(), self.verdicts.is_none())?;
+        let panel = self.judges.read(labels_dir.as_deref())?;
+        let (judge, rejected) = (panel.verdicts, panel.errors.len());
         let journal = match labels_dir {
             Some(d) => {
                 let (j, report) = Journal::open(&d)?;
@@ -105,26 +168,4 @@ impl SupervisionArgs {
             length: &j.length,
         }
     }
-}
-
-fn read_verdicts(
-    path: Option<&Path>,
-    beside_labels: bool,
-) -> color_eyre::Result<(Option<Verdicts>, usize)> {
-    let Some(p) = path else {
-        return Ok((None, 0));
-    };
-    let (v, errors) = Verdicts::read(p)?;
-    print_errors(&errors);
-    eprintln!(
-        "read {} verdicts from {}{}",
-        v.len(),
-        p.display(),
-        if beside_labels {
-            " (the judge's, kept beside the labels; --verdicts FILE reads another)"
-        } else {
-            ""
-        }
-    );
-    Ok((Some(v), errors.len()))
 }

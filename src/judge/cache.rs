@@ -18,6 +18,9 @@ pub struct Entry {
     pub key: String,
     pub verdict: Verdict,
     pub rationale: String,
+    /// The probability of "relevant" the answer carried, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_relevant: Option<f64>,
 }
 
 pub struct Cache {

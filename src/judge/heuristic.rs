@@ -121,6 +121,8 @@ pub fn judge(rules: &Rules, input: &BrowseInput) -> Judgement {
         model: format!("rules:{}", rules.hash),
         prompt_hash: rules.hash.clone(),
         rationale,
+        // The rules give no probability; the review queue estimates how often each rule errs.
+        p_relevant: None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! pending: it never becomes a label.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use super::cache::{Cache, Entry};
 use super::{BrowseInput, Judgement, Outcome, Pending};
 use crate::config::JudgeConfig;
 use crate::text::stable_hash;
+use crate::verdict::Verdict;
 
 pub const DEFAULT_PROMPT: &str = include_str!("../../assets/judge_prompt.txt");
 
@@ -27,6 +28,15 @@ pub struct LlmJudge {
     prompt_hash: String,
     agent: ureq::Agent,
     cache: Option<Cache>,
+    /// Set when the server refused `logprobs`: later requests go without.
+    no_logprobs: AtomicBool,
+}
+
+/// One answer: its text and, when the server gave them, its token log-probabilities.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub content: String,
+    pub logprobs: Option<Value>,
 }
 
 /// Why one attempt failed, and whether another may help.
@@ -91,6 +101,7 @@ impl LlmJudge {
             prompt_hash,
             agent,
             cache,
+            no_logprobs: AtomicBool::new(false),
         }
     }
 
@@ -144,18 +155,40 @@ impl LlmJudge {
     }
 
     fn cache_key(&self, prompt: &str) -> String {
-        stable_hash(&[&self.cfg.model, &self.prompt_hash, prompt])
+        match self.cfg.votes {
+            0 | 1 => stable_hash(&[&self.cfg.model, &self.prompt_hash, prompt]),
+            n => stable_hash(&[
+                &self.cfg.model,
+                &self.prompt_hash,
+                prompt,
+                &format!("votes {n}"),
+            ]),
+        }
     }
 
-    /// One request; the model's reply text.
-    fn call(&self, prompt: &str) -> Result<String, Failure> {
-        let body = json!({
+    /// The temperature votes are sampled at: the configured one, or 1.0 when that is 0.
+    fn vote_temperature(&self) -> f64 {
+        if self.cfg.temperature > 0.0 {
+            self.cfg.temperature
+        } else {
+            1.0
+        }
+    }
+
+    /// One request; the model's reply, with log-probabilities when asked for and given.
+    fn call(&self, prompt: &str, temperature: f64) -> Result<Reply, Failure> {
+        let logprobs = self.cfg.logprobs && !self.no_logprobs.load(Ordering::Relaxed);
+        let mut body = json!({
             "model": self.cfg.model,
             "messages": [{"role": "user", "content": prompt}],
-            "temperature": self.cfg.temperature,
+            "temperature": temperature,
             "top_p": self.cfg.top_p,
             "max_tokens": self.cfg.max_tokens,
         });
+        if logprobs {
+            body["logprobs"] = json!(true);
+            body["top_logprobs"] = json!(5);
+        }
         let mut req = self
             .agent
             .post(endpoint(&self.cfg.url))
@@ -198,6 +231,11 @@ impl LlmJudge {
                 retry_after: after,
             });
         }
+        if logprobs && (status == 400 || status == 422) {
+            // A server without log-probabilities may refuse the option: ask again without it.
+            self.no_logprobs.store(true, Ordering::Relaxed);
+            return self.call(prompt, temperature);
+        }
         if status >= 400 {
             return Err(Failure {
                 reason: format!(
@@ -210,11 +248,17 @@ impl LlmJudge {
         }
         let v: Value = serde_json::from_str(&text)
             .map_err(|_| Failure::retry("malformed JSON in the answer"))?;
-        let content = v["choices"]
-            .get(0)
+        let choice = v["choices"].get(0);
+        let content = choice
             .and_then(|c| c["message"]["content"].as_str())
             .ok_or_else(|| Failure::retry("the answer has no choices[0].message.content"))?;
-        Ok(content.to_string())
+        Ok(Reply {
+            content: content.to_string(),
+            logprobs: choice
+                .and_then(|c| c.get("logprobs"))
+                .filter(|l| !l.is_null())
+                .cloned(),
+        })
     }
 
     /// A message with the API key removed by value (servers and clients may echo it), and
@@ -235,17 +279,29 @@ impl LlmJudge {
         seed: &str,
         parse: impl Fn(&str) -> Option<T>,
     ) -> Result<(T, String), String> {
+        self.ask_at(prompt, seed, self.cfg.temperature, parse)
+            .map(|(v, r)| (v, r.content))
+    }
+
+    /// [`LlmJudge::ask`] at a temperature, giving the whole reply.
+    fn ask_at<T>(
+        &self,
+        prompt: &str,
+        seed: &str,
+        temperature: f64,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<(T, Reply), String> {
         let attempts = self.cfg.attempts.max(1);
         let mut last = String::new();
         let mut made = 0;
         for attempt in 0..attempts {
             made += 1;
-            let failure = match self.call(prompt) {
-                Ok(content) => match parse(&content) {
-                    Some(v) => return Ok((v, content)),
+            let failure = match self.call(prompt, temperature) {
+                Ok(reply) => match parse(&reply.content) {
+                    Some(v) => return Ok((v, reply)),
                     None => Failure::retry(format!(
                         "the answer gave no clear verdict: \"{}\"",
-                        crate::text::one_line(&content, 120)
+                        crate::text::one_line(&reply.content, 120)
                     )),
                 },
                 Err(f) => f,
@@ -259,11 +315,13 @@ impl LlmJudge {
         Err(format!("{last} (after {made} attempt(s))"))
     }
 
-    /// Judges one browse, with retries; never a label unless the server said one.
+    /// Judges one browse, with retries; never a label unless the server said one. The
+    /// probability of "relevant" comes from the verdict token's log-probability when the server
+    /// gives it, else from `votes` answers when more than one is asked for.
     pub fn judge_one(&self, input: &BrowseInput) -> Outcome {
         let prompt = self.prompt(input);
         let key = self.cache_key(&prompt);
-        let judgement = |verdict, rationale: String| Judgement {
+        let judgement = |verdict, rationale: String, p_relevant| Judgement {
             run_id: input.run_id.clone(),
             step: input.step,
             docid: input.docid.clone(),
@@ -272,39 +330,79 @@ impl LlmJudge {
             model: self.cfg.model.clone(),
             prompt_hash: self.prompt_hash.clone(),
             rationale,
+            p_relevant,
         };
         if let Some(e) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             return Outcome::Judged {
-                judgement: judgement(e.verdict, e.rationale),
+                judgement: judgement(e.verdict, e.rationale, e.p_relevant),
                 cached: true,
             };
         }
         let seed = format!("{}:{}", input.run_id, input.step);
-        match self.ask(&prompt, &seed, parse_verdict) {
-            Ok((v, content)) => {
-                let rationale = crate::text::one_line(
-                    content.rsplit("</think>").next().unwrap_or(&content),
-                    300,
-                );
-                if let Some(c) = &self.cache {
-                    // A cache that cannot be written only costs a later rerun.
-                    let _ = c.put(Entry {
-                        key,
-                        verdict: v,
-                        rationale: rationale.clone(),
-                    });
-                }
-                Outcome::Judged {
-                    judgement: judgement(v, rationale),
-                    cached: false,
+        let votes = self.cfg.votes.max(1);
+        let temperature = if votes > 1 {
+            self.vote_temperature()
+        } else {
+            self.cfg.temperature
+        };
+        let first = self.ask_at(&prompt, &seed, temperature, parse_verdict);
+        let (v, reply) = match first {
+            Ok(x) => x,
+            Err(reason) => {
+                return Outcome::Pending(Pending {
+                    run_id: input.run_id.clone(),
+                    step: input.step,
+                    docid: input.docid.clone(),
+                    reason,
+                });
+            }
+        };
+        let rationale_of = |content: &str| {
+            crate::text::one_line(content.rsplit("</think>").next().unwrap_or(content), 300)
+        };
+        let mut verdict = v;
+        let mut rationale = rationale_of(&reply.content);
+        let mut p = reply
+            .logprobs
+            .as_ref()
+            .and_then(|l| super::logprobs::p_relevant(l, v));
+        if p.is_none() && votes > 1 {
+            // Votes that fail are not counted; the first answer always is.
+            let mut answers = vec![(v, rationale.clone())];
+            for k in 1..votes {
+                if let Ok((x, r)) =
+                    self.ask_at(&prompt, &format!("{seed}:{k}"), temperature, parse_verdict)
+                {
+                    answers.push((x, rationale_of(&r.content)));
                 }
             }
-            Err(reason) => Outcome::Pending(Pending {
-                run_id: input.run_id.clone(),
-                step: input.step,
-                docid: input.docid.clone(),
-                reason,
-            }),
+            let rel = answers
+                .iter()
+                .filter(|(x, _)| *x == Verdict::Relevant)
+                .count();
+            let n = answers.len();
+            verdict = match (2 * rel).cmp(&n) {
+                std::cmp::Ordering::Greater => Verdict::Relevant,
+                std::cmp::Ordering::Less => Verdict::NotRelevant,
+                std::cmp::Ordering::Equal => v,
+            };
+            if let Some((_, r)) = answers.iter().find(|(x, _)| *x == verdict) {
+                rationale = r.clone();
+            }
+            p = Some(rel as f64 / n as f64);
+        }
+        if let Some(c) = &self.cache {
+            // A cache that cannot be written only costs a later rerun.
+            let _ = c.put(Entry {
+                key,
+                verdict,
+                rationale: rationale.clone(),
+                p_relevant: p,
+            });
+        }
+        Outcome::Judged {
+            judgement: judgement(verdict, rationale, p),
+            cached: false,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod answer;
 mod cache;
 pub mod heuristic;
 pub mod llm;
+mod logprobs;
 mod verdict_text;
 
 pub use cache::Cache;

@@ -28,15 +28,19 @@ pub fn default_dir(runs: &[PathBuf]) -> PathBuf {
     base.join(".lrat")
 }
 
-/// The judge verdicts that go with the labels in `labels_dir`: the file named, else the
+/// The judge verdicts that go with the labels in `labels_dir`: the files named, else the
 /// `verdicts.jsonl` the app's `J` keeps beside the labels when there is one. The app and every
-/// command read the same file by this rule.
-pub fn verdicts_file(named: Option<&Path>, labels_dir: &Path) -> Option<PathBuf> {
-    if let Some(p) = named {
-        return Some(p.to_path_buf());
+/// command read the same files by this rule.
+pub fn verdicts_files(named: &[PathBuf], labels_dir: &Path) -> Vec<PathBuf> {
+    if !named.is_empty() {
+        return named.to_vec();
     }
     let kept = labels_dir.join("verdicts.jsonl");
-    kept.exists().then_some(kept)
+    if kept.exists() {
+        vec![kept]
+    } else {
+        Vec::new()
+    }
 }
 
 /// [`default_dir`] when it already holds labels: commands that only read labels use it then.

@@ -38,7 +38,10 @@ pub struct OpenOptions {
     pub read: ReadOptions,
     pub questions: Option<PathBuf>,
     pub labels: Option<PathBuf>,
-    pub verdicts: Option<PathBuf>,
+    /// Verdict files (none: the `verdicts.jsonl` beside the labels, if any).
+    pub verdicts: Vec<PathBuf>,
+    /// How judges that differ are combined.
+    pub rule: crate::verdict::Rule,
     /// `tokenizer.json` or a model folder, so `w` can switch `l` to tokens.
     pub tokenizer: Option<PathBuf>,
     /// Corpus JSONL or index folder for document texts (default: the workspace's).
@@ -74,17 +77,13 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
             format!("labels unavailable ({e}); nothing will be saved: pass --labels DIR"),
         ),
     };
-    // Judge verdicts: the file given, else those an earlier session's `J` kept beside the labels.
-    let (judge, reasons, bad_verdicts) =
-        match labels::verdicts_file(opts.verdicts.as_deref(), &labels_dir) {
-            Some(p) => {
-                let (v, r, errors) = crate::verdict::VerdictFile::new(&p).read()?;
-                (Some(v), r, errors)
-            }
-            None => (None, Default::default(), Vec::new()),
-        };
-    let mut app = App::new(journal, judge, std::mem::take(&mut status));
-    app.set_reasons(reasons);
+    // Judge verdicts: the files given, else those an earlier session's `J` kept beside the labels.
+    let mut panel = crate::verdict::Panel::read(
+        &labels::verdicts_files(&opts.verdicts, &labels_dir),
+        opts.rule.clone(),
+    )?;
+    let bad_verdicts = std::mem::take(&mut panel.errors);
+    let mut app = App::new(journal, panel, std::mem::take(&mut status));
     app.reject(bad_verdicts);
     if let Some(t) = &opts.tokenizer {
         app.set_tokens(crate::mine::Length::tokens(t)?);

@@ -24,6 +24,8 @@ fn cfg(url: &str) -> JudgeConfig {
         attempts: 3,
         backoff_ms: 1,
         backoff_max_ms: 5,
+        logprobs: false,
+        votes: 1,
     }
 }
 

@@ -99,7 +99,7 @@ fn workspace(dir: &Path, corpus: bool) -> Vec<Run> {
 fn app(dir: &Path, runs: Vec<Run>, mode: Mode, corpus: bool) -> App {
     let opts = OpenOptions {
         runs: vec![dir.to_path_buf()],
-        verdicts: Some(dir.join("verdicts.jsonl")),
+        verdicts: vec![dir.join("verdicts.jsonl")],
         tokenizer: Some(dir.join("tokenizer.json")),
         ..OpenOptions::default()
     };

@@ -27,7 +27,7 @@ use super::theme::Theme;
 use crate::error::InputError;
 use crate::labels::Journal;
 use crate::run::Run;
-use crate::verdict::{Reasons, Verdicts};
+use crate::verdict::{Panel, Reasons, Verdicts};
 
 pub use search::Matches;
 use workspace::Workspace;
@@ -120,10 +120,10 @@ pub struct App {
 static PLAIN: Theme = Theme { color: false };
 
 impl App {
-    pub fn new(journal: Option<Journal>, verdicts: Option<Verdicts>, status: String) -> App {
+    pub fn new(journal: Option<Journal>, panel: Panel, status: String) -> App {
         let model_dir = super::screens::train::default_model_dir(journal.as_ref());
         App {
-            ws: Workspace::new(journal, verdicts),
+            ws: Workspace::new(journal, panel),
             screens: Screens::new(&model_dir),
             judging: Judging::default(),
             nav: Nav {
@@ -154,11 +154,6 @@ impl App {
     /// Background work reports on this channel (without one it runs inline).
     pub fn connect(&mut self, tx: std::sync::mpsc::Sender<Msg>) {
         self.tx = Some(tx);
-    }
-
-    /// The judge's explanations read with the verdicts.
-    pub fn set_reasons(&mut self, reasons: Reasons) {
-        self.ws.reasons = reasons;
     }
 
     /// A tokenizer, so `w` can count `l` in tokens.
@@ -224,12 +219,12 @@ impl App {
     }
 
     pub fn verdicts(&self) -> Option<&Verdicts> {
-        self.ws.verdicts.as_ref()
+        self.ws.panel.verdicts.as_ref()
     }
 
     /// Why the judge decided each browse, where known.
     pub fn reasons(&self) -> &Reasons {
-        &self.ws.reasons
+        &self.ws.panel.reasons
     }
 
     /// The mining mode in force.
@@ -415,8 +410,8 @@ fn context<'a>(
         derived: &ws.derived,
         labels: ws.labels(),
         journal: ws.journal.as_ref(),
-        verdicts: ws.verdicts.as_ref(),
-        reasons: &ws.reasons,
+        verdicts: ws.panel.verdicts.as_ref(),
+        reasons: &ws.panel.reasons,
         qrels: ws.qrels.as_ref(),
         corpus: ws.corpus.as_deref(),
         mode: ws.mode,

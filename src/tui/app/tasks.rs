@@ -176,18 +176,9 @@ impl App {
             self.status = format!("judged no browses with {by}{}", self.judging.pending_note());
             return;
         }
-        let judge = self.ws.verdicts.get_or_insert_with(Default::default);
-        for j in &js {
-            judge.insert(&j.run_id, j.step, j.verdict);
-            self.ws.reasons.insert(
-                &j.run_id,
-                j.step,
-                crate::verdict::Reason {
-                    judge: j.judge.clone(),
-                    model: j.model.clone(),
-                    rationale: j.rationale.clone(),
-                },
-            );
+        if let Err(e) = self.ws.panel.add(&js) {
+            self.status = format!("judged {} browses, but {e}", js.len());
+            return;
         }
         let rejected = js
             .iter()

@@ -10,16 +10,15 @@ use crate::run::Run;
 use crate::train::source::{FromRuns, from_runs};
 use crate::tui::rows::{self, Derived};
 use crate::tui::screens::train::Miner;
-use crate::verdict::{Reasons, Verdicts};
+use crate::verdict::Panel;
 
 pub(super) struct Workspace {
     /// Shared with work on other threads (mining for training), appended to while loading.
     pub(super) runs: Arc<Vec<Run>>,
     pub(super) derived: Derived,
     pub(super) journal: Option<Journal>,
-    pub(super) verdicts: Option<Verdicts>,
-    /// Why the judge decided each browse (its rationale), where known.
-    pub(super) reasons: Reasons,
+    /// The judges' verdicts (each judge's, and combined) with their reasons.
+    pub(super) panel: Panel,
     pub(super) qrels: Option<crate::qrels::Qrels>,
     pub(super) corpus: Option<Box<crate::corpus::DocIndex>>,
     pub(super) mode: crate::mine::Mode,
@@ -31,13 +30,12 @@ pub(super) struct Workspace {
 }
 
 impl Workspace {
-    pub(super) fn new(journal: Option<Journal>, verdicts: Option<Verdicts>) -> Workspace {
+    pub(super) fn new(journal: Option<Journal>, panel: Panel) -> Workspace {
         Workspace {
             runs: Default::default(),
             derived: Derived::default(),
             journal,
-            verdicts,
-            reasons: Default::default(),
+            panel,
             qrels: None,
             corpus: None,
             mode: crate::mine::Mode::Paper,
@@ -50,7 +48,7 @@ impl Workspace {
     /// The effective labels: human ?? judge ?? default, unjudged browses as set.
     pub(super) fn labels(&self) -> Effective<'_> {
         Effective {
-            judge: self.verdicts.as_ref(),
+            judge: self.panel.verdicts.as_ref(),
             human: self.journal.as_ref(),
             unjudged: self.unjudged,
         }
@@ -90,7 +88,7 @@ impl Workspace {
     /// loop: the pairs the screens show, texts as the export writes them.
     pub(super) fn training_miner(&self) -> Miner {
         let runs = self.runs.clone();
-        let judge = self.verdicts.clone();
+        let judge = self.panel.verdicts.clone();
         let human = self.journal.as_ref().map(Journal::snapshot);
         let unjudged = self.unjudged;
         let mode = self.mode;

@@ -1,5 +1,11 @@
 //! Browse verdicts as files carry them: JSON lines `{"run_id", "step", "verdict", ...}`, the
-//! format `lrat judge` writes and `lrat mine --verdicts` reads.
+//! format `lrat judge` writes and `lrat mine --verdicts` reads. A file may hold several judges'
+//! verdicts on the same browses (each line names its `judge` and `model`); [`opinions`] keeps
+//! them apart and combines them by one rule.
+
+pub mod opinions;
+
+pub use opinions::{Combine, JudgeId, Opinion, Opinions, Panel, Rule};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -45,6 +51,56 @@ struct Row {
     model: Option<String>,
     #[serde(default)]
     rationale: Option<String>,
+    #[serde(default)]
+    p_relevant: Option<f64>,
+}
+
+/// One line of a verdicts file read: the run, the browse step and what the judge said; `None`
+/// for a blank line.
+fn parse_line(
+    path: &Path,
+    i: usize,
+    line: &str,
+) -> Result<Option<(String, usize, JudgeId, Opinion)>, InputError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let row: Row =
+        serde_json::from_str(line).map_err(|e| InputError::from_json(path, i + 1, &e))?;
+    let verdict = match row.verdict.trim().to_ascii_lowercase().as_str() {
+        "relevant" => Verdict::Relevant,
+        "not_relevant" | "not relevant" | "irrelevant" => Verdict::NotRelevant,
+        other => {
+            return Err(InputError::new(
+                path,
+                format!("verdict `{other}`: expected `relevant` or `not_relevant`"),
+            )
+            .at_line(i + 1));
+        }
+    };
+    let Some(run_id) = row.run_id.0 else {
+        return Err(InputError::new(path, "`run_id` is null").at_line(i + 1));
+    };
+    if let Some(p) = row.p_relevant
+        && !(0.0..=1.0).contains(&p)
+    {
+        return Err(InputError::new(
+            path,
+            format!("p_relevant {p}: a probability is from 0 to 1"),
+        )
+        .at_line(i + 1));
+    }
+    let id = JudgeId {
+        judge: JudgeKind::from(row.judge.unwrap_or_default()),
+        model: row.model.unwrap_or_default(),
+    };
+    let opinion = Opinion {
+        judge: 0,
+        verdict,
+        p_relevant: row.p_relevant,
+        rationale: row.rationale,
+    };
+    Ok(Some((run_id, row.step, id, opinion)))
 }
 
 /// Which judge decided: lrat's heuristic phrase rules, the LLM judge, or another named in a
@@ -150,6 +206,10 @@ pub struct Judgement {
     pub model: String,
     pub prompt_hash: String,
     pub rationale: String,
+    /// The judge's probability that the page is relevant, when it gave one (an LLM judge's
+    /// verdict-token log-probability, or its share of `--votes` answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_relevant: Option<f64>,
 }
 
 /// A verdicts file: JSON lines of [`Judgement`]s, the one place that reads and writes them
@@ -182,23 +242,34 @@ impl VerdictFile {
         w.flush().map_err(|e| Error::io(path, e))
     }
 
-    /// Adds judgements, replacing earlier lines for the same browses; every other line, a line
-    /// that is not a verdict included, is kept as it was.
+    /// Adds judgements, replacing earlier lines of the same judge (and model) for the same
+    /// browses; other judges' lines and every other line, a line that is not a verdict included,
+    /// are kept as they were.
     pub fn merge(&self, judgements: &[Judgement]) -> Result<(), Error> {
         #[derive(Deserialize)]
         struct Key {
             run_id: String,
             step: usize,
+            #[serde(default)]
+            judge: Option<String>,
+            #[serde(default)]
+            model: Option<String>,
         }
-        let fresh: std::collections::HashSet<(&str, usize)> = judgements
+        let fresh: std::collections::HashSet<(&str, usize, &str, &str)> = judgements
             .iter()
-            .map(|j| (j.run_id.as_str(), j.step))
+            .map(|j| (j.run_id.as_str(), j.step, j.judge.name(), j.model.as_str()))
             .collect();
         let mut out = String::new();
         if let Ok(text) = std::fs::read_to_string(&self.path) {
             for line in text.lines() {
-                let replaced = serde_json::from_str::<Key>(line)
-                    .is_ok_and(|k| fresh.contains(&(k.run_id.as_str(), k.step)));
+                let replaced = serde_json::from_str::<Key>(line).is_ok_and(|k| {
+                    fresh.contains(&(
+                        k.run_id.as_str(),
+                        k.step,
+                        k.judge.as_deref().unwrap_or(""),
+                        k.model.as_deref().unwrap_or(""),
+                    ))
+                });
                 if !replaced {
                     out.push_str(line);
                     out.push('\n');
@@ -236,60 +307,17 @@ pub struct Verdicts(pub HashMap<String, HashMap<usize, Verdict>>);
 
 impl Verdicts {
     /// Reads a verdicts file; bad lines come back as errors, the rest still counts. A later line
-    /// for the same browse replaces an earlier one.
+    /// of the same judge for the same browse replaces an earlier one.
     pub fn read(path: &Path) -> Result<(Verdicts, Vec<InputError>), Error> {
         Verdicts::read_with_reasons(path).map(|(v, _, e)| (v, e))
     }
 
-    /// `read`, with each line's judge, model and rationale when it has them.
+    /// `read`, with the reason of the judge whose verdict counts (see [`Rule`]: one file may
+    /// hold several judges' verdicts).
     pub fn read_with_reasons(path: &Path) -> Result<(Verdicts, Reasons, Vec<InputError>), Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let mut map = Verdicts::default();
-        let mut reasons = Reasons::default();
-        let mut errors = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let row: Row = match serde_json::from_str(line) {
-                Ok(r) => r,
-                Err(e) => {
-                    errors.push(InputError::from_json(path, i + 1, &e));
-                    continue;
-                }
-            };
-            let verdict = match row.verdict.trim().to_ascii_lowercase().as_str() {
-                "relevant" => Verdict::Relevant,
-                "not_relevant" | "not relevant" | "irrelevant" => Verdict::NotRelevant,
-                other => {
-                    errors.push(
-                        InputError::new(
-                            path,
-                            format!("verdict `{other}`: expected `relevant` or `not_relevant`"),
-                        )
-                        .at_line(i + 1),
-                    );
-                    continue;
-                }
-            };
-            let Some(run_id) = row.run_id.0 else {
-                errors.push(InputError::new(path, "`run_id` is null").at_line(i + 1));
-                continue;
-            };
-            if let Some(rationale) = row.rationale {
-                reasons.insert(
-                    &run_id,
-                    row.step,
-                    Reason {
-                        judge: JudgeKind::from(row.judge.unwrap_or_default()),
-                        model: row.model.unwrap_or_default(),
-                        rationale,
-                    },
-                );
-            }
-            map.0.entry(run_id).or_default().insert(row.step, verdict);
-        }
-        Ok((map, reasons, errors))
+        let (o, errors) = Opinions::read(&[path.to_path_buf()])?;
+        let (v, r) = o.verdicts(&Rule::default())?;
+        Ok((v, r, errors))
     }
 
     pub fn get(&self, run_id: &str, step: usize) -> Option<Verdict> {
