@@ -57,6 +57,8 @@ fn main() {
             attempts: 3,
             backoff_ms: 100,
             backoff_max_ms: 1000,
+            logprobs: false,
+            votes: 1,
         };
         let j = LlmJudge::new(cfg, None, None, None);
         let take = if concurrency == 1 { n.min(20) } else { n };

@@ -92,7 +92,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn lp(tokens: &[(&str, f64, &[(&str, f64)])]) -> Value {
+    type Token<'a> = (&'a str, f64, &'a [(&'a str, f64)]);
+
+    fn lp(tokens: &[Token<'_>]) -> Value {
         json!({"content": tokens.iter().map(|(t, l, top)| json!({
             "token": t, "logprob": l,
             "top_logprobs": top.iter().map(|(a, b)| json!({"token": a, "logprob": b})).collect::<Vec<_>>()

@@ -178,11 +178,7 @@ impl Opinions {
     }
 
     /// The opinion whose verdict counts for a browse: the one place the rule is applied.
-    pub fn decide<'a>(
-        ops: &'a [Opinion],
-        combine: Combine,
-        primary: Option<usize>,
-    ) -> Option<&'a Opinion> {
+    pub fn decide(ops: &[Opinion], combine: Combine, primary: Option<usize>) -> Option<&Opinion> {
         let of_primary = ops.iter().find(|o| Some(o.judge) == primary);
         let others = || ops.iter().filter(|o| Some(o.judge) != primary);
         // The majority of `it`, a tie going to the earliest judge.
