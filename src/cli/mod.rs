@@ -9,6 +9,7 @@ mod labels;
 mod mine;
 mod open;
 mod progress;
+mod queue;
 mod serve;
 mod supervision;
 mod synth;
@@ -52,6 +53,9 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Judge browses (did the reasoning after each use the page?) or final answers.
     Judge(judge::JudgeArgs),
+    /// The review queue: unlabelled browses, those whose verdict is most likely wrong and
+    /// moves training most first, with why.
+    Queue(queue::QueueArgs),
     /// Human labels: export, import, agreement with a judge, compaction.
     Labels(labels::LabelsArgs),
     /// Simulated runs with known ground truth (corpus, questions, qrels, runs, truth).
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Mine(a)) => a.run(),
         Some(Command::Convert(a)) => a.run(),
         Some(Command::Judge(a)) => a.run(),
+        Some(Command::Queue(a)) => a.run(),
         Some(Command::Labels(a)) => a.run(),
         Some(Command::Synth(a)) => a.run(),
         Some(Command::Index(a)) => a.run(),

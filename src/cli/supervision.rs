@@ -96,11 +96,13 @@ impl VerdictArgs {
                 match panel.opinions.judges.len() {
                     0 | 1 => String::new(),
                     _ => format!(
-                        "; judges {} combined by {}",
+                        "; judges {} (the first is the primary); {}",
                         panel.judges(),
                         match self.combine {
-                            crate::verdict::Combine::Primary => "the primary (first named)",
-                            crate::verdict::Combine::Majority => "majority",
+                            crate::verdict::Combine::Primary =>
+                                "the primary judge's verdict counts (--combine majority for the majority)",
+                            crate::verdict::Combine::Majority =>
+                                "the majority counts, a tie going to the primary judge",
                         }
                     ),
                 }
@@ -112,6 +114,8 @@ impl VerdictArgs {
 
 /// The judge's verdicts and the human labels, as read.
 pub(crate) struct Judgements {
+    /// Every judge's verdicts and their combination (`judge` is the combined verdicts).
+    pub panel: crate::verdict::Panel,
     pub judge: Option<Verdicts>,
     pub journal: Option<Journal>,
     /// Lines of the verdicts file that were rejected.
@@ -144,7 +148,7 @@ impl SupervisionArgs {
             .clone()
             .or_else(|| crate::labels::existing_dir(runs));
         let panel = self.judges.read(labels_dir.as_deref())?;
-        let (judge, rejected) = (panel.verdicts, panel.errors.len());
+        let (judge, rejected) = (panel.verdicts.clone(), panel.errors.len());
         let journal = match labels_dir {
             Some(d) => {
                 let (j, report) = Journal::open(&d)?;
@@ -155,6 +159,7 @@ impl SupervisionArgs {
             None => None,
         };
         Ok(Judgements {
+            panel,
             judge,
             journal,
             rejected,
