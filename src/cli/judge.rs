@@ -10,15 +10,6 @@ use super::{ReadArgs, finish, load, print_errors};
 use crate::config::{self, Config};
 use crate::judge::{self, Outcome, answer, heuristic, llm::LlmJudge};
 
-/// Which judge to run (the verdicts then say which decided, as `verdict::JudgeKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WhichJudge {
-    /// Offline phrase rules (`assets/judge_rules.txt`); for answers, normalised match.
-    Heuristic,
-    /// An OpenAI-compatible server (`LRAT_JUDGE_URL`, `LRAT_JUDGE_MODEL`, `OPENAI_API_KEY`).
-    Llm,
-}
-
 #[derive(Debug, Args)]
 pub struct JudgeArgs {
     /// Run files or folders.
@@ -28,8 +19,11 @@ pub struct JudgeArgs {
     /// `lrat mine --verdicts` reads), or with `--answers` `{run_id, correct, judge, …}`.
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, value_enum, default_value = "heuristic")]
-    judge: WhichJudge,
+    /// `heuristic`, `llm` (the `[judge]` settings), or the name of an LLM judge in config.toml's
+    /// `[judges.NAME]`; several (`--judge heuristic,llm`) write every judge's verdicts on the same
+    /// browses into one file, each line naming its judge and model.
+    #[arg(long, value_delimiter = ',', default_value = "heuristic")]
+    judge: Vec<String>,
     /// Judge each run's final answer instead of its browses.
     #[arg(long)]
     answers: bool,
@@ -48,6 +42,13 @@ pub struct JudgeArgs {
     /// Requests in flight.
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Answers sampled per browse when the server gives no log-probabilities: the verdict is
+    /// their majority, the probability of relevant their share (config: `votes`).
+    #[arg(long)]
+    votes: Option<u32>,
+    /// Do not ask for the verdict token's log-probability (config: `logprobs`).
+    #[arg(long)]
+    no_logprobs: bool,
     /// Seconds per request.
     #[arg(long)]
     timeout: Option<u64>,
@@ -70,9 +71,59 @@ pub struct JudgeArgs {
     read: ReadArgs,
 }
 
+/// One judge `--judge` named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Chosen {
+    Heuristic,
+    /// `None`: the `[judge]` settings; `Some(name)`: `[judges.NAME]`.
+    Llm(Option<String>),
+}
+
 impl JudgeArgs {
-    fn llm(&self) -> color_eyre::Result<LlmJudge> {
-        let mut cfg = Config::load()?.judge;
+    /// The judges `--judge` names, checked against the config.
+    fn chosen(&self, config: &Config) -> color_eyre::Result<Vec<Chosen>> {
+        let mut out = Vec::new();
+        for name in &self.judge {
+            let c = match name.trim() {
+                "heuristic" => Chosen::Heuristic,
+                "llm" => Chosen::Llm(None),
+                n if config.judges.contains_key(n) => Chosen::Llm(Some(n.to_string())),
+                n => bail!(
+                    "--judge {n}: not heuristic, llm, or a judge named in {} ([judges.NAME]){}",
+                    config::config_dir().join("config.toml").display(),
+                    if config.judges.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; named there: {}",
+                            config.judges.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                ),
+            };
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    fn llm(&self, config: &Config, name: Option<&str>) -> color_eyre::Result<LlmJudge> {
+        let mut cfg = match name {
+            Some(n) => config
+                .named_judge(n)
+                .ok_or_else(|| eyre!("no [judges.{n}] in the config"))?,
+            None => config.judge.clone(),
+        };
+        if let Some(v) = self.votes {
+            cfg.votes = v.max(1);
+        }
+        if self.no_logprobs {
+            cfg.logprobs = false;
+        }
+        if name.is_some() {
+            return self.finish_llm(cfg);
+        }
         if let Some(u) = &self.url {
             cfg.url = u.clone();
         }
@@ -91,6 +142,10 @@ impl JudgeArgs {
         if let Some(b) = self.backoff_ms {
             cfg.backoff_ms = b;
         }
+        self.finish_llm(cfg)
+    }
+
+    fn finish_llm(&self, cfg: crate::config::JudgeConfig) -> color_eyre::Result<LlmJudge> {
         let template = match &self.prompt {
             Some(p) => Some(std::fs::read_to_string(p).map_err(|e| eyre!("{}: {e}", p.display()))?),
             None => None,
@@ -107,28 +162,28 @@ impl JudgeArgs {
             return self.run_answers(&loaded);
         }
         let inputs = judge::browse_inputs(&loaded.runs);
-        let outcomes: Vec<Outcome> = match self.judge {
-            WhichJudge::Heuristic => {
-                let rules = match &self.rules {
-                    Some(p) => heuristic::Rules::read(p)?,
-                    None => heuristic::Rules::default_rules(),
-                };
-                inputs
-                    .iter()
-                    .map(|i| Outcome::Judged {
+        let config = Config::load()?;
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        for chosen in self.chosen(&config)? {
+            match chosen {
+                Chosen::Heuristic => {
+                    let rules = match &self.rules {
+                        Some(p) => heuristic::Rules::read(p)?,
+                        None => heuristic::Rules::default_rules(),
+                    };
+                    outcomes.extend(inputs.iter().map(|i| Outcome::Judged {
                         judgement: heuristic::judge(&rules, i),
                         cached: false,
-                    })
-                    .collect()
+                    }));
+                }
+                Chosen::Llm(name) => {
+                    let j = self.llm(&config, name.as_deref())?;
+                    let bar = progress(inputs.len() as u64)?;
+                    outcomes.extend(j.judge_all(&inputs, &|done, _| bar.set_position(done as u64)));
+                    bar.finish_and_clear();
+                }
             }
-            WhichJudge::Llm => {
-                let j = self.llm()?;
-                let bar = progress(inputs.len() as u64)?;
-                let out = j.judge_all(&inputs, &|done, _| bar.set_position(done as u64));
-                bar.finish_and_clear();
-                out
-            }
-        };
+        }
         let mut judged = Vec::new();
         let mut pending = Vec::new();
         let mut cached = 0;
@@ -149,8 +204,12 @@ impl JudgeArgs {
             .iter()
             .filter(|j| j.verdict == crate::verdict::Verdict::NotRelevant)
             .count();
+        let judges = match self.judge.len() {
+            1 => String::new(),
+            n => format!(" ({n} judges on {} browses)", inputs.len()),
+        };
         eprintln!(
-            "judged {} browses ({} from cache): {} relevant, {} not relevant, {} pending; wrote {}",
+            "judged {} browses{judges} ({} from cache): {} relevant, {} not relevant, {} pending; wrote {}",
             judged.len(),
             cached,
             judged.len() - rejected,
@@ -187,10 +246,15 @@ impl JudgeArgs {
     }
 
     fn run_answers(&self, loaded: &crate::run::Loaded) -> color_eyre::Result<()> {
-        let rows: Vec<answer::AnswerJudgement> = match self.judge {
-            WhichJudge::Heuristic => loaded.runs.iter().map(answer::match_judge).collect(),
-            WhichJudge::Llm => {
-                let j = self.llm()?;
+        let config = Config::load()?;
+        let chosen = match self.chosen(&config)?.as_slice() {
+            [one] => one.clone(),
+            _ => bail!("--answers takes one judge (--judge heuristic, llm or a named one)"),
+        };
+        let rows: Vec<answer::AnswerJudgement> = match chosen {
+            Chosen::Heuristic => loaded.runs.iter().map(answer::match_judge).collect(),
+            Chosen::Llm(name) => {
+                let j = self.llm(&config, name.as_deref())?;
                 let bar = progress(loaded.runs.len() as u64)?;
                 let rows = loaded
                     .runs
