@@ -348,6 +348,63 @@ pub fn run(a: &Ablation, progress: &mut dyn FnMut(&str)) -> Result<AblationRepor
 
 use crate::closed_loop::slug;
 
+/// One training from a start model, as the experiments run it.
+pub(crate) struct Once<'a> {
+    /// How the training is named in an error.
+    pub name: &'a str,
+    pub config: TrainConfig,
+    pub scratch: ScratchShape,
+    pub start: &'a Path,
+    pub held: &'a BTreeSet<String>,
+    pub qrels: &'a Qrels,
+    pub corpus: &'a DocIndex,
+    pub out: &'a Path,
+}
+
+/// Trains `set` as `o` says, evaluating once at the end: the steps taken and the held-out
+/// metrics.
+pub(crate) fn train_once(
+    o: &Once<'_>,
+    set: &Arc<crate::train::data::TrainSet>,
+) -> Result<(usize, Metrics)> {
+    let config = TrainConfig {
+        // Evaluate once, at the end: the trainings are compared there.
+        eval_every: usize::MAX,
+        ..o.config.clone()
+    };
+    let seed = config.seed;
+    let job = TrainJob {
+        set: set.clone(),
+        model: ModelSource::Folder(o.start.to_path_buf()),
+        note: None,
+        config,
+        out: o.out.to_path_buf(),
+        qrels: Some(o.qrels.clone()),
+        corpus: Some(o.corpus.clone()),
+        resume: false,
+        force: false,
+        device: Device::Cpu,
+        scratch: o.scratch,
+        held_out: Some(o.held.clone()),
+    };
+    let mut progress = crate::train::progress::Progress::default();
+    worker::run(job, &AtomicBool::new(false), &mut |e| {
+        progress.apply(&e);
+        true
+    });
+    if let crate::train::progress::Ending::Failed(m) = &progress.ending {
+        return Err(Error::Train(crate::error::TrainError::Arm {
+            arm: o.name.to_string(),
+            seed,
+            message: m.clone(),
+        }));
+    }
+    let metrics = *progress
+        .trained()
+        .ok_or(Error::Train(crate::error::TrainError::NoEvaluation))?;
+    Ok((progress.step, metrics))
+}
+
 /// Where an arm's model is trained.
 fn arm_dir(a: &Ablation, arm: Arm, seed: u64) -> PathBuf {
     a.out.join(format!("{}-{seed}", slug(arm.name())))
@@ -376,45 +433,25 @@ fn train_arm(
     qrels: &Qrels,
     corpus: &DocIndex,
 ) -> Result<ArmResult> {
-    let out = arm_dir(a, arm, seed);
     let config = TrainConfig {
         seed,
         weighted: matches!(arm, Arm::FilterWeights | Arm::Unmasked),
         mask_false_negatives: arm != Arm::Unmasked && a.config.mask_false_negatives,
-        // Evaluate once, at the end: the arms are compared there.
-        eval_every: usize::MAX,
         ..a.config.clone()
     };
-    let job = TrainJob {
-        set: set.clone(),
-        model: ModelSource::Folder(model.to_path_buf()),
-        note: None,
-        config,
-        out: out.clone(),
-        qrels: Some(qrels.clone()),
-        corpus: Some(corpus.clone()),
-        resume: false,
-        force: false,
-        device: Device::Cpu,
-        scratch: a.scratch,
-        held_out: Some(held.clone()),
-    };
-    let mut progress = crate::train::progress::Progress::default();
-    worker::run(job, &AtomicBool::new(false), &mut |e| {
-        progress.apply(&e);
-        true
-    });
-    if let crate::train::progress::Ending::Failed(m) = &progress.ending {
-        return Err(Error::Train(crate::error::TrainError::Arm {
-            arm: arm.name().to_string(),
-            seed,
-            message: m.clone(),
-        }));
-    }
-    let steps = progress.step;
-    let metrics = *progress
-        .trained()
-        .ok_or(Error::Train(crate::error::TrainError::NoEvaluation))?;
+    let (steps, metrics) = train_once(
+        &Once {
+            name: arm.name(),
+            config,
+            scratch: a.scratch,
+            start: model,
+            held,
+            qrels,
+            corpus,
+            out: &arm_dir(a, arm, seed),
+        },
+        set,
+    )?;
     let pairs = set
         .examples
         .iter()

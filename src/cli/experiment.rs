@@ -23,6 +23,135 @@ enum Experiment {
     /// arms' differences paired by seed, and (when the data has truth.jsonl) a fourth arm
     /// filtered by the truth and each arm's share of useless positives.
     Ablation(AblationArgs),
+    /// The review queue against file and random order on simulated runs whose truth is known:
+    /// a person labels by the truth in each order; the share of wrong verdicts fixed after each
+    /// label, the labels needed to fix 50/80/95 % of them (DIR/report.json), and optionally the
+    /// agent re-run with a retriever trained after 0, 50 and 200 labels in each order.
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ReviewArgs {
+    /// Working folder: the simulated data (unless --data), the trained models, report.json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Use this simulated workspace instead (it needs truth.jsonl).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Simulated runs.
+    #[arg(long, default_value_t = 300)]
+    runs: usize,
+    /// Simulated documents.
+    #[arg(long, default_value_t = 2000)]
+    docs: usize,
+    /// Seed of the simulated data.
+    #[arg(long, default_value_t = 7)]
+    data_seed: u64,
+    /// The simulated LLM judge's mean chance of a wrong verdict.
+    #[arg(long, default_value_t = 0.1)]
+    llm_error: f64,
+    /// The share of browses that are hard for the LLM judge (where most of its errors fall).
+    #[arg(long, default_value_t = 0.2)]
+    hard_share: f64,
+    /// Seed of the LLM judge's mistakes.
+    #[arg(long, default_value_t = 11)]
+    judge_seed: u64,
+    /// How the LLM judge's probabilities relate to its mistakes; one replay for each (the
+    /// closed loop uses the first).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "calibrated,overconfident,uninformative"
+    )]
+    probabilities: Vec<crate::review::simulated_judge::Probabilities>,
+    /// Seeds of the random order (its figures are their mean).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
+    random_seeds: Vec<u64>,
+    /// The queue is recomputed after this many labels.
+    #[arg(long, default_value_t = 10)]
+    rerank_every: usize,
+    /// Skip the closed loop (training after some labels and re-running the agent).
+    #[arg(long)]
+    no_closed_loop: bool,
+    /// Label counts to train after in each order.
+    #[arg(long, value_delimiter = ',', default_value = "0,50,200")]
+    labels: Vec<usize>,
+    /// Unseen questions the agent re-runs with each trained retriever.
+    #[arg(long, default_value_t = 60)]
+    test_runs: usize,
+    /// A pretrained model folder to start from (default: a scratch model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Epochs a training.
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    /// Training seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The simulated agent (when the data is simulated here).
+    #[command(flatten)]
+    knobs: KnobArgs,
+}
+
+impl ReviewArgs {
+    fn run(self) -> color_eyre::Result<()> {
+        use crate::review::experiment::{ClosedLoop, Settings, run};
+        if !(0.0..=0.5).contains(&self.llm_error) {
+            color_eyre::eyre::bail!(
+                "--llm-error {}: a chance of error from 0 to 0.5",
+                self.llm_error
+            );
+        }
+        if !(self.hard_share > 0.0 && self.hard_share <= 1.0) {
+            color_eyre::eyre::bail!(
+                "--hard-share {}: a share above 0, at most 1",
+                self.hard_share
+            );
+        }
+        if self.probabilities.is_empty() || self.random_seeds.is_empty() {
+            color_eyre::eyre::bail!("--probabilities and --random-seeds need at least one value");
+        }
+        let data = match &self.data {
+            Some(d) => d.clone(),
+            None => simulated(&self.out, self.runs, self.docs, self.data_seed, &self.knobs)?,
+        };
+        let base = TrainConfig::preset(Preset::Quick);
+        let settings = Settings {
+            data,
+            out: self.out.clone(),
+            errors: crate::review::simulated_judge::Errors {
+                rate: self.llm_error,
+                hard: self.hard_share,
+                seed: self.judge_seed,
+            },
+            cases: self.probabilities.clone(),
+            random_seeds: self.random_seeds.clone(),
+            rerank_every: self.rerank_every.max(1),
+            closed_loop: (!self.no_closed_loop).then(|| ClosedLoop {
+                labels: self.labels.clone(),
+                test_runs: self.test_runs,
+                config: TrainConfig {
+                    epochs: self.epochs,
+                    seed: self.seed,
+                    lr: Some(if self.model.is_some() { 2e-5 } else { 3e-4 }),
+                    holdout: 0.2,
+                    mask_false_negatives: true,
+                    ..base
+                },
+                scratch: ScratchShape::default(),
+                model: self.model.clone(),
+            }),
+        };
+        std::fs::create_dir_all(&self.out).map_err(|e| crate::error::Error::io(&self.out, e))?;
+        let report = run(&settings, &mut |line| eprintln!("{line}"))?;
+        let path = self.out.join("report.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&report.json())? + "\n")
+            .map_err(|e| crate::error::Error::io(&path, e))?;
+        print!("{}", report.render());
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -129,7 +258,10 @@ fn parse_sweep(s: &str) -> Result<Sweep, String> {
 
 impl ExperimentArgs {
     pub fn run(self) -> color_eyre::Result<()> {
-        let Experiment::Ablation(a) = self.what;
+        let a = match self.what {
+            Experiment::Ablation(a) => a,
+            Experiment::Review(r) => return r.run(),
+        };
         match a.sweep.clone() {
             Some(sweep) => run_sweep(a, &sweep),
             None => run_one(&a).map(|_| ()),
@@ -184,7 +316,7 @@ fn run_one(a: &AblationArgs) -> color_eyre::Result<crate::experiment::AblationRe
             ));
         }
         Some(d) => d.clone(),
-        None => simulated(a)?,
+        None => simulated(&a.out, a.runs, a.docs, a.data_seed, &a.knobs)?,
     };
     let ablation = Ablation {
         data,
@@ -222,13 +354,19 @@ fn run_one(a: &AblationArgs) -> color_eyre::Result<crate::experiment::AblationRe
 
 /// The data simulated under `--out`: written now, or reused when it was written with the same
 /// settings (never silently reused when they differ).
-fn simulated(a: &AblationArgs) -> color_eyre::Result<PathBuf> {
-    let d = a.out.join("data");
+fn simulated(
+    out: &std::path::Path,
+    runs: usize,
+    docs: usize,
+    data_seed: u64,
+    knobs: &KnobArgs,
+) -> color_eyre::Result<PathBuf> {
+    let d = out.join("data");
     let wanted = synth::Settings {
-        runs: a.runs,
-        docs: a.docs,
-        seed: a.data_seed,
-        knobs: a.knobs.knobs(),
+        runs,
+        docs,
+        seed: data_seed,
+        knobs: knobs.knobs(),
         first_question: 0,
         retriever: crate::retriever::Served::bm25(),
         questions: None,
@@ -252,12 +390,9 @@ fn simulated(a: &AblationArgs) -> color_eyre::Result<PathBuf> {
         };
     }
     eprintln!(
-        "simulating {} runs over {} documents (seed {}) into {}",
-        a.runs,
-        a.docs,
-        a.data_seed,
+        "simulating {runs} runs over {docs} documents (seed {data_seed}) into {}",
         d.display()
     );
-    synth::generate(&d, a.runs, a.docs, a.data_seed, &wanted.knobs)?;
+    synth::generate(&d, runs, docs, data_seed, &wanted.knobs)?;
     Ok(d)
 }

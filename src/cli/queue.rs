@@ -49,10 +49,12 @@ impl QueueArgs {
         let j = self.sup.read(&self.runs)?;
         let labels = j.labels(self.sup.unjudged);
         let mined = crate::mine::mine_all(&loaded.runs, &labels, &self.sup.policy(&j));
+        let human = review::human_verdicts(&labels);
         let q = review::queue(&Inputs {
             runs: &loaded.runs,
             panel: &j.panel,
             labels,
+            human: &human,
             mined: &mined,
         });
         let total = q.items.len();
@@ -109,7 +111,10 @@ impl QueueArgs {
             );
         }
         if shown < total {
-            println!("… {} more (--top N shows more, --json gives every part)", total - shown);
+            println!(
+                "… {} more (--top N shows more, --json gives every part)",
+                total - shown
+            );
         }
         Ok(())
     }

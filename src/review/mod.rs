@@ -1,7 +1,9 @@
 //! The review queue: every browse a person has not labelled, most likely wrong and most
 //! consequential first (see [`priority`] for the one estimate behind the order).
 
+pub mod experiment;
 pub mod priority;
+pub mod simulated_judge;
 
 use serde::Serialize;
 
@@ -41,8 +43,10 @@ pub struct Queue {
 pub struct Inputs<'a> {
     pub runs: &'a [Run],
     pub panel: &'a Panel,
-    /// The effective labels (their human part marks what is reviewed).
+    /// The verdicts in force (human ?? judge ?? default).
     pub labels: Effective<'a>,
+    /// The browses a person labelled, and how ([`human_verdicts`] of the labels).
+    pub human: &'a Verdicts,
     /// What was mined with those labels, in the runs' order (for each pair's weight and
     /// negatives).
     pub mined: &'a Mined,
@@ -59,8 +63,8 @@ pub fn human_verdicts(labels: &Effective<'_>) -> Verdicts {
 
 /// Every browse not yet labelled by a person, in file order, with its estimate.
 pub fn items(i: &Inputs<'_>) -> Queue {
-    let human = human_verdicts(&i.labels);
-    let track = Track::from_labels(&i.panel.opinions, &human);
+    let human = i.human;
+    let track = Track::from_labels(&i.panel.opinions, human);
     let cands = i.mined.runs.iter().flatten();
     let (n, negs) = cands.fold((0usize, 0usize), |(n, s), c| {
         (n + 1, s + c.pair.neg_id.len())
@@ -114,4 +118,29 @@ pub fn queue(i: &Inputs<'_>) -> Queue {
     q.items
         .sort_by(|a, b| b.estimate.priority.total_cmp(&a.estimate.priority));
     q
+}
+
+/// Each judge's agreement with the person's labels: (judge, browses both labelled, Cohen's κ).
+pub fn agreement(
+    opinions: &crate::verdict::Opinions,
+    human: &Verdicts,
+) -> Vec<(String, usize, Option<f64>)> {
+    let idx = |v: Verdict| usize::from(v == Verdict::NotRelevant);
+    let mut c = vec![[[0usize; 2]; 2]; opinions.judges.len()];
+    for (run, step, ops) in opinions.browses() {
+        if let Some(h) = human.get(run, step) {
+            for o in ops {
+                c[o.judge][idx(h)][idx(o.verdict)] += 1;
+            }
+        }
+    }
+    opinions
+        .judges
+        .iter()
+        .zip(c)
+        .map(|(j, m)| {
+            let n = m.iter().flatten().sum();
+            (j.name(), n, crate::labels::agreement::kappa(&m))
+        })
+        .collect()
 }

@@ -6,9 +6,11 @@
 //! its own (`p_relevant`, from log-probabilities or votes) when it gave one, else how often it
 //! agreed with the person's labels so far — for the heuristic, per rule (each rejecting phrase,
 //! "no rejection", "no reasoning") — starting from a prior of [`PRIOR_LABELS`] labels at the
-//! prior accuracy below and moving with every label. The judges' probabilities are averaged
-//! (so disagreement pulls the average toward ½), and the chance of error is the averaged
-//! probability of the verdict *not* in force. A browse no judge spoke on gets ½.
+//! prior accuracy below and moving with every label. The judges' probabilities are combined as
+//! independent evidence (their log-odds added, see [`combine`]: judges that agree make each
+//! other surer, a judge that disagrees pulls toward ½, a judge no better than chance counts for
+//! nothing), and the chance of error is the combined probability of the verdict *not* in force.
+//! A browse no judge spoke on gets ½.
 //!
 //! **Effect on training.** A label decides whether the browse's pair is a positive: it moves the
 //! pair's intensity weight `w` (Eq. 3, what the pair would weigh as a positive) and its
@@ -121,7 +123,7 @@ pub struct Estimate {
     pub voices: Vec<Voice>,
     /// Judges that differ from the verdict in force.
     pub disagree: usize,
-    /// The judges' averaged probability that the page is relevant.
+    /// The judges' combined probability that the page is relevant.
     pub p_relevant: f64,
     /// The chance the verdict in force is wrong.
     pub p_wrong: f64,
@@ -130,6 +132,18 @@ pub struct Estimate {
     pub negatives: usize,
     pub impact: f64,
     pub priority: f64,
+}
+
+/// The judges' probabilities combined as independent evidence: their log-odds added (each
+/// clamped to [0.01, 0.99], so no single judge is ever certain). ½ when there is none.
+pub fn combine(ps: impl Iterator<Item = f64>) -> f64 {
+    let logit: f64 = ps
+        .map(|p| {
+            let p = p.clamp(0.01, 0.99);
+            (p / (1.0 - p)).ln()
+        })
+        .sum();
+    1.0 / (1.0 + (-logit).exp())
 }
 
 /// The estimate for one browse whose verdict in force is `verdict` (`None`: unjudged); `weight` and `negatives` are its pair's, `mean_negatives` over every pair.
@@ -172,11 +186,7 @@ pub fn estimate(
             }
         })
         .collect();
-    let p_relevant = if voices.is_empty() {
-        0.5
-    } else {
-        voices.iter().map(|v| v.p_relevant).sum::<f64>() / voices.len() as f64
-    };
+    let p_relevant = combine(voices.iter().map(|v| v.p_relevant));
     let p_wrong = match verdict {
         Some(Verdict::Relevant) => 1.0 - p_relevant,
         Some(Verdict::NotRelevant) => p_relevant,
@@ -238,8 +248,14 @@ mod tests {
         let e2 = estimate(&o, o.of("r", 2), Some(Relevant), &t, 1.0, 3, 3.0);
         assert!(e2.priority > e1.priority, "{e1:?} {e2:?}");
         assert_eq!(e2.disagree, 1);
-        // p_relevant = (0.6 + (1 − 0.8)) / 2 = 0.4: the chance "relevant" is wrong is 0.6.
-        assert!((e2.p_wrong - 0.6).abs() < 1e-9, "{}", e2.p_wrong);
+        // log-odds ln(0.6/0.4) + ln(0.2/0.8) = −0.981: p_relevant 0.273, so "relevant" is
+        // wrong with chance 0.727.
+        assert!((e2.p_wrong - 0.7273).abs() < 1e-3, "{}", e2.p_wrong);
+        assert!(
+            (combine([0.9, 0.5].into_iter()) - 0.9).abs() < 1e-9,
+            "chance adds nothing"
+        );
+        assert!(combine([0.9, 0.9].into_iter()) > 0.98, "agreement adds");
         // A heavier pair with more negatives moves training more.
         let heavy = estimate(&o, o.of("r", 1), Some(Relevant), &t, 2.0, 7, 3.0);
         assert!((heavy.impact - 4.0).abs() < 1e-9);

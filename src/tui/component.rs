@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub verdicts: Option<&'a Verdicts>,
     /// Why the judge decided each browse, where known.
     pub reasons: &'a Reasons,
+    /// Every judge's verdicts, kept apart, and how they combine.
+    pub panel: &'a crate::verdict::Panel,
     pub qrels: Option<&'a crate::qrels::Qrels>,
     pub corpus: Option<&'a crate::corpus::DocIndex>,
     pub mode: crate::mine::Mode,
@@ -62,6 +64,29 @@ impl Context<'_> {
     /// The open run (the one selected on the Runs screen).
     pub fn run(&self) -> Option<&Run> {
         self.current_run.and_then(|r| self.runs.get(r))
+    }
+
+    /// A document's title: from the corpus when it is open, else as the search before the
+    /// browse at file index `browse` gave it.
+    pub fn doc_title(&self, run: &Run, browse: usize, docid: &str) -> Option<String> {
+        self.corpus
+            .and_then(|ix| ix.get(docid).ok().flatten())
+            .and_then(|d| d.title)
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| run.source_title(browse, docid).map(str::to_string))
+            .filter(|t| !t.trim().is_empty())
+    }
+
+    /// A browsed document's text: the corpus's when it is open (`true`), else what the run
+    /// showed the agent.
+    pub fn doc_text(&self, browse: &crate::run::Browse, docid: &str) -> (String, bool) {
+        match self.corpus.and_then(|ix| ix.get(docid).ok().flatten()) {
+            Some(d) => (d.text, true),
+            None => (
+                browse.text.clone().unwrap_or_else(|| "(no text)".into()),
+                false,
+            ),
+        }
     }
 
     /// "tokens" or "words": what `l` counts.
@@ -107,6 +132,12 @@ pub enum Effect {
     ClosedLoop(std::path::PathBuf),
     /// Run the judge chosen.
     Judge(JudgeChoice),
+    /// Label the browse at file index `step` of run `run_id` (the Review screen).
+    LabelAt {
+        run_id: String,
+        step: usize,
+        verdict: Verdict,
+    },
 }
 
 /// Which screen is shown.
@@ -117,6 +148,7 @@ pub enum Screen {
     Pairs,
     Stats,
     Train,
+    Review,
     Help,
 }
 

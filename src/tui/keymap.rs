@@ -33,6 +33,8 @@ pub enum Action {
     ScreenPairs,
     ScreenStats,
     ScreenTrain,
+    ScreenReview,
+    Skip,
     StartTraining,
     StopTraining,
     History,
@@ -225,6 +227,18 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::ScreenTrain,
         label: "t 4",
         help: "Train screen: fine-tune the retriever on the mined pairs",
+    },
+    Binding {
+        keys: &[KeyCode::Char('5')],
+        action: Action::ScreenReview,
+        label: "5",
+        help: "Review: unlabelled browses, the likeliest wrong verdicts first",
+    },
+    Binding {
+        keys: &[KeyCode::Char(' ')],
+        action: Action::Skip,
+        label: "Space",
+        help: "Review: skip this browse (it stays in the queue)",
     },
     Binding {
         keys: &[KeyCode::Char('S')],

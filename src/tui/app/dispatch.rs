@@ -114,6 +114,7 @@ impl App {
             Action::ScreenPairs => return self.show(Screen::Pairs),
             Action::ScreenStats => return self.show(Screen::Stats),
             Action::ScreenTrain => return self.show(Screen::Train),
+            Action::ScreenReview => return self.show(Screen::Review),
             Action::ToggleMode => return self.toggle_mode(),
             Action::ToggleLength => return self.toggle_length(),
             Action::Judge => return self.ask_judge(),
@@ -145,7 +146,7 @@ impl App {
                 let e = self.screens.train.stop();
                 self.apply(e);
             }
-            (Action::Back, Screen::Train) => self.show(Screen::Runs),
+            (Action::Back, Screen::Train | Screen::Review) => self.show(Screen::Runs),
             (Action::Accept | Action::Reject | Action::Exclude | Action::ActuallyRelevant, _) => {
                 self.status =
                     "open a run (Enter) and select a browse or a search hit to label it".into()
@@ -174,6 +175,10 @@ impl App {
         if s == Screen::Stats {
             let cx = super::context(&self.ws, &self.search, self.size, None, None, &PLAIN);
             self.screens.stats.refresh(&cx);
+        }
+        if s == Screen::Review {
+            let cx = super::context(&self.ws, &self.search, self.size, None, None, &PLAIN);
+            self.screens.review.refresh(&cx);
         }
     }
 

@@ -53,10 +53,11 @@ impl App {
             Screen::Pairs => Some(1),
             Screen::Stats => Some(2),
             Screen::Train => Some(3),
+            Screen::Review => Some(4),
             Screen::Help => None,
         };
         let mut spans = vec![Span::styled(" lrat ", theme.bold())];
-        for (i, name) in ["1 Runs", "2 Pairs", "3 Stats", "4 Train"]
+        for (i, name) in ["1 Runs", "2 Pairs", "3 Stats", "4 Train", "5 Review"]
             .iter()
             .enumerate()
         {

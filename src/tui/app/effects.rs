@@ -22,6 +22,11 @@ impl App {
             Effect::StartTraining => self.start_training(),
             Effect::ClosedLoop(model) => self.start_closed_loop(model),
             Effect::Judge(choice) => self.start_judge(choice),
+            Effect::LabelAt {
+                run_id,
+                step,
+                verdict,
+            } => self.label_at(run_id, step, verdict),
         }
     }
 

@@ -71,6 +71,16 @@ impl App {
         self.write(key, Some(LabelValue::Verdict(v)), what);
     }
 
+    /// A browse labelled from the Review screen.
+    pub(super) fn label_at(&mut self, run_id: String, step: usize, v: Verdict) {
+        let what = format!("browse {run_id}:{step} marked {}", v.label());
+        self.write(
+            LabelKey::Browse { run_id, step },
+            Some(LabelValue::Verdict(v)),
+            what,
+        );
+    }
+
     pub(super) fn label_negative(&mut self, l: NegativeLabel) {
         let Some((_, index, kind)) = self.shown_step() else {
             return;

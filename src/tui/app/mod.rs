@@ -345,6 +345,10 @@ impl App {
         } else {
             self.screens.stats.clear();
         }
+        if self.nav.screen == Screen::Review {
+            let cx = context(&self.ws, &self.search, self.size, None, None, &PLAIN);
+            self.screens.review.refresh(&cx);
+        }
         // While files arrive, a selection nobody moved stays on the first row rather than
         // following the first run read to wherever it sorts.
         let runs = &mut self.screens.runs;
@@ -412,6 +416,7 @@ fn context<'a>(
         journal: ws.journal.as_ref(),
         verdicts: ws.panel.verdicts.as_ref(),
         reasons: &ws.panel.reasons,
+        panel: &ws.panel,
         qrels: ws.qrels.as_ref(),
         corpus: ws.corpus.as_deref(),
         mode: ws.mode,

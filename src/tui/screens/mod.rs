@@ -4,6 +4,7 @@
 pub mod help;
 pub mod judge;
 pub mod pairs;
+pub mod review;
 pub mod run;
 pub mod runs;
 pub mod stats;
@@ -19,6 +20,7 @@ pub struct Screens {
     pub pairs: pairs::PairsScreen,
     pub stats: stats::StatsScreen,
     pub train: train::TrainScreen,
+    pub review: review::ReviewScreen,
     pub help: help::HelpScreen,
 }
 
@@ -30,6 +32,7 @@ impl Screens {
             pairs: Default::default(),
             stats: Default::default(),
             train: train::TrainScreen::new(&model_dir.display().to_string()),
+            review: Default::default(),
             help: Default::default(),
         }
     }
@@ -42,6 +45,7 @@ impl Screens {
             Screen::Pairs => &self.pairs,
             Screen::Stats => &self.stats,
             Screen::Train => &self.train,
+            Screen::Review => &self.review,
             Screen::Help => &self.help,
         }
     }
@@ -53,6 +57,7 @@ impl Screens {
             Screen::Pairs => &mut self.pairs,
             Screen::Stats => &mut self.stats,
             Screen::Train => &mut self.train,
+            Screen::Review => &mut self.review,
             Screen::Help => &mut self.help,
         }
     }

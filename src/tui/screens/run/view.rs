@@ -252,18 +252,6 @@ fn timeline_line(
 /// Negatives listed by name in a browse's detail (the rest are counted).
 const MAX_NEGATIVES: usize = 8;
 
-/// A document's title: from the corpus when it is open, else as the search before the browse
-/// at file index `browse` gave it.
-fn doc_title(cx: &Context, run: &Run, browse: usize, docid: &str) -> Option<String> {
-    cx.corpus
-        .as_ref()
-        .and_then(|ix| ix.get(docid).ok().flatten())
-        .and_then(|d| d.title)
-        .filter(|t| !t.trim().is_empty())
-        .or_else(|| run.source_title(browse, docid).map(str::to_string))
-        .filter(|t| !t.trim().is_empty())
-}
-
 fn text_lines(text: &str, cx: &Context, theme: &Theme) -> Vec<Line<'static>> {
     inert(text)
         .lines()
@@ -486,7 +474,7 @@ fn detail(
                 Some((s, rank)) => format!("from search [{s}], rank {rank}"),
                 None => "not returned by any earlier search: no pair".into(),
             };
-            let title = doc_title(cx, run, i, d);
+            let title = cx.doc_title(run, i, d);
             out.push(Line::from(vec![
                 Span::styled(inert(d).into_owned(), theme.bold()),
                 Span::styled(
@@ -568,7 +556,7 @@ fn detail(
                     .neg_id
                     .iter()
                     .take(MAX_NEGATIVES)
-                    .map(|n| match doc_title(cx, run, i, n) {
+                    .map(|n| match cx.doc_title(run, i, n) {
                         Some(t) => format!("{} ({})", inert(n), inert(&one_line(&t, 40))),
                         None => inert(n).into_owned(),
                     })

@@ -1,0 +1,127 @@
+//! The Review screen (`5`): the review queue — every browse a person has not labelled, the
+//! verdicts most likely wrong and most consequential for training first — one item at a time
+//! with what a person needs to judge it; `a`/`r` label it and the next appears, Space skips,
+//! `u` undoes as everywhere.
+
+mod view;
+
+use crate::review::{self, Inputs, Queue};
+use crate::tui::component::{Component, Context, Effect};
+use crate::tui::keymap::Action;
+use crate::verdict::Verdict;
+
+/// One judge's agreement with the person's labels so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    pub judge: String,
+    pub n: usize,
+    pub kappa: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReviewScreen {
+    pub queue: Queue,
+    pub selected: usize,
+    /// Each judge's agreement with the labels (κ), updated with every label.
+    pub agreement: Vec<Agreement>,
+    /// Whether the queue was computed (it is when the screen is shown).
+    pub ready: bool,
+    /// Queue rows the last frame showed (for clicks).
+    shown: std::cell::Cell<usize>,
+}
+
+impl ReviewScreen {
+    /// The queue and the agreement from the runs and labels in force.
+    pub fn refresh(&mut self, cx: &Context) {
+        let human = review::human_verdicts(&cx.labels);
+        self.queue = review::queue(&Inputs {
+            runs: cx.runs,
+            panel: cx.panel,
+            labels: cx.labels,
+            human: &human,
+            mined: &cx.derived.mined,
+        });
+        self.agreement = review::agreement(&cx.panel.opinions, &human)
+            .into_iter()
+            .map(|(judge, n, kappa)| Agreement { judge, n, kappa })
+            .collect();
+        self.selected = self.selected.min(self.queue.items.len().saturating_sub(1));
+        self.ready = true;
+    }
+}
+
+impl Component for ReviewScreen {
+    fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
+        let last = self.queue.items.len().saturating_sub(1);
+        let sel = &mut self.selected;
+        match a {
+            Action::Up => *sel = sel.saturating_sub(1),
+            Action::Down => *sel = (*sel + 1).min(last),
+            Action::PageUp => *sel = sel.saturating_sub(cx.page),
+            Action::PageDown => *sel = (*sel + cx.page).min(last),
+            Action::Top => *sel = 0,
+            Action::Bottom => *sel = last,
+            Action::Skip => {
+                let Some(item) = self.queue.items.get(*sel) else {
+                    return Some(Effect::Status("the queue is empty".into()));
+                };
+                let what = format!(
+                    "skipped {}:{} (it stays in the queue)",
+                    item.run_id, item.step
+                );
+                if *sel == last {
+                    return Some(Effect::Status(format!("{what}; this was the last item")));
+                }
+                *sel += 1;
+                return Some(Effect::Status(what));
+            }
+            Action::Accept | Action::Reject => {
+                let item = self.queue.items.get(*sel)?;
+                // The labelled item leaves the queue; the next one takes its place.
+                return Some(Effect::LabelAt {
+                    run_id: item.run_id.clone(),
+                    step: item.step,
+                    verdict: if a == Action::Accept {
+                        Verdict::Relevant
+                    } else {
+                        Verdict::NotRelevant
+                    },
+                });
+            }
+            Action::Enter => {
+                let item = self.queue.items.get(*sel)?;
+                let step = cx.runs[item.run]
+                    .steps
+                    .iter()
+                    .position(|s| s.index == item.step)
+                    .unwrap_or(0);
+                return Some(Effect::OpenRun {
+                    run: item.run,
+                    step,
+                    back: super::Screen::Review,
+                });
+            }
+            _ => return None,
+        }
+        Some(Effect::None)
+    }
+
+    fn draw(&self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &Context) {
+        view::draw(self, frame, area, cx)
+    }
+
+    fn keys(&self) -> &'static str {
+        "a relevant · r not relevant · Space skip · u undo · Enter run │"
+    }
+
+    fn click(&mut self, row: u16, _column: u16, _cx: &Context) -> Option<Effect> {
+        // The list starts below the header, the progress line and the list's own header.
+        let first = row.checked_sub(4)?;
+        let (start, _) = view::list_window(self.selected, self.queue.items.len(), self.shown.get());
+        let i = start + usize::from(first);
+        if i < self.queue.items.len() {
+            self.selected = i;
+        }
+        Some(Effect::None)
+    }
+}
