@@ -436,3 +436,153 @@ fn the_key_is_redacted_by_value() {
         }
     }
 }
+
+/// A completion whose verdict token carries log-probabilities: `top` are the alternatives at the
+/// verdict's first token.
+fn with_logprobs(word: &str, tokens: &[&str], top: &[(&str, f64)]) -> serde_json::Value {
+    let mut content = vec![
+        serde_json::json!({"token": "The agent used it.\n", "logprob": -0.01, "top_logprobs": []}),
+    ];
+    for (i, t) in tokens.iter().enumerate() {
+        let lp = if i == 0 {
+            top.iter()
+                .find(|(x, _)| x == t)
+                .map_or(-0.1, |(_, p)| p.ln())
+        } else {
+            0.0
+        };
+        let alts: Vec<serde_json::Value> = if i == 0 {
+            top.iter()
+                .map(|(x, p)| serde_json::json!({"token": x, "logprob": p.ln()}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        content.push(serde_json::json!({"token": t, "logprob": lp, "top_logprobs": alts}));
+    }
+    serde_json::json!({"id": "x", "object": "chat.completion", "choices": [{
+        "index": 0, "finish_reason": "stop",
+        "message": {"role": "assistant", "content": format!("The agent used it.\n{word}")},
+        "logprobs": {"content": content}
+    }]})
+}
+
+fn judged(o: &Outcome) -> &lrat::verdict::Judgement {
+    match o {
+        Outcome::Judged { judgement, .. } => judgement,
+        Outcome::Pending(p) => panic!("pending: {}", p.reason),
+    }
+}
+
+#[test]
+fn the_probability_comes_from_logprobs_when_the_server_gives_them() {
+    let srv = Server::start(|_, body| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["logprobs"], true, "asked for log-probabilities");
+        if body.contains("step-two") {
+            Reply::Json(with_logprobs(
+                "NOT_RELEVANT",
+                &["NOT", "_REL", "EVANT"],
+                &[("NOT", 0.6), ("REL", 0.3), ("The", 0.1)],
+            ))
+        } else {
+            Reply::Json(with_logprobs(
+                "RELEVANT",
+                &["REL", "EVANT"],
+                &[("REL", 0.9), ("NOT", 0.05)],
+            ))
+        }
+    });
+    let mut c = cfg(&srv.url);
+    c.logprobs = true;
+    let j = LlmJudge::new(c, None, None, None);
+    let out = j.judge_all(
+        &[input(1, "It says the year."), input(2, "step-two")],
+        &|_, _| {},
+    );
+    let (a, b) = (judged(&out[0]), judged(&out[1]));
+    assert_eq!(a.verdict, Verdict::Relevant);
+    assert!(
+        (a.p_relevant.unwrap() - 0.9 / 0.95).abs() < 1e-6,
+        "{:?}",
+        a.p_relevant
+    );
+    assert_eq!(b.verdict, Verdict::NotRelevant);
+    assert!(
+        (b.p_relevant.unwrap() - 0.3 / 0.9).abs() < 1e-6,
+        "{:?}",
+        b.p_relevant
+    );
+    // Written with the verdict, read back with it.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("v.jsonl");
+    lrat::verdict::VerdictFile::new(&f).write(&[a, b]).unwrap();
+    let (o, errors) = lrat::verdict::Opinions::read(&[f]).unwrap();
+    assert!(errors.is_empty());
+    assert_eq!(o.of("r", 2)[0].p_relevant, b.p_relevant);
+}
+
+#[test]
+fn without_logprobs_votes_give_the_probability_and_errors_stay_pending() {
+    // A server that refuses `logprobs` (400) and answers RELEVANT twice in every three requests.
+    let srv = Server::start(|n, body| {
+        if body.contains("\"logprobs\"") {
+            return Reply::Status(400, "{\"error\": \"logprobs is not supported\"}".into());
+        }
+        if body.contains("broken-browse") {
+            return Reply::Status(500, "{}".into());
+        }
+        Reply::Content(
+            if n % 3 == 2 {
+                "NOT_RELEVANT"
+            } else {
+                "RELEVANT"
+            }
+            .into(),
+        )
+    });
+    let mut c = cfg(&srv.url);
+    c.logprobs = true;
+    c.votes = 3;
+    c.concurrency = 1;
+    c.attempts = 2;
+    let j = LlmJudge::new(c, None, None, None);
+    let out = j.judge_all(&[input(1, "It says the year.")], &|_, _| {});
+    let a = judged(&out[0]);
+    assert_eq!(a.verdict, Verdict::Relevant, "the majority of three votes");
+    assert!(
+        (a.p_relevant.unwrap() - 2.0 / 3.0).abs() < 1e-9,
+        "{:?}",
+        a.p_relevant
+    );
+    let votes = srv
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| !r.body.contains("\"logprobs\""))
+        .count();
+    assert_eq!(votes, 3);
+    let votes_temperature: Vec<f64> = srv
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["temperature"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        votes_temperature.iter().all(|&t| t == 1.0),
+        "votes are sampled: {votes_temperature:?}"
+    );
+    // A server error never becomes a label, with votes or without.
+    let out = j.judge_all(&[input(2, "broken-browse")], &|_, _| {});
+    assert!(
+        matches!(&out[0], Outcome::Pending(p) if p.reason.contains("HTTP 500")),
+        "{:?}",
+        out[0]
+    );
+}

@@ -15,6 +15,7 @@ mod layers;
 mod mine;
 mod minilm;
 mod readers;
+mod review;
 mod scaleout;
 mod serve;
 mod server;

@@ -19,6 +19,8 @@ pub enum Reply {
     Slow(Duration, Box<Reply>),
     Malformed,
     EmptyChoices,
+    /// 200 with this whole JSON body.
+    Json(serde_json::Value),
 }
 
 pub struct Request {
@@ -125,6 +127,7 @@ fn respond(mut conn: TcpStream, reply: Reply) {
             (200, String::new(), v.to_string())
         }
         Reply::Status(code, body) => (code, String::new(), body),
+        Reply::Json(v) => (200, String::new(), v.to_string()),
         Reply::RateLimited { retry_after_secs } => (
             429,
             format!("Retry-After: {retry_after_secs}\r\n"),

@@ -12,7 +12,7 @@ use lrat::tui::{self, OpenOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn app(dir: &std::path::Path) -> App {
+pub(crate) fn app(dir: &std::path::Path) -> App {
     let opts = OpenOptions {
         runs: vec![dir.to_path_buf()],
         ..OpenOptions::default()
@@ -29,7 +29,7 @@ fn app(dir: &std::path::Path) -> App {
     app
 }
 
-fn keys(app: &mut App, keys: &str) {
+pub(crate) fn keys(app: &mut App, keys: &str) {
     for c in keys.chars() {
         let code = match c {
             '\n' => KeyCode::Enter,
@@ -41,7 +41,7 @@ fn keys(app: &mut App, keys: &str) {
     }
 }
 
-fn screen(app: &App, w: u16, h: u16) -> String {
+pub(crate) fn screen(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = Theme { color: false };
     t.draw(|f| tui::draw(f, app, &theme)).unwrap();

@@ -61,8 +61,15 @@ impl App {
             .iter()
             .enumerate()
         {
-            let tab = if i == 0 && screen == Screen::Run {
-                " 1 Run ".to_string()
+            // A narrow terminal pads the tabs by one space, not two, to keep the counts.
+            let narrow = area.width < 100;
+            let name = if i == 0 && screen == Screen::Run {
+                "1 Run"
+            } else {
+                name
+            };
+            let tab = if narrow {
+                format!("{name} ")
             } else {
                 format!(" {name} ")
             };
@@ -73,7 +80,8 @@ impl App {
             });
         }
         if screen == Screen::Help {
-            spans.push(Span::styled(" Help ", theme.selected()));
+            let tab = if area.width < 100 { "Help " } else { " Help " };
+            spans.push(Span::styled(tab, theme.selected()));
         }
         spans.extend([Span::raw(format!(
             " {} runs · {} pairs · β {} ",

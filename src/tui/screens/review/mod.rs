@@ -28,6 +28,8 @@ pub struct ReviewScreen {
     pub ready: bool,
     /// Queue rows the last frame showed (for clicks).
     shown: std::cell::Cell<usize>,
+    /// Lines the selected browse's detail is scrolled by (PgDn/PgUp).
+    pub scroll: u16,
 }
 
 impl ReviewScreen {
@@ -53,12 +55,26 @@ impl ReviewScreen {
 impl Component for ReviewScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
         let last = self.queue.items.len().saturating_sub(1);
+        // The detail scrolls by page; every other move shows the next browse from its top.
+        match a {
+            Action::PageDown => {
+                self.scroll = self
+                    .scroll
+                    .saturating_add(u16::try_from(cx.page).unwrap_or(10));
+                return Some(Effect::None);
+            }
+            Action::PageUp => {
+                self.scroll = self
+                    .scroll
+                    .saturating_sub(u16::try_from(cx.page).unwrap_or(10));
+                return Some(Effect::None);
+            }
+            _ => self.scroll = 0,
+        }
         let sel = &mut self.selected;
         match a {
             Action::Up => *sel = sel.saturating_sub(1),
             Action::Down => *sel = (*sel + 1).min(last),
-            Action::PageUp => *sel = sel.saturating_sub(cx.page),
-            Action::PageDown => *sel = (*sel + cx.page).min(last),
             Action::Top => *sel = 0,
             Action::Bottom => *sel = last,
             Action::Skip => {
@@ -111,7 +127,7 @@ impl Component for ReviewScreen {
     }
 
     fn keys(&self) -> &'static str {
-        "a relevant · r not relevant · Space skip · u undo · Enter run │"
+        "a relevant · r not · Space skip · u undo · PgDn · Enter run │"
     }
 
     fn click(&mut self, row: u16, _column: u16, _cx: &Context) -> Option<Effect> {

@@ -68,7 +68,7 @@ pub fn draw(screen: &ReviewScreen, frame: &mut Frame, area: Rect, cx: &Context) 
     }
     draw_list(screen, frame, list, shown, cx);
     if let Some(item) = q.items.get(screen.selected) {
-        draw_item(item, frame, detail, cx);
+        draw_item(item, screen.scroll, frame, detail, cx);
     }
 }
 
@@ -76,7 +76,7 @@ fn draw_progress(screen: &ReviewScreen, frame: &mut Frame, area: Rect, theme: &T
     let q = &screen.queue;
     let mut spans = vec![Span::styled(
         format!(
-            " reviewed {} of {} · about {:.1} wrong verdicts among the {} left",
+            " reviewed {} of {} · ~{:.1} wrong among {} left",
             q.reviewed,
             q.reviewed + q.items.len(),
             q.errors_left,
@@ -84,9 +84,10 @@ fn draw_progress(screen: &ReviewScreen, frame: &mut Frame, area: Rect, theme: &T
         ),
         theme.bold(),
     )];
-    for a in &screen.agreement {
+    for (i, a) in screen.agreement.iter().enumerate() {
         spans.push(Span::raw(format!(
-            " · κ {} {}",
+            "{}{} {}",
+            if i == 0 { " · κ " } else { ", " },
             a.judge,
             match (a.kappa, a.n) {
                 (_, 0) => "-".to_string(),
@@ -144,7 +145,7 @@ fn draw_list(screen: &ReviewScreen, frame: &mut Frame, area: Rect, shown: usize,
     );
 }
 
-fn draw_item(item: &Item, frame: &mut Frame, area: Rect, cx: &Context) {
+fn draw_item(item: &Item, scroll: u16, frame: &mut Frame, area: Rect, cx: &Context) {
     let theme = cx.theme;
     let run = &cx.runs[item.run];
     let e = &item.estimate;
@@ -160,6 +161,25 @@ fn draw_item(item: &Item, frame: &mut Frame, area: Rect, cx: &Context) {
             e.p_wrong, e.impact, e.weight, e.negatives, e.priority
         )),
     ]));
+    out.push(Line::from(vec![
+        Span::styled("question ", theme.bold()),
+        Span::raw(inert(run.question.as_deref().unwrap_or("(none)"))),
+    ]));
+    if let Some((s, _)) = run.source_search(item.step, &item.docid)
+        && let Some(StepKind::Search(x)) = run.step(s).map(|st| &st.kind)
+    {
+        out.push(Line::from(vec![
+            Span::styled("query ", theme.bold()),
+            Span::raw(inert(x.query.as_deref().unwrap_or(""))),
+        ]));
+    }
+    out.push(Line::styled("reasoning after the browse", theme.bold()));
+    let reasoning = run.reasoning_after(item.step);
+    out.push(Line::raw(if reasoning.is_empty() {
+        "(none)".to_string()
+    } else {
+        inert(reasoning).into_owned()
+    }));
     let ops = cx.panel.opinions.of(&item.run_id, item.step);
     for (v, o) in e.voices.iter().zip(ops) {
         out.push(Line::from(vec![
@@ -180,25 +200,6 @@ fn draw_item(item: &Item, frame: &mut Frame, area: Rect, cx: &Context) {
             theme.dim(),
         ));
     }
-    out.push(Line::from(vec![
-        Span::styled("question ", theme.bold()),
-        Span::raw(inert(run.question.as_deref().unwrap_or("(none)"))),
-    ]));
-    if let Some((s, _)) = run.source_search(item.step, &item.docid)
-        && let Some(StepKind::Search(x)) = run.step(s).map(|st| &st.kind)
-    {
-        out.push(Line::from(vec![
-            Span::styled("query ", theme.bold()),
-            Span::raw(inert(x.query.as_deref().unwrap_or(""))),
-        ]));
-    }
-    out.push(Line::styled("reasoning after the browse", theme.bold()));
-    let reasoning = run.reasoning_after(item.step);
-    out.push(Line::raw(if reasoning.is_empty() {
-        "(none)".to_string()
-    } else {
-        inert(reasoning).into_owned()
-    }));
     if let Some(StepKind::Browse(b)) = run.step(item.step).map(|s| &s.kind) {
         let title = cx
             .doc_title(run, item.step, &item.docid)
@@ -220,10 +221,31 @@ fn draw_item(item: &Item, frame: &mut Frame, area: Rect, cx: &Context) {
         ]));
         out.extend(inert(&text).lines().map(|l| Line::raw(l.to_string())));
     }
+    // Rows as word wrap draws them, so the detail never scrolls past its end.
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = out
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            crate::text::wrap(&text, inner).len().max(1)
+        })
+        .sum();
+    let room = usize::from(area.height.saturating_sub(2));
+    let scroll = scroll.min(u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX));
     frame.render_widget(
         Paragraph::new(out)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" {}:{} ", item.run_id, item.step))),
+            .scroll((scroll, 0))
+            .block(Block::bordered().title(format!(
+                " {}:{} {}",
+                item.run_id,
+                item.step,
+                if scroll > 0 {
+                    "(PgUp: back to the top) "
+                } else {
+                    "(PgDn scrolls) "
+                }
+            ))),
         area,
     );
 }
