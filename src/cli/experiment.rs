@@ -78,7 +78,7 @@ struct ReviewArgs {
     #[arg(long, value_delimiter = ',', default_value = "0,50,200")]
     labels: Vec<usize>,
     /// Unseen questions the agent re-runs with each trained retriever.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 100)]
     test_runs: usize,
     /// A pretrained model folder to start from (default: a scratch model).
     #[arg(long)]
@@ -86,9 +86,9 @@ struct ReviewArgs {
     /// Epochs a training.
     #[arg(long, default_value_t = 3)]
     epochs: usize,
-    /// Training seed.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Training seeds of the closed loop (each its own start model); figures are their mean.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    seeds: Vec<u64>,
     /// The simulated agent (when the data is simulated here).
     #[command(flatten)]
     knobs: KnobArgs,
@@ -133,12 +133,12 @@ impl ReviewArgs {
                 test_runs: self.test_runs,
                 config: TrainConfig {
                     epochs: self.epochs,
-                    seed: self.seed,
                     lr: Some(if self.model.is_some() { 2e-5 } else { 3e-4 }),
                     holdout: 0.2,
                     mask_false_negatives: true,
                     ..base
                 },
+                seeds: self.seeds.clone(),
                 scratch: ScratchShape::default(),
                 model: self.model.clone(),
             }),

@@ -48,6 +48,8 @@ pub struct ClosedLoop {
     /// Unseen questions the agent re-runs with each trained retriever.
     pub test_runs: usize,
     pub config: crate::train::worker::TrainConfig,
+    /// Training seeds (each its own start model and held-out runs); figures are their mean.
+    pub seeds: Vec<u64>,
     pub scratch: crate::train::scratch::ScratchShape,
     /// A start model (default: a scratch model).
     pub model: Option<PathBuf>,
@@ -85,6 +87,7 @@ pub struct CaseResult {
 pub struct LoopRow {
     pub order: String,
     pub labels: usize,
+    pub seed: u64,
     /// Verdicts still wrong when it trained.
     pub errors_left: usize,
     pub pairs: usize,
@@ -428,112 +431,115 @@ fn closed_loop(
         length: &crate::mine::Length::Words,
     };
     let all: BTreeSet<String> = world.runs.iter().map(|r| r.id.clone()).collect();
-    let seed = cl.config.seed;
-    let held = crate::experiment::held_out_runs(&all, cl.config.holdout, seed);
-    let max = crate::train::encoder::MaxLengths {
-        query: cl.config.query_max_len,
-        passage: cl.config.passage_max_len,
-    };
-    let start = match &cl.model {
-        Some(m) => m.clone(),
-        None => {
-            let d = s.out.join("start");
-            let (set, _) = crate::train::source::from_runs(
-                world.runs,
-                &crate::train::source::FromRuns {
-                    labels: Effective::new(None, None),
-                    policy,
-                    corpus: Some(&corpus),
-                },
-            );
-            crate::train::scratch::build(
-                set.texts().into_iter(),
-                cl.scratch,
-                max,
-                seed,
-                &candle_core::Device::Cpu,
-            )?
-            .save(&d)?;
-            d
-        }
-    };
     let first = settings.first_question + settings.runs;
     let mut rows = Vec::new();
-    let mut at_zero: Option<LoopRow> = None;
-    for (name, order) in orders {
-        for &k in &cl.labels {
-            if k == 0
-                && let Some(z) = &at_zero
-            {
-                rows.push(LoopRow {
-                    order: name.to_string(),
-                    ..z.clone()
-                });
-                continue;
-            }
-            let labelled = &order[..k.min(order.len())];
-            let (judge, _) = world.overlay(labelled);
-            let (set, _) = crate::train::source::from_runs(
-                world.runs,
-                &crate::train::source::FromRuns {
-                    labels: Effective::new(Some(&judge), None),
-                    policy,
-                    corpus: Some(&corpus),
-                },
-            );
-            let set = Arc::new(set);
-            let slug = format!("{name}-{k}");
-            let dir = s.out.join("trained").join(&slug);
-            crate::experiment::train_once(
-                &crate::experiment::Once {
-                    name: &slug,
-                    config: crate::train::worker::TrainConfig {
-                        weighted: true,
-                        ..cl.config.clone()
+    for &seed in &cl.seeds {
+        let held = crate::experiment::held_out_runs(&all, cl.config.holdout, seed);
+        let max = crate::train::encoder::MaxLengths {
+            query: cl.config.query_max_len,
+            passage: cl.config.passage_max_len,
+        };
+        let start = match &cl.model {
+            Some(m) => m.clone(),
+            None => {
+                let d = s.out.join(format!("start-{seed}"));
+                let (set, _) = crate::train::source::from_runs(
+                    world.runs,
+                    &crate::train::source::FromRuns {
+                        labels: Effective::new(None, None),
+                        policy,
+                        corpus: Some(&corpus),
                     },
-                    scratch: cl.scratch,
-                    start: &start,
-                    held: &held,
-                    qrels: &qrels,
-                    corpus: &corpus,
-                    out: &dir,
-                },
-                &set,
-            )?;
-            let figures = crate::closed_loop::rerun(
-                &settings,
-                &crate::synth::Questions::Range {
-                    first,
-                    runs: cl.test_runs,
-                },
-                &slug,
-                &crate::retriever::Choice::Model(dir.clone()),
-                &s.out.join("closed-loop").join(&slug),
-                &s.out.join("embeddings"),
-            )?;
-            let fixed = labelled.iter().filter(|x| wrong.contains(*x)).count();
-            let row = LoopRow {
-                order: name.to_string(),
-                labels: k,
-                errors_left: wrong.len() - fixed,
-                pairs: set
-                    .examples
-                    .iter()
-                    .filter(|e| !held.contains(&e.run_id))
-                    .count(),
-                figures,
-            };
-            progress(&format!(
-                "closed loop, {name} order after {k} labels ({} errors left): success {:.3}, evidence recall {:.3}, {:.1} searches a run",
-                row.errors_left,
-                row.figures.success,
-                row.figures.evidence_recall.unwrap_or(0.0),
-                row.figures.search_calls
-            ));
-            if k == 0 {
-                at_zero = Some(row.clone());
+                );
+                crate::train::scratch::build(
+                    set.texts().into_iter(),
+                    cl.scratch,
+                    max,
+                    seed,
+                    &candle_core::Device::Cpu,
+                )?
+                .save(&d)?;
+                d
             }
-            rows.push(row);
+        };
+        let mut at_zero: Option<LoopRow> = None;
+        for (name, order) in orders {
+            for &k in &cl.labels {
+                if k == 0
+                    && let Some(z) = &at_zero
+                {
+                    rows.push(LoopRow {
+                        order: name.to_string(),
+                        ..z.clone()
+                    });
+                    continue;
+                }
+                let labelled = &order[..k.min(order.len())];
+                let (judge, _) = world.overlay(labelled);
+                let (set, _) = crate::train::source::from_runs(
+                    world.runs,
+                    &crate::train::source::FromRuns {
+                        labels: Effective::new(Some(&judge), None),
+                        policy,
+                        corpus: Some(&corpus),
+                    },
+                );
+                let set = Arc::new(set);
+                let slug = format!("{name}-{k}-seed-{seed}");
+                let dir = s.out.join("trained").join(&slug);
+                crate::experiment::train_once(
+                    &crate::experiment::Once {
+                        name: &slug,
+                        config: crate::train::worker::TrainConfig {
+                            weighted: true,
+                            seed,
+                            ..cl.config.clone()
+                        },
+                        scratch: cl.scratch,
+                        start: &start,
+                        held: &held,
+                        qrels: &qrels,
+                        corpus: &corpus,
+                        out: &dir,
+                    },
+                    &set,
+                )?;
+                let figures = crate::closed_loop::rerun(
+                    &settings,
+                    &crate::synth::Questions::Range {
+                        first,
+                        runs: cl.test_runs,
+                    },
+                    &slug,
+                    &crate::retriever::Choice::Model(dir.clone()),
+                    &s.out.join("closed-loop").join(&slug),
+                    &s.out.join("embeddings"),
+                )?;
+                let fixed = labelled.iter().filter(|x| wrong.contains(*x)).count();
+                let row = LoopRow {
+                    order: name.to_string(),
+                    labels: k,
+                    seed,
+                    errors_left: wrong.len() - fixed,
+                    pairs: set
+                        .examples
+                        .iter()
+                        .filter(|e| !held.contains(&e.run_id))
+                        .count(),
+                    figures,
+                };
+                progress(&format!(
+                    "closed loop, seed {seed}, {name} order after {k} labels ({} errors left): success {:.3}, evidence recall {:.3}, {:.1} searches a run",
+                    row.errors_left,
+                    row.figures.success,
+                    row.figures.evidence_recall.unwrap_or(0.0),
+                    row.figures.search_calls
+                ));
+                if k == 0 {
+                    at_zero = Some(row.clone());
+                }
+                rows.push(row);
+            }
         }
     }
     Ok(rows)
@@ -629,24 +635,40 @@ impl Report {
                 "\nclosed loop ({} probabilities): the agent re-run with the retriever trained after N labels",
                 self.cases.first().map_or("", |c| c.probabilities.name())
             );
+            let seeds: BTreeSet<u64> = self.closed_loop.iter().map(|r| r.seed).collect();
+            let _ = writeln!(o, "mean ± sd over {} training seed(s)", seeds.len());
             let _ = writeln!(
                 o,
-                "{:<10} {:>6} {:>12} {:>8} {:>9} {:>16} {:>9}",
-                "order", "labels", "errors left", "pairs", "success", "evidence recall", "searches"
+                "{:<10} {:>6} {:>12} {:>15} {:>17} {:>9}",
+                "order", "labels", "errors left", "success", "evidence recall", "searches"
             );
+            let mut keys: Vec<(String, usize)> = Vec::new();
             for r in &self.closed_loop {
+                if !keys.contains(&(r.order.clone(), r.labels)) {
+                    keys.push((r.order.clone(), r.labels));
+                }
+            }
+            for (order, labels) in keys {
+                let rs: Vec<&LoopRow> = self
+                    .closed_loop
+                    .iter()
+                    .filter(|r| r.order == order && r.labels == labels)
+                    .collect();
+                let col = |f: &dyn Fn(&LoopRow) -> f64| {
+                    crate::stats::agent::mean_sd(&rs.iter().map(|r| f(r)).collect::<Vec<_>>())
+                };
+                let (s_m, s_sd) = col(&|r| r.figures.success);
+                let (e_m, e_sd) = col(&|r| r.figures.evidence_recall.unwrap_or(0.0));
+                let (q_m, _) = col(&|r| r.figures.search_calls);
                 let _ = writeln!(
                     o,
-                    "{:<10} {:>6} {:>12} {:>8} {:>9.3} {:>16} {:>9.1}",
-                    r.order,
-                    r.labels,
-                    r.errors_left,
-                    r.pairs,
-                    r.figures.success,
-                    r.figures
-                        .evidence_recall
-                        .map_or("-".into(), |x| format!("{x:.3}")),
-                    r.figures.search_calls
+                    "{:<10} {:>6} {:>12} {:>15} {:>17} {:>9.2}",
+                    order,
+                    labels,
+                    rs.first().map_or(0, |r| r.errors_left),
+                    format!("{s_m:.3} ± {s_sd:.3}"),
+                    format!("{e_m:.3} ± {e_sd:.3}"),
+                    q_m
                 );
             }
         }
