@@ -13,8 +13,10 @@
 //!    identity across files is [`run::identity`].
 //! 2. **Documents and labels**: the corpus index ([`corpus`]), evidence judgements ([`qrels`]),
 //!    human labels in an append-only journal ([`labels`]) and judge verdicts
-//!    ([`verdict`], read and written only through [`verdict::VerdictFile`]). The effective
-//!    verdict of a browse (human ?? judge ?? default) is [`labels::Effective`].
+//!    ([`verdict`], read and written only through [`verdict::VerdictFile`]; several judges'
+//!    opinions kept apart in [`verdict::Opinions`] and combined by the one rule,
+//!    `verdict::Opinions::decide`, into what [`verdict::Panel`] gives every reader). The
+//!    effective verdict of a browse (human ?? judge ?? default) is [`labels::Effective`].
 //! 3. **Mining** ([`mine`]): the one derivation of pairs from a run and its labels
 //!    (`mine::mine_run`), the weights of Eq. 3, paper and reference modes.
 //! 4. **Exports and statistics** ([`export`], [`stats`]): pairs written in the trainers' own
@@ -27,7 +29,9 @@
 //!    its settings checked by one function (`train::worker::TrainConfig::validate`) and what
 //!    it evaluates named by [`train::eval::System`], its events folded by
 //!    [`train::progress::Progress`] for every reader; the simulated agent ([`synth`]), the
-//!    closed loop ([`closed_loop`]) and the ablation ([`experiment`]).
+//!    closed loop ([`closed_loop`]) and the ablation ([`experiment`]); the review queue
+//!    ([`review`]: which unlabelled browse a person should label first, and the experiment that
+//!    measures that order against file and random order).
 //! 7. **Faces**: [`cli`] (one module per command, `run() -> Result`), [`tui`], and [`serve`]
 //!    (a retriever served to agents over MCP and HTTP; its requests checked, answered and
 //!    logged in `serve::Service`, which the MCP and HTTP modules only translate).
@@ -39,8 +43,10 @@
 //! - a stable hash of strings: [`text::stable_hash`];
 //! - a run's identity, and the question id files and qrels use: [`run::identity`],
 //!   `run::Run::query_id`;
-//! - the verdicts file beside the labels, read by the app and the commands alike:
-//!   `labels::verdicts_file`;
+//! - the verdicts files beside the labels, read by the app and the commands alike:
+//!   `labels::verdicts_files`; which judge's verdict counts: `verdict::Opinions::decide`;
+//! - how likely a verdict in force is wrong, and what its label moves in training:
+//!   `review::priority::estimate`;
 //! - the held-out split of runs: `train::data::TrainSet::split`;
 //! - a browse without a verdict once a judge has spoken is *unjudged*
 //!   ([`labels::effective::Unjudged`]); the Runs and Pairs screens count the same browses;
