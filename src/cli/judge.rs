@@ -80,6 +80,16 @@ enum Chosen {
 }
 
 impl JudgeArgs {
+    /// The config, read only when an LLM judge is asked for (the heuristic needs none, so a
+    /// broken config.toml does not stop it).
+    fn config(&self) -> color_eyre::Result<Config> {
+        if self.judge.iter().all(|j| j.trim() == "heuristic") {
+            // The built-in settings only.
+            return Ok(Config::load_from(std::path::Path::new(""))?);
+        }
+        Ok(Config::load()?)
+    }
+
     /// The judges `--judge` names, checked against the config.
     fn chosen(&self, config: &Config) -> color_eyre::Result<Vec<Chosen>> {
         let mut out = Vec::new();
@@ -162,7 +172,7 @@ impl JudgeArgs {
             return self.run_answers(&loaded);
         }
         let inputs = judge::browse_inputs(&loaded.runs);
-        let config = Config::load()?;
+        let config = self.config()?;
         let mut outcomes: Vec<Outcome> = Vec::new();
         for chosen in self.chosen(&config)? {
             match chosen {
@@ -246,7 +256,7 @@ impl JudgeArgs {
     }
 
     fn run_answers(&self, loaded: &crate::run::Loaded) -> color_eyre::Result<()> {
-        let config = Config::load()?;
+        let config = self.config()?;
         let chosen = match self.chosen(&config)?.as_slice() {
             [one] => one.clone(),
             _ => bail!("--answers takes one judge (--judge heuristic, llm or a named one)"),
