@@ -283,6 +283,15 @@ fn review_screen_labels_advances_skips_undoes_and_updates_kappa() {
     let skipped = shot(&a, 120, 40);
     assert!(skipped.contains(&format!("skipped {second}")), "{skipped}");
     assert!(skipped.contains("reviewed 1 of 14"));
+    // Enter opens the run at that browse, every judge's verdict shown; Esc comes back.
+    keys(&mut a, "\n");
+    let run = shot(&a, 120, 40);
+    assert!(
+        run.contains("judges: heuristic") && run.contains("llm (qwen3)"),
+        "{run}"
+    );
+    keys(&mut a, "\u{1b}");
+    assert!(shot(&a, 120, 40).contains("reviewed 1 of 14"));
     // The label was written through: a new session sees it reviewed.
     let b = tui::prepare(&opts).unwrap();
     drop(b);

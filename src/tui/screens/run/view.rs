@@ -519,6 +519,27 @@ fn detail(
                 ));
                 out.push(Line::from(spans));
             }
+            // With several judges, what each said (the Review screen shows why it matters).
+            let ops = cx.panel.opinions.of(&run.id, i);
+            if ops.len() > 1 {
+                let said: Vec<String> = ops
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{} {}{}",
+                            cx.panel.opinions.judges[o.judge].name(),
+                            o.verdict.label(),
+                            o.p_relevant
+                                .map(|p| format!(" (p {p:.2})"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                out.push(Line::styled(
+                    format!("judges: {}", inert(&said.join(" · "))),
+                    theme.dim(),
+                ));
+            }
             let reasoning = run.reasoning_after(i);
             let cand = cx
                 .current_run
