@@ -14,7 +14,7 @@ pub struct QueueArgs {
     #[arg(required = true)]
     runs: Vec<PathBuf>,
     /// Only the first N items.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     top: Option<usize>,
     /// One JSON document: `{reviewed, queue, errors_left, items: [{run_id, step, docid,
     /// question, query, verdict, priority, p_wrong, impact, weight, negatives, voices}]}`.
@@ -78,6 +78,8 @@ impl QueueArgs {
                 "queue": total,
                 "errors_left": q.errors_left,
                 "judges": j.panel.opinions.judges.iter().map(|x| x.name()).collect::<Vec<_>>(),
+                "primary": j.panel.primary_name(),
+                "combine": j.panel.rule.combine,
                 "items": rows,
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -88,7 +90,7 @@ impl QueueArgs {
             total, q.reviewed, q.errors_left
         );
         println!(
-            "{:>4}  {:>8} {:>8} {:>6}  {:<16} {:>5}  {:<14} judges: verdict (their p(relevant))",
+            "{:>4}  {:>8} {:>8} {:>6}  {:<16} {:>5}  {:<14} judges: verdict (p(relevant); est.: estimated from labels and a prior)",
             "#", "priority", "p(wrong)", "impact", "run", "step", "in force"
         );
         for r in &rows {
@@ -96,7 +98,19 @@ impl QueueArgs {
             let voices: Vec<String> = e
                 .voices
                 .iter()
-                .map(|v| format!("{}: {} ({:.2})", v.judge, v.verdict.label(), v.p_relevant))
+                .map(|v| {
+                    let est = if v.basis.starts_with("its own") {
+                        ""
+                    } else {
+                        " est."
+                    };
+                    format!(
+                        "{}: {} ({:.2}{est})",
+                        v.judge,
+                        v.verdict.label(),
+                        v.p_relevant
+                    )
+                })
                 .collect();
             println!(
                 "{:>4}  {:>8.3} {:>8.2} {:>6.2}  {:<16} {:>5}  {:<14} {}",
@@ -116,6 +130,12 @@ impl QueueArgs {
                 total - shown
             );
         }
-        Ok(())
+        if j.rejected > 0 && !self.read.keep_going {
+            color_eyre::eyre::bail!(
+                "{} verdict line(s) rejected; the queue was built from the rest (pass --keep-going to exit 0)",
+                j.rejected
+            );
+        }
+        super::finish(&loaded, self.read.keep_going)
     }
 }

@@ -84,8 +84,16 @@ impl VerdictArgs {
         print_errors(&panel.errors);
         if let Some(v) = &panel.verdicts {
             let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            let fallbacks = match panel.fallbacks() {
+                0 => String::new(),
+                n if panel.opinions.judges.len() > 1 => format!(
+                    "; on {} the primary judge has no verdict and the others decide",
+                    crate::text::count(n, "browse")
+                ),
+                _ => String::new(),
+            };
             eprintln!(
-                "read {} verdicts from {}{}{}",
+                "read verdicts on {} browses from {}{}{}{fallbacks}",
                 v.len(),
                 names.join(", "),
                 if self.verdicts.is_empty() {

@@ -271,6 +271,9 @@ pub fn run(s: &Settings, progress: &mut dyn FnMut(&str)) -> Result<Report> {
             .as_ref()
             .map(|c| c.labels.clone())
             .unwrap_or_default();
+        // The curve keeps exact points where the table and the closed loop read it.
+        let mut shown_at = vec![50, 200, 500];
+        shown_at.extend(marks.iter().copied());
         let priority_order = world.priority_order(s.rerank_every);
         let priority_fixed = fixed_after(&priority_order, &wrong);
         let file_fixed = fixed_after(&file_order, &wrong);
@@ -286,7 +289,7 @@ pub fn run(s: &Settings, progress: &mut dyn FnMut(&str)) -> Result<Report> {
             labels_to_50: labels_to(fixed, total, 0.5).map(|x| x as f64),
             labels_to_80: labels_to(fixed, total, 0.8).map(|x| x as f64),
             labels_to_95: labels_to(fixed, total, 0.95).map(|x| x as f64),
-            curve: curve(fixed, total, &marks),
+            curve: curve(fixed, total, &shown_at),
         };
         let random = {
             let mean_to = |share| {
@@ -307,7 +310,7 @@ pub fn run(s: &Settings, progress: &mut dyn FnMut(&str)) -> Result<Report> {
                 labels_to_50: mean_to(0.5),
                 labels_to_80: mean_to(0.8),
                 labels_to_95: mean_to(0.95),
-                curve: curve(&mean_fixed, total, &marks),
+                curve: curve(&mean_fixed, total, &shown_at),
             }
         };
         let case = CaseResult {

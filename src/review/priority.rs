@@ -26,7 +26,7 @@ use crate::verdict::{JudgeKind, Opinion, Opinions, Verdict, Verdicts, deciding_p
 
 /// How many labels the prior accuracies count as.
 pub const PRIOR_LABELS: f64 = 8.0;
-/// Prior accuracy of an LLM judge that gave no probability.
+/// Prior accuracy of an LLM judge (any judge but the heuristic) that gave no probability.
 pub const PRIOR_LLM: f64 = 0.85;
 /// Prior accuracy of a heuristic rule that rejected on a phrase.
 pub const PRIOR_REJECT_PHRASE: f64 = 0.8;
@@ -34,8 +34,6 @@ pub const PRIOR_REJECT_PHRASE: f64 = 0.8;
 pub const PRIOR_NO_REJECTION: f64 = 0.85;
 /// Prior accuracy of the heuristic when there was no reasoning after the browse.
 pub const PRIOR_NO_REASONING: f64 = 0.6;
-/// Prior accuracy of any other judge.
-pub const PRIOR_OTHER: f64 = 0.8;
 
 /// Which estimate a judge's opinion is weighed by: the judge, and for the heuristic its rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -55,8 +53,8 @@ pub fn class_of(opinions: &Opinions, o: &Opinion) -> (Class, f64) {
             None if why.starts_with("no reasoning") => ("no reasoning".into(), PRIOR_NO_REASONING),
             None => ("no rejection".into(), PRIOR_NO_REJECTION),
         },
-        JudgeKind::Llm => (String::new(), PRIOR_LLM),
-        _ => (String::new(), PRIOR_OTHER),
+        // A judge named otherwise is another model: an LLM judge's prior.
+        _ => (String::new(), PRIOR_LLM),
     };
     (
         Class {
@@ -174,7 +172,11 @@ pub fn estimate(
                     };
                     (
                         p,
-                        format!("{what}: {:.0}% over {n} labels + prior", acc * 100.0),
+                        format!(
+                            "{what}: {:.0}% over {} + prior",
+                            acc * 100.0,
+                            crate::text::count(n, "label")
+                        ),
                     )
                 }
             };

@@ -90,6 +90,23 @@ fn parse_line(
         )
         .at_line(i + 1));
     }
+    if let Some(p) = row.p_relevant {
+        let contradicts = match verdict {
+            Verdict::Relevant => p < 0.5,
+            Verdict::NotRelevant => p > 0.5,
+        };
+        if contradicts {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "p_relevant {p} contradicts verdict `{}` (a probability of relevant {} 0.5)",
+                    verdict.name(),
+                    if p < 0.5 { "below" } else { "above" }
+                ),
+            )
+            .at_line(i + 1));
+        }
+    }
     let id = JudgeId {
         judge: JudgeKind::from(row.judge.unwrap_or_default()),
         model: row.model.unwrap_or_default(),

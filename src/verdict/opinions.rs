@@ -1,8 +1,8 @@
 //! Several judges on the same browses: who said what (and with what probability), and the one
 //! rule that turns their opinions into the verdict the pipeline uses.
 //!
-//! **The rule.** One judge is the *primary*: the one `--primary NAME` names, else the first LLM
-//! judge read, else the first judge read. With [`Combine::Primary`] (the default) a browse gets
+//! **The rule.** One judge is the *primary*: the one `--primary NAME` names, else the first judge
+//! read that is not lrat's heuristic rules (an LLM judge, whatever its name), else the first. With [`Combine::Primary`] (the default) a browse gets
 //! the primary judge's verdict, or, when the primary judge has none for it, the majority of the
 //! others (a tie goes to the earliest judge read). With [`Combine::Majority`] a browse gets the
 //! majority of every judge that gave one, a tie going to the primary judge (then the earliest).
@@ -69,7 +69,8 @@ pub enum Combine {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rule {
     pub combine: Combine,
-    /// A judge's kind, model or `kind (model)`; `None`: the first LLM judge, else the first.
+    /// A judge's kind, model or `kind (model)`; `None`: the first judge that is not the
+    /// heuristic, else the first.
     pub primary: Option<String>,
 }
 
@@ -173,7 +174,7 @@ impl Opinions {
         Ok(self
             .judges
             .iter()
-            .position(|j| j.judge == JudgeKind::Llm)
+            .position(|j| j.judge != JudgeKind::Heuristic)
             .or((!self.judges.is_empty()).then_some(0)))
     }
 
@@ -305,6 +306,23 @@ impl Panel {
             self.opinions.add(j);
         }
         self.combine()
+    }
+
+    /// Browses the primary judge has no verdict on that other judges decide.
+    pub fn fallbacks(&self) -> usize {
+        let Ok(Some(p)) = self.opinions.primary(&self.rule) else {
+            return 0;
+        };
+        self.opinions
+            .browses()
+            .filter(|(_, _, ops)| !ops.iter().any(|o| o.judge == p))
+            .count()
+    }
+
+    /// The primary judge's name, when there are verdicts.
+    pub fn primary_name(&self) -> Option<String> {
+        let p = self.opinions.primary(&self.rule).ok().flatten()?;
+        Some(self.opinions.judges[p].name())
     }
 
     /// `heuristic, llm (qwen3)`, the primary first: who judged.

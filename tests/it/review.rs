@@ -135,6 +135,50 @@ fn two_judges_load_together_and_one_rule_decides_in_the_one_derivation() {
         "{err}"
     );
 
+    // A judge named otherwise (written by another tool) is primary over the heuristic.
+    let other = d.join("other.jsonl");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(l)
+            .unwrap()
+            .replace("\"judge\":\"llm\"", "\"judge\":\"gpt-4o-judge\""),
+    )
+    .unwrap();
+    assert_eq!(
+        mine(d, &["--verdicts", h, "--verdicts", other.to_str().unwrap()]),
+        both
+    );
+    // Bad lines: named, the rest used, a non-zero exit; a probability that contradicts its
+    // verdict is one.
+    let bad = d.join("bad.jsonl");
+    let mut text = std::fs::read_to_string(l).unwrap();
+    text.push_str("{\"run_id\": \"s1\", \"step\": 3, \"verdict\": \"not_relevant\", \"p_relevant\": 0.9, \"judge\": \"x\"}\n");
+    text.push_str(
+        "{\"run_id\": \"s1\", \"step\": 3, \"verdict\": \"relevant\", \"p_relevant\": 1.5}\n",
+    );
+    std::fs::write(&bad, text).unwrap();
+    let (rc, out, err) = lrat(
+        d,
+        &[
+            "queue",
+            d.to_str().unwrap(),
+            "--verdicts",
+            h,
+            "--verdicts",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(rc, 0);
+    assert!(out.contains("14 browses to review"), "{out}");
+    assert!(
+        err.contains("bad.jsonl:15") && err.contains("contradicts verdict `not_relevant`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.jsonl:16") && err.contains("p_relevant 1.5"),
+        "{err}"
+    );
+    assert!(err.contains("2 verdict line(s) rejected"), "{err}");
     // The queue: the browses the judges disagree on first, each with both voices and its parts.
     let (rc, out, err) = lrat(
         d,
@@ -283,14 +327,36 @@ fn review_screen_labels_advances_skips_undoes_and_updates_kappa() {
     let skipped = shot(&a, 120, 40);
     assert!(skipped.contains(&format!("skipped {second}")), "{skipped}");
     assert!(skipped.contains("reviewed 1 of 14"));
-    // Enter opens the run at that browse, every judge's verdict shown; Esc comes back.
+    assert_ne!(
+        first_item(&skipped),
+        second,
+        "the skipped browse waits at the end"
+    );
+    // Labelling the next one does not bring the skipped one back to the top.
+    let third = first_item(&skipped);
+    keys(&mut a, "a");
+    let next = shot(&a, 120, 40);
+    assert!(
+        next.contains(&format!("browse {third} marked relevant")),
+        "{next}"
+    );
+    assert_ne!(first_item(&next), second, "{next}");
+    keys(&mut a, "u");
+    // Enter opens the run at that browse, every judge's verdict shown; a label there counts
+    // on the Review screen as soon as Esc comes back.
     keys(&mut a, "\n");
     let run = shot(&a, 120, 40);
     assert!(
         run.contains("judges: heuristic") && run.contains("llm (qwen3)"),
         "{run}"
     );
-    keys(&mut a, "\u{1b}");
+    keys(&mut a, "r\u{1b}");
+    assert!(
+        shot(&a, 120, 40).contains("reviewed 2 of 14"),
+        "{}",
+        shot(&a, 120, 40)
+    );
+    keys(&mut a, "u");
     assert!(shot(&a, 120, 40).contains("reviewed 1 of 14"));
     // The label was written through: a new session sees it reviewed.
     let b = tui::prepare(&opts).unwrap();

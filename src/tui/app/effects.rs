@@ -12,7 +12,9 @@ impl App {
             Effect::Status(s) => self.status = s,
             Effect::Show(s) => self.show(s),
             Effect::OpenRun { run, step, back } => self.open_run(run, step, Some(back)),
-            Effect::Back => self.nav.screen = self.nav.back_to,
+            // Back through `show`, so a screen that reads the labels (Review, Stats) is
+            // recomputed with what changed while the run was open.
+            Effect::Back => self.show(self.nav.back_to),
             Effect::CloseHelp => self.nav.screen = self.nav.before_help,
             Effect::Search => self.prompt = Some(Prompt::Search(String::new())),
             Effect::LabelBrowse(v) => self.label_browse(v),

@@ -30,6 +30,8 @@ pub struct ReviewScreen {
     shown: std::cell::Cell<usize>,
     /// Lines the selected browse's detail is scrolled by (PgDn/PgUp).
     pub scroll: u16,
+    /// Browses skipped in this session: shown after the others, in queue order.
+    skipped: Vec<(String, usize)>,
 }
 
 impl ReviewScreen {
@@ -47,6 +49,15 @@ impl ReviewScreen {
             .into_iter()
             .map(|(judge, n, kappa)| Agreement { judge, n, kappa })
             .collect();
+        // Skipped browses wait at the end, in the order they were skipped.
+        let skipped = &self.skipped;
+        let rank = |i: &review::Item| {
+            skipped
+                .iter()
+                .position(|(r, s)| *r == i.run_id && *s == i.step)
+                .map_or(0, |p| p + 1)
+        };
+        self.queue.items.sort_by_key(rank);
         self.selected = self.selected.min(self.queue.items.len().saturating_sub(1));
         self.ready = true;
     }
@@ -81,14 +92,16 @@ impl Component for ReviewScreen {
                 let Some(item) = self.queue.items.get(*sel) else {
                     return Some(Effect::Status("the queue is empty".into()));
                 };
+                let key = (item.run_id.clone(), item.step);
                 let what = format!(
-                    "skipped {}:{} (it stays in the queue)",
+                    "skipped {}:{} (it waits at the end of the queue)",
                     item.run_id, item.step
                 );
-                if *sel == last {
-                    return Some(Effect::Status(format!("{what}; this was the last item")));
-                }
-                *sel += 1;
+                // The skipped browse moves to the end; the next one takes its place.
+                let moved = self.queue.items.remove(*sel);
+                self.queue.items.push(moved);
+                self.skipped.retain(|k| *k != key);
+                self.skipped.push(key);
                 return Some(Effect::Status(what));
             }
             Action::Accept | Action::Reject => {

@@ -47,13 +47,18 @@ pub fn draw(screen: &ReviewScreen, frame: &mut Frame, area: Rect, cx: &Context) 
     }
     let q = &screen.queue;
     let shown = list_rows(area.height).min(q.items.len().max(1));
+    let narrow = area.width < 100;
     let [progress, list, detail] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(if narrow && !screen.agreement.is_empty() {
+            2
+        } else {
+            1
+        }),
         Constraint::Length(u16::try_from(shown + 3).unwrap_or(8)),
         Constraint::Min(3),
     ])
     .areas(area);
-    draw_progress(screen, frame, progress, theme);
+    draw_progress(screen, frame, progress, narrow, theme);
     if q.items.is_empty() {
         let why = if cx.panel.verdicts.is_none() && q.reviewed == 0 {
             "No browses to review: no run has a successful browse yet."
@@ -72,9 +77,15 @@ pub fn draw(screen: &ReviewScreen, frame: &mut Frame, area: Rect, cx: &Context) 
     }
 }
 
-fn draw_progress(screen: &ReviewScreen, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn draw_progress(
+    screen: &ReviewScreen,
+    frame: &mut Frame,
+    area: Rect,
+    narrow: bool,
+    theme: &Theme,
+) {
     let q = &screen.queue;
-    let mut spans = vec![Span::styled(
+    let mut first = vec![Span::styled(
         format!(
             " reviewed {} of {} · ~{:.1} wrong among {} left",
             q.reviewed,
@@ -84,10 +95,17 @@ fn draw_progress(screen: &ReviewScreen, frame: &mut Frame, area: Rect, theme: &T
         ),
         theme.bold(),
     )];
+    // On a narrow terminal κ gets a line of its own.
+    let mut second = Vec::new();
     for (i, a) in screen.agreement.iter().enumerate() {
+        let spans = if narrow { &mut second } else { &mut first };
         spans.push(Span::raw(format!(
             "{}{} {}",
-            if i == 0 { " · κ " } else { ", " },
+            match (i, narrow) {
+                (0, true) => " κ against the labels: ",
+                (0, false) => " · κ ",
+                _ => ", ",
+            },
             a.judge,
             match (a.kappa, a.n) {
                 (_, 0) => "-".to_string(),
@@ -96,7 +114,11 @@ fn draw_progress(screen: &ReviewScreen, frame: &mut Frame, area: Rect, theme: &T
             }
         )));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let mut lines = vec![Line::from(first)];
+    if !second.is_empty() {
+        lines.push(Line::from(second));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn draw_list(screen: &ReviewScreen, frame: &mut Frame, area: Rect, shown: usize, cx: &Context) {
@@ -161,6 +183,27 @@ fn draw_item(item: &Item, scroll: u16, frame: &mut Frame, area: Rect, cx: &Conte
             e.p_wrong, e.impact, e.weight, e.negatives, e.priority
         )),
     ]));
+    // Every judge on one line: its verdict, probability and where that came from, its words.
+    let ops = cx.panel.opinions.of(&item.run_id, item.step);
+    for (v, o) in e.voices.iter().zip(ops) {
+        let why = o
+            .rationale
+            .as_deref()
+            .map(|w| format!(" — {}", inert(&one_line(w, 200))))
+            .unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(format!("{}: ", v.judge), theme.bold()),
+            Span::styled(v.verdict.label(), verdict_style(Some(v.verdict), theme)),
+            Span::raw(format!(" · p(relevant) {:.2} ({})", v.p_relevant, v.basis)),
+            Span::styled(why, theme.dim()),
+        ]));
+    }
+    if e.voices.is_empty() {
+        out.push(Line::styled(
+            "no judge has spoken on this browse (J judges)",
+            theme.dim(),
+        ));
+    }
     out.push(Line::from(vec![
         Span::styled("question ", theme.bold()),
         Span::raw(inert(run.question.as_deref().unwrap_or("(none)"))),
@@ -180,26 +223,6 @@ fn draw_item(item: &Item, scroll: u16, frame: &mut Frame, area: Rect, cx: &Conte
     } else {
         inert(reasoning).into_owned()
     }));
-    let ops = cx.panel.opinions.of(&item.run_id, item.step);
-    for (v, o) in e.voices.iter().zip(ops) {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}: ", v.judge), theme.bold()),
-            Span::styled(v.verdict.label(), verdict_style(Some(v.verdict), theme)),
-            Span::raw(format!(" · p(relevant) {:.2} ({})", v.p_relevant, v.basis)),
-        ]));
-        if let Some(why) = &o.rationale {
-            out.push(Line::styled(
-                format!("    {}", inert(&one_line(why, 300))),
-                theme.dim(),
-            ));
-        }
-    }
-    if e.voices.is_empty() {
-        out.push(Line::styled(
-            "  no judge has spoken on this browse (J judges)",
-            theme.dim(),
-        ));
-    }
     if let Some(StepKind::Browse(b)) = run.step(item.step).map(|s| &s.kind) {
         let title = cx
             .doc_title(run, item.step, &item.docid)
@@ -240,10 +263,10 @@ fn draw_item(item: &Item, scroll: u16, frame: &mut Frame, area: Rect, cx: &Conte
                 " {}:{} {}",
                 item.run_id,
                 item.step,
-                if scroll > 0 {
-                    "(PgUp: back to the top) "
-                } else {
-                    "(PgDn scrolls) "
+                match (scroll > 0, rows > room) {
+                    (true, _) => "(PgUp: back to the top) ",
+                    (false, true) => "(PgDn for more) ",
+                    (false, false) => "",
                 }
             ))),
         area,
