@@ -90,6 +90,7 @@ pub mod retriever;
 pub mod review;
 pub mod rng;
 pub mod run;
+pub mod runindex;
 pub mod serve;
 pub mod stats;
 pub mod synth;

@@ -4,6 +4,7 @@ mod analyse;
 mod convert;
 mod corpus;
 mod experiment;
+mod find;
 mod judge;
 mod labels;
 mod mine;
@@ -53,6 +54,9 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Judge browses (did the reasoning after each use the page?) or final answers.
     Judge(judge::JudgeArgs),
+    /// Find the steps where something was said, searched, browsed or answered, across runs
+    /// (from the workspace's run index, built or updated first).
+    Find(find::FindArgs),
     /// The review queue: unlabelled browses, those whose verdict is most likely wrong and
     /// moves training most first, with why.
     Queue(queue::QueueArgs),
@@ -100,6 +104,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<()> {
         Some(Command::Convert(a)) => a.run(),
         Some(Command::Judge(a)) => a.run(),
         Some(Command::Queue(a)) => a.run(),
+        Some(Command::Find(a)) => a.run(),
         Some(Command::Labels(a)) => a.run(),
         Some(Command::Synth(a)) => a.run(),
         Some(Command::Index(a)) => a.run(),

@@ -6,6 +6,7 @@ mod consumers;
 mod corpus;
 mod evaluation;
 mod export;
+mod find;
 mod formats;
 mod hostile;
 mod hub;

@@ -1,0 +1,420 @@
+//! The run index of a workspace (`.lrat/index/` beside the runs, or `--index DIR`): a tantivy
+//! index of every step's text — reasoning, queries with their hits' titles and snippets, browsed
+//! documents, answers, and each run's question — with its run, step, kind and the run's model,
+//! retriever, outcome and status, and a manifest of the files it holds with a compact record of
+//! each run (id, file and line, question, outcome, counts).
+//!
+//! **Incremental.** A file whose size, modification time and first 64 KiB are as the manifest
+//! says is not read again; a changed file's steps are deleted and written again; a removed
+//! file's are deleted. **Interrupt-safe.** Work is committed every [`COMMIT_EVERY`] files (and
+//! at the end), and the manifest is replaced (written beside, then renamed) only after a commit:
+//! a build killed at any point leaves the last commit and a manifest no newer than it, so the
+//! next open re-reads exactly the files not yet committed (deleting whatever of theirs an
+//! interrupted commit may have kept). Tantivy's own commit is atomic; an index whose manifest
+//! is missing, unreadable or of another version is rebuilt from nothing.
+
+mod search;
+
+pub use search::{FindHit, Kind};
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::error::{Error, InputError};
+use crate::run::{ReadOptions, Run, StepKind};
+
+/// The manifest's version: another one means the index is rebuilt.
+const VERSION: u32 = 1;
+/// Files between commits (and manifest writes).
+pub const COMMIT_EVERY: usize = 64;
+/// Bytes of a file's head hashed to tell a changed file.
+const HEAD: u64 = 64 * 1024;
+const MANIFEST: &str = "manifest.json";
+
+/// A run as the index keeps it: enough to list, filter and find it without reading its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub query_id: String,
+    pub file: String,
+    /// The run's line in a JSON-lines file.
+    pub line: Option<usize>,
+    pub question: Option<String>,
+    /// `correct`, `incorrect` or `unknown` (the run's field or the answer match).
+    pub outcome: String,
+    pub model: Option<String>,
+    pub retriever: Option<String>,
+    pub steps: usize,
+    pub searches: usize,
+    pub browses: usize,
+}
+
+/// What the manifest knows of one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub size: u64,
+    pub mtime_ns: u64,
+    pub head: String,
+    pub runs: Vec<RunRecord>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    /// By the file's path as the index was given it.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    /// Files read (new or changed).
+    pub read: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    /// Problems in the files read (the rest of each file is indexed).
+    pub rejected: Vec<InputError>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    run: Field,
+    file: Field,
+    line: Field,
+    step: Field,
+    kind: Field,
+    text: Field,
+    docid: Field,
+    model: Field,
+    retriever: Field,
+    outcome: Field,
+    status: Field,
+}
+
+fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("default")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field("run", STRING | STORED);
+    b.add_text_field("file", STRING | STORED);
+    b.add_u64_field("line", STORED);
+    b.add_u64_field("step", INDEXED | STORED);
+    b.add_text_field("kind", STRING | STORED);
+    b.add_text_field("text", text);
+    b.add_text_field("docid", STRING);
+    b.add_text_field("model", STRING);
+    b.add_text_field("retriever", STRING);
+    b.add_text_field("outcome", STRING);
+    b.add_text_field("status", STRING);
+    b.build()
+}
+
+fn fields(s: &Schema) -> Option<Fields> {
+    let f = |n: &str| s.get_field(n).ok();
+    Some(Fields {
+        run: f("run")?,
+        file: f("file")?,
+        line: f("line")?,
+        step: f("step")?,
+        kind: f("kind")?,
+        text: f("text")?,
+        docid: f("docid")?,
+        model: f("model")?,
+        retriever: f("retriever")?,
+        outcome: f("outcome")?,
+        status: f("status")?,
+    })
+}
+
+fn ix(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
+    move |source| Error::Tantivy {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A file's size, modification time and head hash.
+fn stamp(path: &Path) -> std::io::Result<(u64, u64, String)> {
+    use sha2::Digest;
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let mut head = Vec::new();
+    std::fs::File::open(path)?
+        .take(HEAD)
+        .read_to_end(&mut head)?;
+    let hash = sha2::Sha256::digest(&head);
+    let hex: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    Ok((meta.len(), mtime, hex))
+}
+
+/// The run's record.
+pub fn record(run: &Run, file: &str) -> RunRecord {
+    RunRecord {
+        id: run.id.clone(),
+        query_id: run.query_id.clone(),
+        file: file.to_string(),
+        line: run.source.line,
+        question: run.question.clone(),
+        outcome: crate::stats::outcome(run).0.name().to_string(),
+        model: run.meta.model.clone(),
+        retriever: run.meta.retriever.clone(),
+        steps: run.steps.len(),
+        searches: run.searches().count(),
+        browses: run.browses().count(),
+    }
+}
+
+/// An opened run index.
+pub struct RunIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    f: Fields,
+    pub manifest: Manifest,
+}
+
+impl RunIndex {
+    /// Where the index of `runs` lives: `named`, else `index/` in the `.lrat/` folder beside
+    /// the data (as the labels).
+    pub fn location(runs: &[PathBuf], named: Option<&Path>) -> PathBuf {
+        named
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| crate::labels::default_dir(runs).join("index"))
+    }
+
+    /// Opens the index in `dir`, creating it (or rebuilding it from nothing when its manifest
+    /// is missing, unreadable, of another version, or its schema is not this one's).
+    pub fn open(dir: &Path) -> Result<RunIndex, Error> {
+        let manifest: Option<Manifest> = std::fs::read(dir.join(MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|m: &Manifest| m.version == VERSION);
+        let existing = manifest
+            .as_ref()
+            .and_then(|_| Index::open_in_dir(dir).ok())
+            .filter(|i| fields(&i.schema()).is_some());
+        let (index, manifest) = match (existing, manifest) {
+            (Some(i), Some(m)) => (i, m),
+            _ => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                let i = Index::create_in_dir(dir, schema()).map_err(ix(dir))?;
+                (
+                    i,
+                    Manifest {
+                        version: VERSION,
+                        files: BTreeMap::new(),
+                    },
+                )
+            }
+        };
+        let f = fields(&index.schema()).ok_or_else(|| Error::Index {
+            path: dir.to_path_buf(),
+            message: "not a run index".into(),
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(ix(dir))?;
+        Ok(RunIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            f,
+            manifest,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every run the index holds, file by file.
+    pub fn records(&self) -> impl Iterator<Item = &RunRecord> {
+        self.manifest.files.values().flat_map(|e| e.runs.iter())
+    }
+
+    fn write_manifest(&self) -> Result<(), Error> {
+        let tmp = self.dir.join(format!("{MANIFEST}.tmp"));
+        let bytes = serde_json::to_vec(&self.manifest)?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            f.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
+            f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        }
+        let to = self.dir.join(MANIFEST);
+        std::fs::rename(&tmp, &to).map_err(|e| Error::io(&to, e))
+    }
+
+    fn commit(&mut self, w: &mut IndexWriter) -> Result<(), Error> {
+        w.commit().map_err(ix(&self.dir))?;
+        self.write_manifest()
+    }
+
+    /// Brings the index up to date with `files` (as `run::load::collect_files` gives them):
+    /// reads new and changed files, drops removed ones; `progress(done, to_read)`.
+    pub fn update(
+        &mut self,
+        files: &[(PathBuf, bool)],
+        opts: &ReadOptions,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Update, Error> {
+        let mut up = Update::default();
+        let keys: Vec<(String, &PathBuf, bool)> = files
+            .iter()
+            .map(|(p, explicit)| (p.display().to_string(), p, *explicit))
+            .collect();
+        let wanted: std::collections::HashSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let gone: Vec<String> = self
+            .manifest
+            .files
+            .keys()
+            .filter(|k| !wanted.contains(k.as_str()))
+            .cloned()
+            .collect();
+        let mut todo = Vec::new();
+        for (key, path, explicit) in &keys {
+            let s = stamp(path).ok();
+            let same = match (&s, self.manifest.files.get(key)) {
+                (Some((size, mtime, head)), Some(e)) => {
+                    e.size == *size && e.mtime_ns == *mtime && e.head == *head
+                }
+                _ => false,
+            };
+            if same {
+                up.unchanged += 1;
+            } else {
+                todo.push((key.clone(), (*path).clone(), *explicit, s));
+            }
+        }
+        if gone.is_empty() && todo.is_empty() {
+            return Ok(up);
+        }
+        let mut w: IndexWriter = self.index.writer(50_000_000).map_err(ix(&self.dir))?;
+        for key in gone {
+            w.delete_term(Term::from_field_text(self.f.file, &key));
+            self.manifest.files.remove(&key);
+            up.removed += 1;
+        }
+        let total = todo.len();
+        for (n, (key, path, explicit, s)) in todo.into_iter().enumerate() {
+            w.delete_term(Term::from_field_text(self.f.file, &key));
+            self.manifest.files.remove(&key);
+            let load = crate::run::load::load_file(&path, explicit, opts);
+            up.rejected.extend(load.errors);
+            let mut runs = Vec::new();
+            for run in &load.runs {
+                self.add_run(&mut w, run, &key)?;
+                runs.push(record(run, &key));
+            }
+            if let Some((size, mtime_ns, head)) = s {
+                self.manifest.files.insert(
+                    key,
+                    FileEntry {
+                        size,
+                        mtime_ns,
+                        head,
+                        runs,
+                    },
+                );
+            }
+            up.read += 1;
+            progress(n + 1, total);
+            if (n + 1) % COMMIT_EVERY == 0 {
+                self.commit(&mut w)?;
+            }
+        }
+        self.commit(&mut w)?;
+        w.wait_merging_threads().map_err(ix(&self.dir))?;
+        self.reader.reload().map_err(ix(&self.dir))?;
+        Ok(up)
+    }
+
+    fn add_run(&self, w: &mut IndexWriter, run: &Run, file: &str) -> Result<(), Error> {
+        let f = self.f;
+        let base = |kind: &str, step: usize| {
+            let mut d = TantivyDocument::default();
+            d.add_text(f.run, &run.id);
+            d.add_text(f.file, file);
+            d.add_u64(f.line, run.source.line.map_or(0, |l| l as u64));
+            d.add_u64(f.step, step as u64);
+            d.add_text(f.kind, kind);
+            if let Some(m) = &run.meta.model {
+                d.add_text(f.model, m);
+            }
+            if let Some(r) = &run.meta.retriever {
+                d.add_text(f.retriever, r);
+            }
+            d.add_text(f.outcome, crate::stats::outcome(run).0.name());
+            if let Some(s) = &run.status {
+                d.add_text(f.status, s);
+            }
+            d
+        };
+        let add = |w: &mut IndexWriter, d: TantivyDocument| {
+            w.add_document(d).map(|_| ()).map_err(ix(&self.dir))
+        };
+        if let Some(q) = &run.question {
+            let mut d = base(Kind::Question.name(), 0);
+            d.add_text(f.text, q);
+            add(w, d)?;
+        }
+        for s in &run.steps {
+            let (kind, text, docids): (Kind, String, Vec<&str>) = match &s.kind {
+                StepKind::Reasoning { text } => (Kind::Reasoning, text.clone(), Vec::new()),
+                StepKind::Search(x) => {
+                    let mut t = x.queries.join("\n");
+                    if t.is_empty() {
+                        t = x.query.clone().unwrap_or_default();
+                    }
+                    for h in &x.hits {
+                        t.push('\n');
+                        if let Some(title) = &h.title {
+                            t.push_str(title);
+                            t.push_str(": ");
+                        }
+                        t.push_str(&h.snippet);
+                    }
+                    (
+                        Kind::Search,
+                        t,
+                        x.hits.iter().map(|h| h.docid.as_str()).collect(),
+                    )
+                }
+                StepKind::Browse(b) => (
+                    Kind::Browse,
+                    b.text.clone().unwrap_or_default(),
+                    b.docid.iter().map(String::as_str).collect(),
+                ),
+                StepKind::Answer(a) => (Kind::Answer, a.text.clone(), Vec::new()),
+                _ => continue,
+            };
+            let mut d = base(kind.name(), s.index);
+            d.add_text(f.text, &text);
+            for id in docids {
+                d.add_text(f.docid, id);
+            }
+            add(w, d)?;
+        }
+        Ok(())
+    }
+}

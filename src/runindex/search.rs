@@ -1,0 +1,124 @@
+//! Finding steps across runs: tantivy's query syntax over the steps' text (every word must
+//! occur unless `OR` says otherwise; `"a phrase"`; `-word`; field filters `kind:browse`,
+//! `docid:12345`, `run:q12`, `model:…`, `retriever:bm25`, `outcome:incorrect`, `status:…`),
+//! ranked by BM25, each hit with an excerpt and the ranges of the words that matched.
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{TantivyDocument, Term};
+
+use super::RunIndex;
+use crate::error::Error;
+
+/// What kind of text a step holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Reasoning,
+    /// A search: its queries, and its hits' titles and snippets.
+    Search,
+    /// A browse: the document the agent saw.
+    Browse,
+    Answer,
+    /// The run's question (step 0).
+    Question,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Reasoning => "reasoning",
+            Kind::Search => "search",
+            Kind::Browse => "browse",
+            Kind::Answer => "answer",
+            Kind::Question => "question",
+        }
+    }
+}
+
+/// One step found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindHit {
+    pub run: String,
+    pub file: String,
+    /// The run's line in a JSON-lines file.
+    pub line: Option<u64>,
+    pub step: u64,
+    pub kind: String,
+    pub score: f32,
+    /// Up to ~200 characters around the best match.
+    pub excerpt: String,
+    /// Byte ranges of `excerpt` that matched.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+impl RunIndex {
+    /// The `top` best steps for `query` (tantivy's syntax, every word required by default),
+    /// only of `kind` when given. A query tantivy cannot read is an error that says why.
+    pub fn find(&self, query: &str, kind: Option<Kind>, top: usize) -> Result<Vec<FindHit>, Error> {
+        let f = self.f;
+        let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
+        parser.set_conjunction_by_default();
+        let parsed = parser.parse_query(query).map_err(|e| Error::Usage(format!(
+            "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
+        )))?;
+        let q: Box<dyn Query> = match kind {
+            Some(k) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, parsed.box_clone()),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.kind, k.name()),
+                        IndexRecordOption::Basic,
+                    )),
+                ),
+            ])),
+            None => parsed.box_clone(),
+        };
+        let searcher = self.reader.searcher();
+        let top_docs = searcher
+            .search(&*q, &TopDocs::with_limit(top.max(1)).order_by_score())
+            .map_err(super::ix(&self.dir))?;
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*parsed, f.text).map_err(super::ix(&self.dir))?;
+        snippets.set_max_num_chars(200);
+        let mut out = Vec::new();
+        for (score, addr) in top_docs {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(super::ix(&self.dir))?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+            let snippet = snippets.snippet_from_doc(&doc);
+            let mut excerpt = snippet.fragment().to_string();
+            let mut highlights: Vec<(usize, usize)> = snippet
+                .highlighted()
+                .iter()
+                .map(|r| (r.start, r.end))
+                .collect();
+            if excerpt.is_empty() {
+                // A match on a field filter alone: the step's opening words.
+                excerpt = text(f.text).chars().take(200).collect();
+                highlights.clear();
+            }
+            let line = num(f.line);
+            out.push(FindHit {
+                run: text(f.run),
+                file: text(f.file),
+                line: (line > 0).then_some(line),
+                step: num(f.step),
+                kind: text(f.kind),
+                score,
+                excerpt,
+                highlights,
+            });
+        }
+        Ok(out)
+    }
+}

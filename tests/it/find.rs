@@ -1,0 +1,226 @@
+//! `lrat find` and the run index: a phrase from a step of every readable format finds that run
+//! and step; a re-open reads only what changed; an index killed while building is resumed,
+//! never read half-written.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::lrat_env;
+
+fn lrat(args: &[&str]) -> (i32, String, String) {
+    lrat_env(args, &[])
+}
+
+/// `(file, step, kind)` of every hit of `query`.
+fn hits(dir: &Path, index: &Path, query: &str) -> BTreeSet<(String, u64, String)> {
+    let (rc, out, err) = lrat(&[
+        "find",
+        dir.to_str().unwrap(),
+        query,
+        "--json",
+        "--top",
+        "100000",
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    out.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["file"].as_str().unwrap().to_string(),
+                v["step"].as_u64().unwrap(),
+                v["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Three consecutive plain words of `text` (after its first), when it has them.
+fn phrase(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..words.len().saturating_sub(2))
+        .find(|&i| {
+            words[i..i + 3]
+                .iter()
+                .all(|w| w.chars().all(char::is_alphanumeric))
+        })
+        .map(|i| format!("\"{}\"", words[i..i + 3].join(" ")))
+}
+
+#[test]
+fn a_phrase_finds_its_run_and_step_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // (Not named `runs/`: a folder holding `runs/` is a workspace whose runs are only there.)
+    let runs = dir.path().join("all");
+    crate::copy_dir(&crate::fixture("formats"), &runs.join("formats"));
+    crate::copy_dir(&crate::fixture("runs"), &runs.join("more"));
+    let index = dir.path().join("ix");
+    let mut checked = 0;
+    let mut files: Vec<_> = walk(&runs);
+    files.sort();
+    for file in files {
+        let load = lrat::run::load::load_file(&file, true, &Default::default());
+        let Some(run) = load.runs.first() else {
+            continue;
+        };
+        let found = run.steps.iter().find_map(|s| {
+            use lrat::run::StepKind::*;
+            let (text, kind) = match &s.kind {
+                Reasoning { text } => (text.clone(), "reasoning"),
+                Browse(b) => (b.text.clone().unwrap_or_default(), "browse"),
+                Answer(a) => (a.text.clone(), "answer"),
+                Search(x) => (x.query.clone().unwrap_or_default(), "search"),
+                _ => return None,
+            };
+            phrase(&text).map(|p| (p, s.index as u64, kind))
+        });
+        let Some((p, step, kind)) = found else {
+            continue;
+        };
+        let got = hits(&runs, &index, &p);
+        let want = (file.display().to_string(), step, kind.to_string());
+        assert!(got.contains(&want), "{p} in {want:?}: {got:?}");
+        checked += 1;
+    }
+    assert!(checked >= 9, "phrases checked in {checked} files");
+    // Filters: a browsed document by id, a kind.
+    let (rc, out, _) = lrat(&[
+        "find",
+        runs.to_str().unwrap(),
+        "kind:browse",
+        "--index",
+        index.to_str().unwrap(),
+        "--top",
+        "3",
+    ]);
+    assert_eq!(rc, 0);
+    assert!(out.contains(" browse "), "{out}");
+    // A query tantivy cannot read: one line saying why, non-zero.
+    let (rc, _, err) = lrat(&[
+        "find",
+        runs.to_str().unwrap(),
+        "nokind:x",
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert_ne!(rc, 0);
+    assert!(err.contains("the query `nokind:x`"), "{err}");
+}
+
+fn walk(d: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn status(dir: &Path, index: &Path) -> String {
+    let (rc, _, err) = lrat(&[
+        "find",
+        dir.to_str().unwrap(),
+        "physician",
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    err.lines()
+        .find(|l| l.starts_with("run index"))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn a_reopen_reads_only_what_changed() {
+    let ws = crate::sample_copy();
+    let d = ws.path();
+    let ix = d.join("ix");
+    assert!(
+        status(d, &ix).contains("8 files read, 0 unchanged, 0 removed"),
+        "{}",
+        status(d, &ix)
+    );
+    assert!(status(d, &ix).contains("0 files read, 8 unchanged"));
+    // One file changed: only it is read again, and its new text is found.
+    let f = d.join("runs/s3.json");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let changed = text.replacen(
+        "\"query\": \"Which",
+        "\"query\": \"Zanzibar harbour Which",
+        1,
+    );
+    assert_ne!(text, changed, "the fixture has a question field");
+    std::fs::write(&f, changed).unwrap();
+    assert!(
+        status(d, &ix).contains("1 file read, 7 unchanged"),
+        "{}",
+        status(d, &ix)
+    );
+    let z = hits(d, &ix, "zanzibar");
+    assert_eq!(z.len(), 1, "{z:?}");
+    assert!(z.iter().next().unwrap().0.ends_with("s3.json"));
+    // A removed file's steps go.
+    std::fs::remove_file(&f).unwrap();
+    assert!(status(d, &ix).contains("0 files read, 7 unchanged, 1 removed"));
+    assert!(hits(d, &ix, "zanzibar").is_empty());
+}
+
+#[test]
+fn an_index_killed_while_building_is_resumed_never_read_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let (rc, _, err) = lrat(&[
+        "synth",
+        "--out",
+        ws.to_str().unwrap(),
+        "--runs",
+        "600",
+        "--docs",
+        "1500",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let ix = dir.path().join("ix");
+    let fresh = dir.path().join("fresh");
+    let want = hits(&ws, &fresh, "\"was a physician\"");
+    assert!(!want.is_empty());
+    // Kill builds at several points; each next open must give what a fresh index gives.
+    let touch_all = || {
+        for i in 0..600 {
+            let f = ws.join(format!("runs/q{i}.json"));
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, t + " ").unwrap();
+        }
+    };
+    for wait_ms in [30u64, 120, 250] {
+        // Every file changed, so the killed build has all of them to read again.
+        touch_all();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
+            .args([
+                "find",
+                ws.to_str().unwrap(),
+                "physician",
+                "--index",
+                ix.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let got = hits(&ws, &ix, "\"was a physician\"");
+        assert_eq!(
+            got,
+            hits(&ws, &fresh, "\"was a physician\""),
+            "after a kill at {wait_ms} ms"
+        );
+    }
+    assert!(status(&ws, &ix).contains("0 files read, 600 unchanged"));
+}
