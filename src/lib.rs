@@ -76,6 +76,7 @@
 
 pub mod cli;
 pub mod closed_loop;
+pub mod compare;
 pub mod config;
 pub mod corpus;
 pub mod error;

@@ -167,14 +167,18 @@ impl StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A run file (or a folder).
-    file: PathBuf,
+    /// A run file (or a folder); two run sets (files or folders) to compare their runs of one
+    /// question side by side (`--run ID`; without it every question both ran).
+    #[arg(required = true, num_args = 1..=2)]
+    files: Vec<PathBuf>,
     /// Which run, for files holding several (default: all).
     #[arg(long)]
     run: Option<String>,
     /// Show documents and snippets whole.
     #[arg(long)]
     full: bool,
+    #[arg(skip)]
+    file: PathBuf,
     /// TREC qrels: flag evidence documents.
     #[arg(long)]
     qrels: Option<PathBuf>,
@@ -186,7 +190,72 @@ pub struct InspectArgs {
 }
 
 impl InspectArgs {
-    pub fn run(self) -> color_eyre::Result<()> {
+    pub fn run(mut self) -> color_eyre::Result<()> {
+        if self.files.len() == 2 {
+            return self.compare();
+        }
+        self.file = self.files.remove(0);
+        self.one()
+    }
+
+    /// Two run sets' runs of the same questions, side by side.
+    fn compare(&self) -> color_eyre::Result<()> {
+        let read = self.read.clone().with_format(self.format);
+        let (a, ia) = super::load_with(std::slice::from_ref(&self.files[0]), &read, false)?;
+        let (b, ib) = super::load_with(std::slice::from_ref(&self.files[1]), &read, false)?;
+        let qrels = self
+            .qrels
+            .clone()
+            .or(ia.qrels)
+            .or(ib.qrels)
+            .map(|p| read_qrels(&p))
+            .transpose()?;
+        let find = |runs: &[crate::run::Run], id: &str| {
+            runs.iter()
+                .find(|r| r.id == id)
+                .or_else(|| runs.iter().find(|r| r.query_id == id))
+                .cloned()
+        };
+        let pairs: Vec<(crate::run::Run, crate::run::Run)> = match &self.run {
+            Some(id) => match (find(&a.runs, id), find(&b.runs, id)) {
+                (Some(x), Some(y)) => vec![(x, y)],
+                (x, _) => bail!(
+                    "no run `{id}` in {}",
+                    self.files[usize::from(x.is_some())].display()
+                ),
+            },
+            None => a
+                .runs
+                .iter()
+                .filter_map(|x| find(&b.runs, &x.query_id).map(|y| (x.clone(), y)))
+                .collect(),
+        };
+        if pairs.is_empty() {
+            bail!(
+                "{} and {} have no question in common (runs are matched by the id their files give)",
+                self.files[0].display(),
+                self.files[1].display()
+            );
+        }
+        let width = crossterm::terminal::size()
+            .map_or(120, |(w, _)| usize::from(w))
+            .max(60);
+        let mut out = std::io::stdout().lock();
+        for (i, (x, y)) in pairs.iter().enumerate() {
+            if i > 0 {
+                writeln!(out, "\n{}\n", "═".repeat(width.min(120)))?;
+            }
+            write!(
+                out,
+                "{}",
+                crate::compare::Comparison::of(x, y, qrels.as_ref()).render(width)
+            )?;
+        }
+        finish(&a, read.keep_going)?;
+        finish(&b, read.keep_going)
+    }
+
+    fn one(self) -> color_eyre::Result<()> {
         let read = self.read.with_format(self.format);
         let (loaded, inputs) = load(std::slice::from_ref(&self.file), &read)?;
         let qrels = self

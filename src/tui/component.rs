@@ -149,6 +149,7 @@ pub enum Screen {
     Stats,
     Train,
     Review,
+    Compare,
     Help,
 }
 

@@ -35,6 +35,7 @@ pub enum Action {
     ScreenTrain,
     ScreenReview,
     Skip,
+    Compare,
     StartTraining,
     StopTraining,
     History,
@@ -239,6 +240,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Skip,
         label: "Space",
         help: "Review: skip this browse (it stays in the queue)",
+    },
+    Binding {
+        keys: &[KeyCode::Char('C')],
+        action: Action::Compare,
+        label: "C",
+        help: "compare the run with another run set's run of the same question (⇄ in the list)",
     },
     Binding {
         keys: &[KeyCode::Char('S')],

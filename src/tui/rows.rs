@@ -60,6 +60,9 @@ pub struct RunRow {
     pub question: String,
     /// The run's note, written by a human (`:` on the Run screen).
     pub note: Option<String>,
+    /// Run sets (folders, or JSON-lines files) holding a run of this question: `C` compares
+    /// them when there are two or more.
+    pub sets: usize,
 }
 
 /// One candidate pair on the Pairs screen: emitted, dropped by its verdict, or unjudged.
@@ -164,6 +167,7 @@ fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunR
             .count(),
         question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
         note: run_note(labels, &r.id),
+        sets: 1,
     }
 }
 
@@ -201,13 +205,28 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
     };
     let human = Human::new(labels);
     match only {
-        Some(ri) => d.rows[ri] = run_row(&runs[ri], labels, &human, per_run(ri)),
+        Some(ri) => {
+            let sets = d.rows[ri].sets;
+            d.rows[ri] = run_row(&runs[ri], labels, &human, per_run(ri));
+            d.rows[ri].sets = sets;
+        }
         None => {
             d.rows = runs
                 .iter()
                 .enumerate()
                 .map(|(ri, r)| run_row(r, labels, &human, per_run(ri)))
-                .collect()
+                .collect();
+            // How many run sets hold each question.
+            let mut sets: std::collections::HashMap<&str, std::collections::HashSet<String>> =
+                std::collections::HashMap::new();
+            for r in runs {
+                sets.entry(r.query_id.as_str())
+                    .or_default()
+                    .insert(crate::compare::run_set(r));
+            }
+            for (row, r) in d.rows.iter_mut().zip(runs) {
+                row.sets = sets.get(r.query_id.as_str()).map_or(1, |s| s.len());
+            }
         }
     }
     d.candidates = d

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod compare;
 mod consumers;
 mod corpus;
 mod evaluation;

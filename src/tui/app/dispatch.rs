@@ -133,6 +133,7 @@ impl App {
                 return self.prompt = Some(Prompt::Note(now));
             }
             Action::NextUnreviewed if on_runs => return self.next_unreviewed(),
+            Action::Compare if on_runs => return self.compare(),
             _ => {}
         }
         if let Some(e) = self.with_screen(|s, cx| s.act(a, cx)) {

@@ -46,6 +46,18 @@ impl App {
         self.screens.run.open(step, &cx);
     }
 
+    /// `C`: the selected (or open) run beside another run set's run of its question.
+    pub(super) fn compare(&mut self) {
+        let Some(a) = self.current_run() else {
+            return;
+        };
+        let back = self.nav.screen;
+        match self.screens.compare.open(&self.ws.runs, a, back) {
+            Ok(()) => self.nav.screen = Screen::Compare,
+            Err(why) => self.status = why,
+        }
+    }
+
     /// The judge dialog (`J`), asking about the open run on the Run screen, else every run.
     pub(super) fn ask_judge(&mut self) {
         let open = self.open_run_index();

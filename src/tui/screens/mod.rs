@@ -1,6 +1,7 @@
 //! The app's screens, each a [`Component`](super::component::Component) in a folder of its
 //! own with its state (`mod.rs`) and its drawing (`view.rs`); none names the app.
 
+pub mod compare;
 pub mod help;
 pub mod judge;
 pub mod pairs;
@@ -21,6 +22,7 @@ pub struct Screens {
     pub stats: stats::StatsScreen,
     pub train: train::TrainScreen,
     pub review: review::ReviewScreen,
+    pub compare: compare::CompareScreen,
     pub help: help::HelpScreen,
 }
 
@@ -33,6 +35,7 @@ impl Screens {
             stats: Default::default(),
             train: train::TrainScreen::new(&model_dir.display().to_string()),
             review: Default::default(),
+            compare: Default::default(),
             help: Default::default(),
         }
     }
@@ -46,6 +49,7 @@ impl Screens {
             Screen::Stats => &self.stats,
             Screen::Train => &self.train,
             Screen::Review => &self.review,
+            Screen::Compare => &self.compare,
             Screen::Help => &self.help,
         }
     }
@@ -58,6 +62,7 @@ impl Screens {
             Screen::Stats => &mut self.stats,
             Screen::Train => &mut self.train,
             Screen::Review => &mut self.review,
+            Screen::Compare => &mut self.compare,
             Screen::Help => &mut self.help,
         }
     }

@@ -29,7 +29,11 @@ pub fn draw(screen: &RunsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         shown().map(f).max().unwrap_or(0).max(min)
     };
     let cap = usize::from(area.width / 4).max(10);
-    let id_w = widest(&|r| r.id.chars().count(), 3).min(cap);
+    let id_w = widest(
+        &|r| r.id.chars().count() + if r.sets > 1 { 3 } else { 0 },
+        3,
+    )
+    .min(cap);
     let file_w = if show_file {
         widest(&|r| r.file.chars().count(), 4).min(cap)
     } else {
@@ -44,7 +48,12 @@ pub fn draw(screen: &RunsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
                 Outcome::Incorrect => theme.fg(Color::Red),
                 Outcome::Unknown => theme.dim(),
             };
-            let mut cells = vec![Cell::from(crate::text::inert(&r.id).into_owned())];
+            // ⇄N: the question has runs in N run sets (C compares them).
+            let id = match r.sets {
+                0 | 1 => crate::text::inert(&r.id).into_owned(),
+                n => format!("{} ⇄{n}", crate::text::inert(&r.id)),
+            };
+            let mut cells = vec![Cell::from(id)];
             if show_file {
                 cells.push(Cell::from(crate::text::inert(&r.file).into_owned()).style(theme.dim()));
             }
