@@ -179,6 +179,12 @@ pub fn record(run: &Run, file: &str) -> RunRecord {
     }
 }
 
+impl std::fmt::Debug for RunIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RunIndex({})", self.dir.display())
+    }
+}
+
 /// An opened run index.
 pub struct RunIndex {
     dir: PathBuf,

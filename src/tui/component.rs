@@ -150,6 +150,7 @@ pub enum Screen {
     Train,
     Review,
     Compare,
+    Found,
     Help,
 }
 

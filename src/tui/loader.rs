@@ -27,6 +27,10 @@ pub enum LoadEvent {
     /// The corpus index, once open (document texts come from it).
     Corpus(Box<crate::corpus::DocIndex>),
     CorpusFailed(crate::Error),
+    /// The workspace's run index, up to date (`/` on the Runs screen searches it).
+    RunIndex(Box<crate::runindex::RunIndex>),
+    /// Why there is none (`/` then searches the runs in memory).
+    RunIndexFailed(String),
 }
 
 impl LoadEvent {
@@ -52,6 +56,7 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         .or(inputs.index.clone())
         .or(inputs.corpus.clone());
     let read = opts.read.clone();
+    let index_dir = crate::runindex::RunIndex::location(&opts.runs, None);
     let work = move |r: &Reporter<LoadEvent>| {
         // A questions file that cannot be read, or has bad entries, is shown like a bad run file.
         let (q, q_errors) = match questions {
@@ -125,6 +130,13 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
                 Err(e) => LoadEvent::CorpusFailed(e),
             });
         }
+        // The run index, brought up to date (only new and changed files are read again).
+        let indexed = crate::runindex::RunIndex::open(&index_dir)
+            .and_then(|mut ix| ix.update(&files, &read, &mut |_, _| {}).map(|_| ix));
+        r.send(match indexed {
+            Ok(ix) => LoadEvent::RunIndex(Box::new(ix)),
+            Err(e) => LoadEvent::RunIndexFailed(format!("{e}")),
+        });
     };
     jobs::start(work, sink).1
 }

@@ -224,3 +224,50 @@ fn an_index_killed_while_building_is_resumed_never_read_half_written() {
     }
     assert!(status(&ws, &ix).contains("0 files read, 600 unchanged"));
 }
+
+/// `/` on the Runs screen searches every run through the run index the loader brought up to
+/// date, lists the steps found, and Enter opens the run at one with the words highlighted;
+/// `n` then moves between the hits inside that run.
+#[test]
+fn the_apps_search_lists_steps_and_opens_the_run_at_one() {
+    use lrat::tui::app::Msg;
+    use lrat::tui::loader::{self, LoadEvent};
+    let ws = crate::sample_copy();
+    let opts = lrat::tui::OpenOptions {
+        runs: vec![ws.path().to_path_buf()],
+        ..Default::default()
+    };
+    let mut a = lrat::tui::prepare(&opts).unwrap();
+    let events = loader::start(&opts, None);
+    assert!(
+        events.iter().any(|e| matches!(e, LoadEvent::RunIndex(_))),
+        "the loader brings the run index up to date"
+    );
+    for e in events {
+        a.update(Msg::Load(e));
+    }
+    assert!(ws.path().join(".lrat/index/manifest.json").is_file());
+    crate::tui::keys(&mut a, "/\"blue lacquer\"\n");
+    let found = crate::tui::screen(&a, 120, 40);
+    assert!(
+        found.contains("Found") && found.contains("for \"blue lacquer\""),
+        "{found}"
+    );
+    let rows: Vec<&str> = found.lines().filter(|l| l.starts_with("│s")).collect();
+    assert!(rows.len() >= 3, "{found}");
+    let first = rows[0].split_whitespace().collect::<Vec<_>>();
+    let (run, step) = (first[0].trim_start_matches('│'), first[1]);
+    crate::tui::keys(&mut a, "\n");
+    let opened = crate::tui::screen(&a, 120, 40);
+    assert!(opened.contains(&format!("run {run}")), "{opened}");
+    assert!(
+        opened.contains(&format!("[{step}]")),
+        "the detail shows the step found: {opened}"
+    );
+    crate::tui::keys(&mut a, "n");
+    let next = crate::tui::screen(&a, 120, 40);
+    assert!(next.contains("in this run for \"blue lacquer\""), "{next}");
+    // Esc goes back to the list found.
+    crate::tui::keys(&mut a, "\u{1b}");
+    assert!(crate::tui::screen(&a, 120, 40).contains("for \"blue lacquer\""));
+}

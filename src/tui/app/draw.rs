@@ -54,7 +54,7 @@ impl App {
             Screen::Stats => Some(2),
             Screen::Train => Some(3),
             Screen::Review => Some(4),
-            Screen::Help | Screen::Compare => None,
+            Screen::Help | Screen::Compare | Screen::Found => None,
         };
         let mut spans = vec![Span::styled(" lrat ", theme.bold())];
         for (i, name) in ["1 Runs", "2 Pairs", "3 Stats", "4 Train", "5 Review"]
@@ -81,6 +81,9 @@ impl App {
         }
         if screen == Screen::Compare {
             spans.push(Span::styled(" Compare ", theme.selected()));
+        }
+        if screen == Screen::Found {
+            spans.push(Span::styled(" Found ", theme.selected()));
         }
         if screen == Screen::Help {
             let tab = if area.width < 100 { "Help " } else { " Help " };

@@ -4,6 +4,7 @@
 
 use super::App;
 use crate::tui::rows;
+use crate::tui::screens::Screen;
 
 /// A search and what it found.
 #[derive(Debug, Clone, Default)]
@@ -12,6 +13,22 @@ pub struct Matches {
     /// (run index, step position) of every match.
     found: Vec<(usize, usize)>,
     at: usize,
+    /// From the run index (`/` on the Runs screen): `n`/`N` stay inside the open run.
+    within_run: bool,
+}
+
+/// The words of a run-index query to highlight in texts: its first quoted phrase, else its
+/// first plain word (field filters, operators and excluded words left out).
+pub fn highlight_words(q: &str) -> String {
+    if let Some(start) = q.find('"')
+        && let Some(len) = q[start + 1..].find('"')
+    {
+        return q[start + 1..start + 1 + len].to_string();
+    }
+    q.split_whitespace()
+        .find(|w| !w.contains(':') && !w.starts_with('-') && !matches!(*w, "AND" | "OR" | "NOT"))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .unwrap_or_default()
 }
 
 impl Matches {
@@ -32,8 +49,75 @@ impl Matches {
 }
 
 impl App {
+    /// `/` on the Runs (or Found) screen with the run index ready: every step the query
+    /// finds across the runs, ranked, listed on the Found screen.
+    fn find_across_runs(&mut self, query: String) -> bool {
+        let Some(ix) = self.ws.run_index.as_ref() else {
+            return false;
+        };
+        let hits = match ix.find(&query, None, 1000) {
+            Ok(h) => h,
+            Err(e) => {
+                self.status = e.to_string();
+                return true;
+            }
+        };
+        // The index names a run by its file and line; the app's runs by their index.
+        let mut by_source: std::collections::HashMap<(String, u64), usize> = Default::default();
+        for (i, r) in self.ws.runs.iter().enumerate() {
+            let key = (
+                r.source.path.display().to_string(),
+                r.source.line.map_or(0, |l| l as u64),
+            );
+            by_source.entry(key).or_insert(i);
+        }
+        let found: Vec<crate::tui::screens::found::Found> = hits
+            .into_iter()
+            .filter_map(|h| {
+                let run = *by_source.get(&(h.file.clone(), h.line.unwrap_or(0)))?;
+                let pos = self.ws.runs[run]
+                    .steps
+                    .iter()
+                    .position(|s| s.index as u64 == h.step)
+                    .unwrap_or(0);
+                Some(crate::tui::screens::found::Found {
+                    run,
+                    pos,
+                    kind: h.kind,
+                    excerpt: h.excerpt,
+                    highlights: h.highlights,
+                })
+            })
+            .collect();
+        let mut steps: Vec<(usize, usize)> = found.iter().map(|f| (f.run, f.pos)).collect();
+        steps.sort_unstable();
+        steps.dedup();
+        self.status = match found.len() {
+            0 => format!("no step matches {query}"),
+            n => format!("{} for {query}", crate::text::count(n, "step")),
+        };
+        self.search = Matches {
+            query: highlight_words(&query),
+            found: steps,
+            at: 0,
+            within_run: true,
+        };
+        let f = &mut self.screens.found;
+        f.query = query;
+        f.hits = found;
+        f.selected = 0;
+        self.nav.screen = Screen::Found;
+        true
+    }
+
     pub(super) fn run_search(&mut self, q: String) {
         let query = q.trim().to_string();
+        if !query.is_empty()
+            && matches!(self.nav.screen, Screen::Runs | Screen::Found)
+            && self.find_across_runs(query.clone())
+        {
+            return;
+        }
         let mut found = if query.is_empty() {
             Vec::new()
         } else {
@@ -47,6 +131,7 @@ impl App {
             found,
             query,
             at: 0,
+            within_run: false,
         };
         let s = &self.search;
         if s.found.is_empty() {
@@ -58,12 +143,45 @@ impl App {
             return;
         }
         self.status = format!("{} matches for \"{}\" (n / N)", s.found.len(), s.query);
+        if let Some(why) = &self.ws.run_index_problem {
+            self.status = format!("{}; words only: no run index ({why})", self.status);
+        }
         self.goto_match();
     }
 
     pub(super) fn jump(&mut self, d: i64) {
         if self.search.found.is_empty() {
             self.status = "no search: press / to search".into();
+            return;
+        }
+        // Hits from the run index: the next one inside the open run.
+        if self.search.within_run && self.nav.screen == Screen::Run {
+            let run = self.current_run();
+            let here: Vec<usize> = (0..self.search.found.len())
+                .filter(|&i| Some(self.search.found[i].0) == run)
+                .collect();
+            if here.is_empty() {
+                self.status = "no hit in this run".into();
+                return;
+            }
+            let pos = self.screens.run.step;
+            let step_of = |i: usize| self.search.found[i].1;
+            // The next hit after the step shown (or the previous before it), round the run.
+            let k = if d > 0 {
+                here.iter().position(|&i| step_of(i) > pos).unwrap_or(0)
+            } else {
+                here.iter()
+                    .rposition(|&i| step_of(i) < pos)
+                    .unwrap_or(here.len() - 1)
+            };
+            self.search.at = here[k];
+            self.goto_match();
+            self.status = format!(
+                "hit {} of {} in this run for \"{}\"",
+                k + 1,
+                here.len(),
+                self.search.query
+            );
             return;
         }
         let s = &mut self.search;

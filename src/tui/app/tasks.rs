@@ -73,6 +73,9 @@ impl App {
             LoadEvent::CorpusFailed(e) => {
                 self.status = format!("corpus not available, showing what the runs showed: {e}")
             }
+            LoadEvent::RunIndex(ix) => self.ws.run_index = Some(ix),
+            // Said when `/` is used, not over what the status line says now.
+            LoadEvent::RunIndexFailed(why) => self.ws.run_index_problem = Some(why),
         }
     }
 

@@ -27,6 +27,10 @@ pub(super) struct Workspace {
     /// A tokenizer for `l` in tokens (`--tokenizer`), and whether it is in use.
     pub(super) tokens: Option<Arc<Length>>,
     pub(super) use_tokens: bool,
+    /// The workspace's run index, once the loader has brought it up to date.
+    pub(super) run_index: Option<Box<crate::runindex::RunIndex>>,
+    /// Why there is no run index, when building it failed.
+    pub(super) run_index_problem: Option<String>,
 }
 
 impl Workspace {
@@ -42,6 +46,8 @@ impl Workspace {
             unjudged: crate::labels::Unjudged::Skip,
             tokens: None,
             use_tokens: false,
+            run_index: None,
+            run_index_problem: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! own with its state (`mod.rs`) and its drawing (`view.rs`); none names the app.
 
 pub mod compare;
+pub mod found;
 pub mod help;
 pub mod judge;
 pub mod pairs;
@@ -23,6 +24,7 @@ pub struct Screens {
     pub train: train::TrainScreen,
     pub review: review::ReviewScreen,
     pub compare: compare::CompareScreen,
+    pub found: found::FoundScreen,
     pub help: help::HelpScreen,
 }
 
@@ -36,6 +38,7 @@ impl Screens {
             train: train::TrainScreen::new(&model_dir.display().to_string()),
             review: Default::default(),
             compare: Default::default(),
+            found: Default::default(),
             help: Default::default(),
         }
     }
@@ -50,6 +53,7 @@ impl Screens {
             Screen::Train => &self.train,
             Screen::Review => &self.review,
             Screen::Compare => &self.compare,
+            Screen::Found => &self.found,
             Screen::Help => &self.help,
         }
     }
@@ -63,6 +67,7 @@ impl Screens {
             Screen::Train => &mut self.train,
             Screen::Review => &mut self.review,
             Screen::Compare => &mut self.compare,
+            Screen::Found => &mut self.found,
             Screen::Help => &mut self.help,
         }
     }
