@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use color_eyre::eyre::bail;
 
-use super::{ReadArgs, finish, load, load_with, print_errors, read_qrels};
+use super::{ReadArgs, finish, load, print_errors, read_qrels};
 use crate::inspect::{self, InspectOptions};
 use crate::judge::answer::read_answers;
 use crate::labels::{self, Journal};
@@ -17,19 +17,6 @@ use crate::stats::{OutcomeOverrides, Report, RunStats};
 
 /// The runs of each path given, by the path they were read from (a run under two of the paths
 /// goes to the first).
-fn sets_of<'a>(paths: &[PathBuf], runs: &'a [Run]) -> Vec<(String, Vec<&'a Run>)> {
-    let mut sets: Vec<(String, Vec<&Run>)> = paths
-        .iter()
-        .map(|p| (p.display().to_string(), Vec::new()))
-        .collect();
-    for r in runs {
-        if let Some(i) = paths.iter().position(|p| r.source.path.starts_with(p)) {
-            sets[i].1.push(r);
-        }
-    }
-    sets
-}
-
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// Run files or folders (a folder means every run file under it). Several are several run
@@ -80,14 +67,36 @@ impl StatsArgs {
     pub fn run(self) -> color_eyre::Result<()> {
         let read = self.read.with_format(self.format);
         let comparing = self.runs.len() > 1 && !self.merge;
-        let (loaded, inputs) = load_with(&self.runs, &read, !comparing)?;
         let explicit_qrels = self.qrels.is_some();
         let qrels = self
             .qrels
             .clone()
-            .or(inputs.qrels)
+            .or(crate::workspace::resolve(&self.runs).qrels)
             .map(|p| read_qrels(&p))
             .transpose()?;
+        // Each workspace's own qrels when comparing, unless --qrels names one for all.
+        let mut set_qrels = Vec::new();
+        for path in &self.runs {
+            let own = path.join("qrels.txt");
+            set_qrels.push(if comparing && !explicit_qrels && own.is_file() {
+                Some(read_qrels(&own)?)
+            } else {
+                qrels.clone()
+            });
+        }
+        // Each run's figures are taken as its file is read, and only the runs' shapes are kept
+        // (memory holds figures, not texts); outcomes are settled below, once ids, labels and
+        // the questions file are known.
+        let runs_paths = self.runs.clone();
+        let summary = |r: &Run| {
+            let q = runs_paths
+                .iter()
+                .position(|p| r.source.path.starts_with(p))
+                .and_then(|i| set_qrels[i].as_ref());
+            crate::stats::run_stats(r, q)
+        };
+        let (loaded, _, mut all_stats) =
+            super::load_summarised(&self.runs, &read, !comparing, &summary, true)?;
         let mut overrides = OutcomeOverrides::default();
         let mut rejected = 0;
         if let Some(p) = &self.answers {
@@ -105,24 +114,26 @@ impl StatsArgs {
             print_errors(&report.problems);
             overrides.human = j.run_correctness();
         }
+        for (s, r) in all_stats.iter_mut().zip(&loaded.runs) {
+            s.run_id = r.id.clone();
+            (s.outcome, s.outcome_source) = overrides.outcome(r);
+        }
         let mut out = std::io::stdout().lock();
         if comparing {
-            let sets = sets_of(&self.runs, &loaded.runs);
             let mut figures: Vec<(AgentFigures, Vec<RunStats>)> = Vec::new();
-            for (path, (name, runs)) in self.runs.iter().zip(&sets) {
-                // Each workspace's own qrels, unless --qrels names one for all.
-                let own = path.join("qrels.txt");
-                let set_qrels = if !explicit_qrels && own.is_file() {
-                    Some(read_qrels(&own)?)
-                } else {
-                    qrels.clone()
-                };
-                let stats: Vec<RunStats> = runs
-                    .iter()
-                    .map(|r| crate::stats::run_stats_with(r, set_qrels.as_ref(), &overrides))
+            for (i, path) in self.runs.iter().enumerate() {
+                let name = path.display().to_string();
+                let mine: Vec<usize> = (0..loaded.runs.len())
+                    .filter(|&k| {
+                        self.runs
+                            .iter()
+                            .position(|p| loaded.runs[k].source.path.starts_with(p))
+                            == Some(i)
+                    })
                     .collect();
-                let served = served_by(runs.iter().copied());
-                figures.push((AgentFigures::of(name, served, &stats), stats));
+                let stats: Vec<RunStats> = mine.iter().map(|&k| all_stats[k].clone()).collect();
+                let served = served_by(mine.iter().map(|&k| &loaded.runs[k]));
+                figures.push((AgentFigures::of(&name, served, &stats), stats));
             }
             let comparison = Comparison::new(&figures);
             if self.json {
@@ -136,7 +147,8 @@ impl StatsArgs {
             }
             return finish(&loaded, read.keep_going);
         }
-        let report = Report::with_outcomes(&loaded.runs, qrels.as_ref(), &overrides);
+        let served = served_by(&loaded.runs);
+        let report = Report::from_stats(all_stats, served, qrels.is_some());
         if self.json {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;

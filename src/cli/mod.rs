@@ -228,8 +228,22 @@ pub(crate) fn load_with(
     read: &ReadArgs,
     warn_duplicates: bool,
 ) -> color_eyre::Result<(Loaded, Inputs)> {
+    load_summarised(paths, read, warn_duplicates, &|_: &run::Run| (), false).map(|(l, i, _)| (l, i))
+}
+
+/// [`load_with`], each run summarised by `summary` as it is read and (with `stub`) kept
+/// without its texts ([`run::Run::stub`]); the questions file is applied to the runs kept,
+/// after the summaries.
+pub(crate) fn load_summarised<T: Send>(
+    paths: &[PathBuf],
+    read: &ReadArgs,
+    warn_duplicates: bool,
+    summary: &(dyn Fn(&run::Run) -> T + Sync),
+    stub: bool,
+) -> color_eyre::Result<(Loaded, Inputs, Vec<T>)> {
     let inputs = workspace::resolve(paths);
-    let mut loaded = run::load(&inputs.runs, &read.options())?;
+    let (mut loaded, summaries) =
+        run::load::load_summarised(&inputs.runs, &read.options(), summary, stub)?;
     if let Some(q) = read.questions.as_ref().or(inputs.questions.as_ref()) {
         let (questions, errors) =
             Questions::read(q).map_err(|e| color_eyre::eyre::eyre!("questions file: {e}"))?;
@@ -254,7 +268,7 @@ pub(crate) fn load_with(
     for line in loaded.advisories(questions_given) {
         eprintln!("{line}");
     }
-    Ok((loaded, inputs))
+    Ok((loaded, inputs, summaries))
 }
 
 /// Says which shared run ids were told apart, and how (a few, then a count).

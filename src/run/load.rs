@@ -207,16 +207,38 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 
 /// Loads every run under `paths`, files in parallel.
 pub fn load(paths: &[PathBuf], opts: &ReadOptions) -> Result<Loaded, Error> {
+    load_summarised(paths, opts, &|_: &Run| (), false).map(|(l, _)| l)
+}
+
+/// [`load`] for commands that need only a summary of each run: `summary` is computed as each
+/// file is read, and the runs kept are stubs ([`Run::stub`]: no steps), so memory holds the
+/// summaries and the runs' headers, not their texts. The runs' ids are assigned over all of
+/// them as [`load`] does, after `summary` ran (it sees each run's id as its file gave it).
+pub fn load_summarised<T: Send>(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    summary: &(dyn Fn(&Run) -> T + Sync),
+    stub: bool,
+) -> Result<(Loaded, Vec<T>), Error> {
     let files = collect_files(paths)?;
-    let parts: Vec<(PathBuf, FileLoad)> = files
+    let parts: Vec<(PathBuf, FileLoad, Vec<T>)> = files
         .par_iter()
-        .map(|(p, explicit)| (p.clone(), load_file(p, *explicit, opts)))
+        .map(|(p, explicit)| {
+            let mut part = load_file(p, *explicit, opts);
+            let sums = part.runs.iter().map(summary).collect();
+            if stub {
+                part.runs.iter_mut().for_each(Run::stub);
+            }
+            (p.clone(), part, sums)
+        })
         .collect();
+    let mut summaries = Vec::new();
     let mut loaded = Loaded {
         files: parts.len(),
         ..Loaded::default()
     };
-    for (path, part) in parts {
+    for (path, part, sums) in parts {
+        summaries.extend(sums);
         let mut seen: Vec<&String> = Vec::new();
         for n in part.runs.iter().flat_map(|r| &r.notes) {
             if !seen.contains(&n) {
@@ -233,7 +255,7 @@ pub fn load(paths: &[PathBuf], opts: &ReadOptions) -> Result<Loaded, Error> {
         }
     }
     super::identity::assign(&mut loaded.runs);
-    Ok(loaded)
+    Ok((loaded, summaries))
 }
 
 /// Loads one file; never fails as a whole: problems become errors in the result.

@@ -176,6 +176,23 @@ pub struct Other {
 }
 
 impl Run {
+    /// Keeps only the run's shape for commands that summarised it already (`lrat stats`): its
+    /// own fields and each step's kind and ids; reasoning, documents, search hits, other
+    /// tools' outputs and answers' thinking are dropped.
+    pub fn stub(&mut self) {
+        for s in &mut self.steps {
+            match &mut s.kind {
+                StepKind::Reasoning { text } => *text = String::new(),
+                StepKind::Browse(b) => b.text = None,
+                StepKind::Search(x) => x.hits = Vec::new(),
+                StepKind::Other(o) => o.output = String::new(),
+                StepKind::Answer(a) => a.thinking = None,
+            }
+        }
+        self.retrieved_docids = None;
+        self.steps.shrink_to_fit();
+    }
+
     pub fn searches(&self) -> impl Iterator<Item = (usize, &Search)> {
         self.steps.iter().filter_map(|s| match &s.kind {
             StepKind::Search(x) => Some((s.index, x)),

@@ -38,6 +38,9 @@ pub const COMMIT_EVERY: usize = 64;
 /// Bytes of a file's head hashed to tell a changed file.
 const HEAD: u64 = 64 * 1024;
 const MANIFEST: &str = "manifest.json";
+/// The writer's memory budget (split between its threads): what building holds at most before
+/// it writes a segment.
+const WRITER_HEAP: usize = 24_000_000;
 
 /// A run as the index keeps it: enough to list, filter and find it without reading its file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,7 +318,7 @@ impl RunIndex {
         if gone.is_empty() && todo.is_empty() {
             return Ok(up);
         }
-        let mut w: IndexWriter = self.index.writer(50_000_000).map_err(ix(&self.dir))?;
+        let mut w: IndexWriter = self.index.writer(WRITER_HEAP).map_err(ix(&self.dir))?;
         for key in gone {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);

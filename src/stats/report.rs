@@ -288,6 +288,13 @@ impl Report {
             .iter()
             .map(|r| run_stats_with(r, qrels, overrides))
             .collect();
+        Report::from_stats(stats, super::agent::served_by(runs), qrels.is_some())
+    }
+
+    /// The report from each run's figures (as `lrat stats` gathers them while it reads, not
+    /// holding the runs): `served` names what served the runs, `with_qrels` whether evidence
+    /// was measured.
+    pub fn from_stats(stats: Vec<RunStats>, served: Option<String>, with_qrels: bool) -> Report {
         // Frames of plain numbers and strings cannot fail to build; an empty report if they do.
         let frames = Frames::new(&stats).unwrap_or(Frames {
             runs: DataFrame::empty(),
@@ -319,8 +326,8 @@ impl Report {
         Report {
             groups,
             outcome_sources,
-            with_qrels: qrels.is_some(),
-            agent: super::agent::AgentFigures::of("all", super::agent::served_by(runs), &stats),
+            with_qrels,
+            agent: super::agent::AgentFigures::of("all", served, &stats),
             runs: stats,
         }
     }
