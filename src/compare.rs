@@ -262,7 +262,9 @@ impl Comparison {
         let cell = |s: &str| -> Vec<String> { crate::text::wrap(s, col) };
         let mut o = String::new();
         if let Some(q) = &self.question {
-            let _ = writeln!(o, "question: {}", inert(q));
+            for line in crate::text::wrap(&format!("question: {}", inert(q)), width.max(20)) {
+                let _ = writeln!(o, "{line}");
+            }
         }
         let pair = |o: &mut String, l: &str, r: &str| {
             let (l, r) = (cell(l), cell(r));

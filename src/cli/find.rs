@@ -15,13 +15,13 @@ pub struct FindArgs {
     /// Run files or folders, then the query (tantivy's syntax: every word must occur unless
     /// OR says otherwise; "a phrase"; -word; kind:, docid:, run:, model:, retriever:, outcome:,
     /// status: filters).
-    #[arg(required = true, num_args = 2.., value_name = "RUNS… QUERY")]
+    #[arg(required = true, num_args = 2.., value_name = "RUNS_THEN_QUERY")]
     args: Vec<String>,
     /// Only steps of this kind.
     #[arg(long, value_enum)]
     kind: Option<Kind>,
     /// How many steps to show.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     top: usize,
     /// JSON lines `{run, file, line, step, kind, score, excerpt, highlights}`.
     #[arg(long)]
@@ -92,12 +92,12 @@ impl FindArgs {
         let lines: Vec<String> = up.rejected.iter().map(ToString::to_string).collect();
         print_errors(&lines);
         eprintln!(
-            "run index {}: {} read, {} unchanged, {} removed; {} runs",
+            "run index {}: {} read, {} unchanged, {} removed; {}",
             ix.dir().display(),
             crate::text::count(up.read, "file"),
             up.unchanged,
             up.removed,
-            ix.records().count()
+            crate::text::count(ix.records().count(), "run")
         );
         let hits = ix.find(&query, self.kind, self.top)?;
         if self.json {

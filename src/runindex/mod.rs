@@ -165,6 +165,14 @@ fn stamp(path: &Path) -> std::io::Result<(u64, u64, String)> {
     Ok((meta.len(), mtime, hex))
 }
 
+/// How the index knows a file: its canonical path (as given when that fails).
+pub fn key_of(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// The run's record.
 pub fn record(run: &Run, file: &str) -> RunRecord {
     RunRecord {
@@ -195,6 +203,8 @@ pub struct RunIndex {
     reader: IndexReader,
     f: Fields,
     pub manifest: Manifest,
+    /// The files the last update was given (searches keep to them).
+    named: std::collections::HashSet<String>,
 }
 
 impl RunIndex {
@@ -249,6 +259,7 @@ impl RunIndex {
             reader,
             f,
             manifest,
+            named: Default::default(),
         })
     }
 
@@ -256,9 +267,23 @@ impl RunIndex {
         &self.dir
     }
 
-    /// Every run the index holds, file by file.
+    /// Every run of the files named to the last update (all the index holds before one).
     pub fn records(&self) -> impl Iterator<Item = &RunRecord> {
-        self.manifest.files.values().flat_map(|e| e.runs.iter())
+        self.manifest
+            .files
+            .iter()
+            .filter(|(k, _)| self.named.is_empty() || self.named.contains(k.as_str()))
+            .flat_map(|(_, e)| e.runs.iter())
+    }
+
+    /// Whether the index holds files beyond those named (searches then filter by file).
+    fn holds_others(&self) -> bool {
+        !self.named.is_empty()
+            && self
+                .manifest
+                .files
+                .keys()
+                .any(|k| !self.named.contains(k.as_str()))
     }
 
     fn write_manifest(&self) -> Result<(), Error> {
@@ -288,16 +313,23 @@ impl RunIndex {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Update, Error> {
         let mut up = Update::default();
-        let keys: Vec<(String, &PathBuf, bool)> = files
-            .iter()
-            .map(|(p, explicit)| (p.display().to_string(), p, *explicit))
-            .collect();
-        let wanted: std::collections::HashSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        // Files are known by their canonical path, so `.` and an absolute path are one file.
+        let mut keys: Vec<(String, &PathBuf, bool)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (p, explicit) in files {
+            let key = key_of(p);
+            if seen.insert(key.clone()) {
+                keys.push((key, p, *explicit));
+            }
+        }
+        self.named = seen;
+        // Files no longer on disk leave; files only left unnamed this time stay (another
+        // command may name them), and searches keep to the files named.
         let gone: Vec<String> = self
             .manifest
             .files
             .keys()
-            .filter(|k| !wanted.contains(k.as_str()))
+            .filter(|k| !self.named.contains(k.as_str()) && !Path::new(k.as_str()).exists())
             .cloned()
             .collect();
         let mut todo = Vec::new();

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{TantivyDocument, Term};
@@ -65,19 +65,22 @@ impl RunIndex {
         let parsed = parser.parse_query(query).map_err(|e| Error::Usage(format!(
             "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
         )))?;
-        let q: Box<dyn Query> = match kind {
-            Some(k) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, parsed.box_clone()),
-                (
-                    Occur::Must,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(f.kind, k.name()),
-                        IndexRecordOption::Basic,
-                    )),
-                ),
-            ])),
-            None => parsed.box_clone(),
-        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed.box_clone())];
+        if let Some(k) = kind {
+            must.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.kind, k.name()),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if self.holds_others() {
+            // Only the files named: the index may hold other run sets opened with these.
+            let terms = self.named.iter().map(|k| Term::from_field_text(f.file, k));
+            must.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+        }
+        let q: Box<dyn Query> = Box::new(BooleanQuery::new(must));
         let searcher = self.reader.searcher();
         let top_docs = searcher
             .search(&*q, &TopDocs::with_limit(top.max(1)).order_by_score())

@@ -147,6 +147,8 @@ fn a_reopen_reads_only_what_changed() {
         status(d, &ix)
     );
     assert!(status(d, &ix).contains("0 files read, 8 unchanged"));
+    // Another spelling of the same folder is the same files.
+    assert!(status(&d.join("."), &ix).contains("0 files read, 8 unchanged, 0 removed"));
     // One file changed: only it is read again, and its new text is found.
     let f = d.join("runs/s3.json");
     let text = std::fs::read_to_string(&f).unwrap();

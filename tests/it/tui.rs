@@ -1469,8 +1469,8 @@ fn runs_sharing_ids_across_files_are_told_apart() {
     let s = screen(&a, 120, 40);
     // Each question is in three run sets (⇄3: C compares them).
     assert!(s.contains("│run       file"), "{s}");
-    assert!(s.contains("bm25/0 ⇄3 bm25:1"), "{s}");
-    assert!(s.contains("qwen/1 ⇄3 qwen:2"), "{s}");
+    assert!(s.contains("⇄3 bm25/0 bm25:1"), "{s}");
+    assert!(s.contains("⇄3 qwen/1 qwen:2"), "{s}");
     // Open bm25/0 and mark its browse not relevant: only that run's pair goes.
     assert_eq!(a.derived().total_pairs, 6);
     keys(&mut a, "\nj");

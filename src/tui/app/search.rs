@@ -25,10 +25,22 @@ pub fn highlight_words(q: &str) -> String {
     {
         return q[start + 1..start + 1 + len].to_string();
     }
-    q.split_whitespace()
-        .find(|w| !w.contains(':') && !w.starts_with('-') && !matches!(*w, "AND" | "OR" | "NOT"))
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
-        .unwrap_or_default()
+    let plain = |w: &&str| !w.starts_with('-') && !matches!(*w, "AND" | "OR" | "NOT");
+    let word = q
+        .split_whitespace()
+        .filter(plain)
+        .find(|w| !w.contains(':'))
+        // A filter alone: its value (a document id, a run) is what to look for.
+        .or_else(|| {
+            q.split_whitespace()
+                .filter(plain)
+                .filter_map(|w| w.split_once(':'))
+                .find(|(f, _)| !matches!(*f, "kind" | "outcome" | "status"))
+                .map(|(_, v)| v)
+        })
+        .unwrap_or_default();
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 impl Matches {
@@ -66,7 +78,7 @@ impl App {
         let mut by_source: std::collections::HashMap<(String, u64), usize> = Default::default();
         for (i, r) in self.ws.runs.iter().enumerate() {
             let key = (
-                r.source.path.display().to_string(),
+                crate::runindex::key_of(&r.source.path),
                 r.source.line.map_or(0, |l| l as u64),
             );
             by_source.entry(key).or_insert(i);

@@ -115,7 +115,7 @@ impl Component for RunsScreen {
     }
 
     fn keys(&self) -> &'static str {
-        "Enter open · s sort · f filter · / search · ? help · q quit │"
+        "Enter open · s sort · f filter · / search · C compare · ? help │"
     }
 
     /// A click selects the row under the pointer.

@@ -51,7 +51,7 @@ pub fn draw(screen: &RunsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
             // ⇄N: the question has runs in N run sets (C compares them).
             let id = match r.sets {
                 0 | 1 => crate::text::inert(&r.id).into_owned(),
-                n => format!("{} ⇄{n}", crate::text::inert(&r.id)),
+                n => format!("⇄{n} {}", crate::text::inert(&r.id)),
             };
             let mut cells = vec![Cell::from(id)];
             if show_file {
