@@ -361,13 +361,16 @@ impl RunIndex {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);
             let load = crate::run::load::load_file(&path, explicit, opts);
+            // A file with problems is not recorded as read: the next open reads it (and says
+            // what is wrong with it) again.
+            let clean = load.errors.is_empty();
             up.rejected.extend(load.errors);
             let mut runs = Vec::new();
             for run in &load.runs {
                 self.add_run(&mut w, run, &key)?;
                 runs.push(record(run, &key));
             }
-            if let Some((size, mtime_ns, head)) = s {
+            if let Some((size, mtime_ns, head)) = s.filter(|_| clean) {
                 self.manifest.files.insert(
                     key,
                     FileEntry {

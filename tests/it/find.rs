@@ -171,6 +171,19 @@ fn a_reopen_reads_only_what_changed() {
     std::fs::remove_file(&f).unwrap();
     assert!(status(d, &ix).contains("0 files read, 7 unchanged, 1 removed"));
     assert!(hits(d, &ix, "zanzibar").is_empty());
+    // A bad file is named every time, not taken as read once.
+    std::fs::write(d.join("runs/bad.json"), "{\"query_id\": ").unwrap();
+    for _ in 0..2 {
+        let (rc, _, err) = lrat(&[
+            "find",
+            d.to_str().unwrap(),
+            "physician",
+            "--index",
+            ix.to_str().unwrap(),
+        ]);
+        assert_ne!(rc, 0);
+        assert!(err.contains("bad.json"), "{err}");
+    }
 }
 
 #[test]
