@@ -55,6 +55,36 @@ pub struct FindHit {
     pub highlights: Vec<(usize, usize)>,
 }
 
+/// The query with `kind:` and `outcome:` values checked and lower-cased: a value no step can
+/// have is an error naming the ones there are, not an empty answer.
+fn checked(query: &str) -> Result<String, Error> {
+    const KINDS: [&str; 5] = ["reasoning", "search", "browse", "answer", "question"];
+    const OUTCOMES: [&str; 3] = ["correct", "incorrect", "unknown"];
+    let mut out = Vec::new();
+    for w in query.split(' ') {
+        let (neg, body) = match w.strip_prefix('-') {
+            Some(b) => ("-", b),
+            None => ("", w),
+        };
+        let fixed = match body.split_once(':') {
+            Some((f @ ("kind" | "outcome"), v)) => {
+                let v = v.trim_matches('"').to_ascii_lowercase();
+                let allowed: &[&str] = if f == "kind" { &KINDS } else { &OUTCOMES };
+                if !allowed.contains(&v.as_str()) {
+                    return Err(Error::Usage(format!(
+                        "{f}:{v}: a step's {f} is one of {}",
+                        allowed.join(", ")
+                    )));
+                }
+                format!("{neg}{f}:{v}")
+            }
+            _ => w.to_string(),
+        };
+        out.push(fixed);
+    }
+    Ok(out.join(" "))
+}
+
 impl RunIndex {
     /// The `top` best steps for `query` (tantivy's syntax, every word required by default),
     /// only of `kind` when given. A query tantivy cannot read is an error that says why.
@@ -62,6 +92,7 @@ impl RunIndex {
         let f = self.f;
         let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
         parser.set_conjunction_by_default();
+        let query = &checked(query)?;
         let parsed = parser.parse_query(query).map_err(|e| Error::Usage(format!(
             "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
         )))?;

@@ -96,6 +96,30 @@ fn a_phrase_finds_its_run_and_step_in_every_format() {
     ]);
     assert_eq!(rc, 0);
     assert!(out.contains(" browse "), "{out}");
+    // A filter value no step has: said, with the values there are; kinds ignore case.
+    let (rc, _, err) = lrat(&[
+        "find",
+        runs.to_str().unwrap(),
+        "kind:foo",
+        "--index",
+        index.to_str().unwrap(),
+    ]);
+    assert_ne!(rc, 0);
+    assert!(
+        err.contains("kind:foo") && err.contains("reasoning, search, browse"),
+        "{err}"
+    );
+    let (rc, out, _) = lrat(&[
+        "find",
+        runs.to_str().unwrap(),
+        "kind:Browse",
+        "--index",
+        index.to_str().unwrap(),
+        "--top",
+        "1",
+    ]);
+    assert_eq!(rc, 0);
+    assert!(out.contains(" browse "), "{out}");
     // A query tantivy cannot read: one line saying why, non-zero.
     let (rc, _, err) = lrat(&[
         "find",
