@@ -128,7 +128,8 @@ pub struct Comparison {
     pub b: Side,
     /// Documents both browsed.
     pub both_browsed: Vec<String>,
-    /// The first action (0-based, in order) where the runs did something different.
+    /// The first turn (0-based: a search with the browses after it) where the runs did
+    /// something different.
     pub diverged_at: Option<usize>,
 }
 
@@ -143,6 +144,23 @@ pub fn run_set(run: &Run) -> String {
             .map(|d| d.display().to_string())
             .unwrap_or_else(|| p.display().to_string()),
     }
+}
+
+/// A run's actions in turns: each search with what followed it before the next search (what
+/// came before the first search is a turn of its own). Turns are what the two columns align.
+pub fn turns(actions: &[Action]) -> Vec<&[Action]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, a) in actions.iter().enumerate() {
+        if matches!(a, Action::Search { .. }) && i > start {
+            out.push(&actions[start..i]);
+            start = i;
+        }
+    }
+    if start < actions.len() {
+        out.push(&actions[start..]);
+    }
+    out
 }
 
 /// A run set's short name: the folder (or file) name, the workspace's for a `runs/` folder.
@@ -219,11 +237,10 @@ fn side(run: &Run, other: &Run, qrels: Option<&Qrels>) -> Side {
 impl Comparison {
     pub fn of(a: &Run, b: &Run, qrels: Option<&Qrels>) -> Comparison {
         let (sa, sb) = (side(a, b, qrels), side(b, a, qrels));
-        let diverged_at = (0..sa.actions.len().max(sb.actions.len())).find(|&i| {
-            match (sa.actions.get(i), sb.actions.get(i)) {
-                (Some(x), Some(y)) => !x.same(y),
-                _ => true,
-            }
+        let (ta, tb) = (turns(&sa.actions), turns(&sb.actions));
+        let diverged_at = (0..ta.len().max(tb.len())).find(|&i| match (ta.get(i), tb.get(i)) {
+            (Some(x), Some(y)) => x.len() != y.len() || x.iter().zip(*y).any(|(p, q)| !p.same(q)),
+            _ => true,
         });
         let a_browsed: BTreeSet<&str> = a.browsed_docids().collect();
         let both_browsed = b
@@ -298,8 +315,8 @@ impl Comparison {
             }
         );
         let _ = writeln!(o, "{}┼{}", "─".repeat(col + 1), "─".repeat(col + 1));
-        let n = self.a.actions.len().max(self.b.actions.len());
-        for i in 0..n {
+        let (ta, tb) = (turns(&self.a.actions), turns(&self.b.actions));
+        for i in 0..ta.len().max(tb.len()) {
             if Some(i) == self.diverged_at {
                 let _ = writeln!(
                     o,
@@ -307,13 +324,64 @@ impl Comparison {
                     "─".repeat(width.saturating_sub(25).min(2 * col))
                 );
             }
-            let l = self.a.actions.get(i).map(Action::line).unwrap_or_default();
-            let r = self.b.actions.get(i).map(Action::line).unwrap_or_default();
-            pair(&mut o, &l, &r);
+            let side = |t: Option<&&[Action]>| {
+                t.map(|t| t.iter().map(Action::line).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            let (l, r) = (side(ta.get(i)), side(tb.get(i)));
+            for k in 0..l.len().max(r.len()) {
+                pair(
+                    &mut o,
+                    l.get(k).map(String::as_str).unwrap_or(""),
+                    r.get(k).map(String::as_str).unwrap_or(""),
+                );
+            }
         }
         if self.diverged_at.is_none() {
             let _ = writeln!(o, "(the runs took the same actions)");
         }
         o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(step: usize, q: &str) -> Action {
+        Action::Search {
+            step,
+            query: q.into(),
+            hits: 5,
+            evidence: 0,
+        }
+    }
+
+    fn browse(step: usize, d: &str) -> Action {
+        Action::Browse {
+            step,
+            docid: d.into(),
+            title: None,
+            both: false,
+            evidence: false,
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn turns_keep_a_search_with_its_browses() {
+        let a = [
+            search(1, "x"),
+            browse(2, "d1"),
+            search(3, "y"),
+            search(4, "z"),
+            browse(5, "d2"),
+        ];
+        let t = turns(&a);
+        assert_eq!(t.iter().map(|t| t.len()).collect::<Vec<_>>(), vec![2, 1, 2]);
+        // A browse before any search is a turn of its own.
+        let b = [browse(0, "d0"), search(1, "x")];
+        assert_eq!(turns(&b).len(), 2);
+        assert!(turns(&[]).is_empty());
     }
 }
