@@ -173,6 +173,25 @@ impl Default for RunTexts {
 }
 
 impl RunTexts {
+    /// The best texts of runs that may be kept light ([`Run::lighten`]): each run is read back
+    /// whole by `whole` in turn and its texts collected into a temporary file, so only one run's
+    /// texts are in memory at a time.
+    pub fn from_light_runs(
+        runs: &[Run],
+        whole: &dyn Fn(&Run) -> Option<Run>,
+    ) -> Result<RunTexts, Error> {
+        let mut all = RunTexts::on_disk()?;
+        let file = all.spill_target();
+        for r in runs {
+            let full = whole(r).unwrap_or_else(|| r.clone());
+            all.absorb(RunTexts::collect(
+                std::slice::from_ref(&full),
+                file.as_ref(),
+            )?);
+        }
+        Ok(all)
+    }
+
     /// Collected from runs in memory.
     pub fn from_runs(runs: &[Run]) -> RunTexts {
         // In memory nothing can fail.

@@ -258,6 +258,21 @@ pub fn load_summarised<T: Send>(
     Ok((loaded, summaries))
 }
 
+/// `run` whole again, its steps read back from its file (a run the app keeps [`Run::lighten`]ed):
+/// its own fields (id, question, answers as the questions file set them) are kept. `None` when
+/// the file no longer holds it.
+pub fn with_texts(run: &Run, opts: &ReadOptions) -> Option<Run> {
+    let part = load_file(&run.source.path, true, opts);
+    let found = part
+        .runs
+        .into_iter()
+        .find(|r| r.source.line == run.source.line && r.query_id == run.query_id)?;
+    let mut whole = run.clone();
+    whole.steps = found.steps;
+    whole.retrieved_docids = found.retrieved_docids;
+    Some(whole)
+}
+
 /// Loads one file; never fails as a whole: problems become errors in the result.
 pub fn load_file(path: &Path, explicit: bool, opts: &ReadOptions) -> FileLoad {
     let ext = path

@@ -176,6 +176,26 @@ pub struct Other {
 }
 
 impl Run {
+    /// Drops what only a person reading the run needs — fetched documents, hit snippets, other
+    /// tools' outputs, answers' thinking — keeping what lists, mining and statistics read: every
+    /// step, reasoning (its length is the pair's `l`), queries, hit ids, titles and ranks,
+    /// browsed ids, answers. [`super::load::with_texts`] gives the run back whole.
+    pub fn lighten(&mut self) {
+        for s in &mut self.steps {
+            match &mut s.kind {
+                StepKind::Browse(b) => b.text = None,
+                StepKind::Search(x) => {
+                    for h in &mut x.hits {
+                        h.snippet = String::new();
+                    }
+                }
+                StepKind::Other(o) => o.output = String::new(),
+                StepKind::Answer(a) => a.thinking = None,
+                StepKind::Reasoning { .. } => {}
+            }
+        }
+    }
+
     /// Keeps only the run's shape for commands that summarised it already (`lrat stats`): its
     /// own fields and each step's kind and ids; reasoning, documents, search hits, other
     /// tools' outputs and answers' thinking are dropped.

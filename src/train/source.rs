@@ -19,12 +19,32 @@ pub struct FromRuns<'a> {
 
 /// Mines `runs` and gathers the texts; also returns what mining counted.
 pub fn from_runs(runs: &[Run], how: &FromRuns<'_>) -> (TrainSet, MineCounts) {
+    from_runs_with(runs, how, &|runs| RunTexts::from_runs(runs))
+}
+
+/// [`from_runs`] for runs kept light ([`Run::lighten`], as the app keeps them): without a
+/// corpus the texts are read back from each run's file by `whole`, one run at a time.
+pub fn from_light_runs(
+    runs: &[Run],
+    how: &FromRuns<'_>,
+    whole: &dyn Fn(&Run) -> Option<Run>,
+) -> (TrainSet, MineCounts) {
+    from_runs_with(runs, how, &|runs| {
+        RunTexts::from_light_runs(runs, whole).unwrap_or_else(|_| RunTexts::from_runs(runs))
+    })
+}
+
+fn from_runs_with(
+    runs: &[Run],
+    how: &FromRuns<'_>,
+    texts: &dyn Fn(&[Run]) -> RunTexts,
+) -> (TrainSet, MineCounts) {
     let mined = mine::mine_all(runs, &how.labels, &how.policy);
     let pairs: Vec<Pair> = mined.pairs().cloned().collect();
     let set = match how.corpus {
         Some(ix) => TrainSet::from_pairs(&pairs, runs, &TextSource::Index(ix)),
         None => {
-            let texts = RunTexts::from_runs(runs);
+            let texts = texts(runs);
             TrainSet::from_pairs(&pairs, runs, &TextSource::Runs(&texts))
         }
     };

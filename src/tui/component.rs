@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub reasons: &'a Reasons,
     /// Every judge's verdicts, kept apart, and how they combine.
     pub panel: &'a crate::verdict::Panel,
+    /// How the runs were read (a light run is read back whole with it).
+    pub read: &'a crate::run::ReadOptions,
     pub qrels: Option<&'a crate::qrels::Qrels>,
     pub corpus: Option<&'a crate::corpus::DocIndex>,
     pub mode: crate::mine::Mode,
@@ -77,16 +79,20 @@ impl Context<'_> {
             .filter(|t| !t.trim().is_empty())
     }
 
-    /// A browsed document's text: the corpus's when it is open (`true`), else what the run
-    /// showed the agent.
-    pub fn doc_text(&self, browse: &crate::run::Browse, docid: &str) -> (String, bool) {
-        match self.corpus.and_then(|ix| ix.get(docid).ok().flatten()) {
-            Some(d) => (d.text, true),
-            None => (
-                browse.text.clone().unwrap_or_else(|| "(no text)".into()),
-                false,
-            ),
+    /// The document browse `step` of `run` opened: the corpus's text when it is open
+    /// (`true`), else what the run showed the agent (read back from the run's file when the
+    /// app keeps the run light).
+    pub fn doc_text(&self, run: &Run, step: usize, docid: &str) -> (String, bool) {
+        if let Some(d) = self.corpus.and_then(|ix| ix.get(docid).ok().flatten()) {
+            return (d.text, true);
         }
+        let browse_text = |r: &Run| match r.step(step).map(|s| &s.kind) {
+            Some(crate::run::StepKind::Browse(b)) => b.text.clone(),
+            _ => None,
+        };
+        let text = browse_text(run)
+            .or_else(|| crate::run::load::with_texts(run, self.read).and_then(|w| browse_text(&w)));
+        (text.unwrap_or_else(|| "(no text)".into()), false)
     }
 
     /// "tokens" or "words": what `l` counts.

@@ -84,6 +84,7 @@ pub fn prepare(opts: &OpenOptions) -> Result<App, Error> {
     )?;
     let bad_verdicts = std::mem::take(&mut panel.errors);
     let mut app = App::new(journal, panel, std::mem::take(&mut status));
+    app.set_read_options(opts.read.clone());
     app.reject(bad_verdicts);
     if let Some(t) = &opts.tokenizer {
         app.set_tokens(crate::mine::Length::tokens(t)?);

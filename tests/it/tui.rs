@@ -1763,3 +1763,58 @@ fn stats_at_80x24_keeps_table_1_and_every_box_plot() {
     }
     assert!(s.contains("no failed calls"), "{s}");
 }
+
+/// The app keeps runs light (documents and snippets dropped once read) and reads a run back
+/// whole when it is shown, judged or exported: the run shown has its document, and the export
+/// from light runs is byte for byte what `lrat mine` writes from the files.
+#[test]
+fn light_runs_are_read_back_for_the_run_shown_and_the_export() {
+    let ws = tempfile::tempdir().unwrap();
+    // Runs without a corpus: document texts come from the runs themselves.
+    crate::copy_dir(&crate::fixture("workspace/runs"), &ws.path().join("runs"));
+    let mut a = load_with(&OpenOptions {
+        runs: vec![ws.path().to_path_buf()],
+        ..OpenOptions::default()
+    });
+    let light = |a: &App| {
+        a.runs().iter().all(|r| {
+            r.browses()
+                .all(|(_, b)| b.succeeded().is_none() || b.text.is_none())
+        })
+    };
+    assert!(light(&a), "the loader keeps runs light");
+    // Open s3 and go to its browse of 1002: its document is there.
+    let s3 = a.runs().iter().position(|r| r.id == "s3").unwrap();
+    keys(&mut a, &"j".repeat(s3));
+    keys(&mut a, "\n");
+    for _ in 0..6 {
+        let s = screen(&a, 120, 40);
+        if s.contains("archive of Quellin papers") {
+            break;
+        }
+        keys(&mut a, "j");
+    }
+    let s = screen(&a, 120, 40);
+    assert!(
+        s.contains("archive of Quellin papers"),
+        "the document, read back: {s}"
+    );
+    // Leaving it makes it light again.
+    keys(&mut a, "\u{1b}");
+    assert!(light(&a));
+    // The export from light runs equals lrat mine on the files.
+    keys(&mut a, "e");
+    let exported = std::fs::read(ws.path().join(".lrat/pairs.jsonl")).unwrap();
+    let out = ws.path().join("mined.jsonl");
+    let (rc, _, err) = crate::lrat_env(
+        &[
+            "mine",
+            ws.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(rc, 0, "{err}");
+    assert_eq!(exported, std::fs::read(&out).unwrap());
+}

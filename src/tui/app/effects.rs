@@ -81,7 +81,10 @@ impl App {
             .as_ref()
             .map(|tx| crate::tui::jobs::sink_to(tx, super::Msg::Judge));
         let open = self.open_run_index();
-        match self.judging.start(choice, &self.ws.runs, open, sink) {
+        match self
+            .judging
+            .start(choice, &self.ws.runs, &self.ws.read, open, sink)
+        {
             Ok((status, events)) => {
                 self.status = status;
                 for e in events {

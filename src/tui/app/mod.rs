@@ -156,6 +156,11 @@ impl App {
         self.tx = Some(tx);
     }
 
+    /// How the runs are read (to read one again, whole, when it is shown).
+    pub fn set_read_options(&mut self, read: crate::run::ReadOptions) {
+        self.ws.read = read;
+    }
+
     /// A tokenizer, so `w` can count `l` in tokens.
     pub fn set_tokens(&mut self, tokens: crate::mine::Length) {
         self.ws.tokens = Some(Arc::new(tokens));
@@ -396,6 +401,12 @@ impl App {
                 }
             }
         }
+        // The run shown is kept whole (read back from its file); the others light.
+        let shown = match self.nav.screen {
+            Screen::Run => self.current_run(),
+            _ => None,
+        };
+        self.ws.keep_whole(shown);
     }
 }
 
@@ -417,6 +428,7 @@ fn context<'a>(
         verdicts: ws.panel.verdicts.as_ref(),
         reasons: &ws.panel.reasons,
         panel: &ws.panel,
+        read: &ws.read,
         qrels: ws.qrels.as_ref(),
         corpus: ws.corpus.as_deref(),
         mode: ws.mode,

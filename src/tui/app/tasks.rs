@@ -28,7 +28,16 @@ impl App {
         let texts = match self.ws.corpus.as_deref() {
             Some(ix) => TextSource::Index(ix),
             None => {
-                run_texts = RunTexts::from_runs(&self.ws.runs);
+                let read = &self.ws.read;
+                run_texts = match RunTexts::from_light_runs(&self.ws.runs, &|r| {
+                    crate::run::load::with_texts(r, read)
+                }) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.status = format!("not exported: {e}");
+                        return;
+                    }
+                };
                 TextSource::Runs(&run_texts)
             }
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::labels::{Effective, Journal};
 use crate::mine::{Length, Policy};
 use crate::run::Run;
-use crate::train::source::{FromRuns, from_runs};
+use crate::train::source::FromRuns;
 use crate::tui::rows::{self, Derived};
 use crate::tui::screens::train::Miner;
 use crate::verdict::Panel;
@@ -31,6 +31,10 @@ pub(super) struct Workspace {
     pub(super) run_index: Option<Box<crate::runindex::RunIndex>>,
     /// Why there is no run index, when building it failed.
     pub(super) run_index_problem: Option<String>,
+    /// How the runs were read (to read a run again, whole).
+    pub(super) read: crate::run::ReadOptions,
+    /// The run kept whole now (the one shown), the others kept light.
+    pub(super) whole: Option<usize>,
 }
 
 impl Workspace {
@@ -48,6 +52,8 @@ impl Workspace {
             use_tokens: false,
             run_index: None,
             run_index_problem: None,
+            read: Default::default(),
+            whole: None,
         }
     }
 
@@ -89,6 +95,28 @@ impl Workspace {
         self.derived = derived;
     }
 
+    /// Keeps run `want` whole (read back from its file) and the run kept whole before light
+    /// again; nothing to do when it is already so.
+    pub(super) fn keep_whole(&mut self, want: Option<usize>) {
+        if want == self.whole {
+            return;
+        }
+        let runs = Arc::make_mut(&mut self.runs);
+        if let Some(old) = self.whole.take()
+            && let Some(r) = runs.get_mut(old)
+        {
+            r.lighten();
+        }
+        if let Some(w) = want
+            && let Some(r) = runs.get_mut(w)
+        {
+            if let Some(whole) = crate::run::load::with_texts(r, &self.read) {
+                *r = whole;
+            }
+            self.whole = Some(w);
+        }
+    }
+
     /// What training learns from, as work that owns what it needs (the runs, a snapshot of the
     /// labels, the length measure, the corpus), so the training thread mines, not the draw
     /// loop: the pairs the screens show, texts as the export writes them.
@@ -103,6 +131,7 @@ impl Workspace {
             _ => Arc::new(Length::Words),
         };
         let corpus = self.corpus.as_deref().cloned();
+        let read = self.read.clone();
         Box::new(move || {
             let labels = Effective {
                 judge: judge.as_ref(),
@@ -113,13 +142,14 @@ impl Workspace {
                 mode,
                 length: &length,
             };
-            from_runs(
+            crate::train::source::from_light_runs(
                 &runs,
                 &FromRuns {
                     labels,
                     policy,
                     corpus: corpus.as_ref(),
                 },
+                &|r| crate::run::load::with_texts(r, &read),
             )
             .0
         })

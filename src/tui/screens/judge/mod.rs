@@ -181,6 +181,7 @@ impl Judging {
         &mut self,
         choice: JudgeChoice,
         runs: &Arc<Vec<Run>>,
+        read: &crate::run::ReadOptions,
         open: Option<usize>,
         sink: Option<Sink<JudgeEvent>>,
     ) -> Result<(String, Vec<JudgeEvent>), String> {
@@ -210,12 +211,23 @@ impl Judging {
             return Err("no browses to judge".into());
         }
         let runs = runs.clone();
+        let read = read.clone();
         let gather = move || -> Vec<BrowseInput> {
             let scope: &[Run] = match only {
                 Some(i) => std::slice::from_ref(&runs[i]),
                 None => &runs,
             };
-            let mut inputs = judge::browse_inputs(scope);
+            // The app keeps runs light: each is read back whole for the documents the judge
+            // reads, one at a time.
+            let mut inputs = Vec::new();
+            for r in scope {
+                match crate::run::load::with_texts(r, &read) {
+                    Some(whole) => {
+                        inputs.extend(judge::browse_inputs(std::slice::from_ref(&whole)))
+                    }
+                    None => inputs.extend(judge::browse_inputs(std::slice::from_ref(r))),
+                }
+            }
             if let Some(keys) = &keys {
                 inputs.retain(|i| keys.contains(&(i.run_id.clone(), i.step)));
             }

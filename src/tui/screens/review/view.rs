@@ -223,11 +223,11 @@ fn draw_item(item: &Item, scroll: u16, frame: &mut Frame, area: Rect, cx: &Conte
     } else {
         inert(reasoning).into_owned()
     }));
-    if let Some(StepKind::Browse(b)) = run.step(item.step).map(|s| &s.kind) {
+    if let Some(StepKind::Browse(_)) = run.step(item.step).map(|s| &s.kind) {
         let title = cx
             .doc_title(run, item.step, &item.docid)
             .unwrap_or_default();
-        let (text, from_corpus) = cx.doc_text(b, &item.docid);
+        let (text, from_corpus) = cx.doc_text(run, item.step, &item.docid);
         out.push(Line::from(vec![
             Span::styled(
                 format!("document {} {}", item.docid, inert(&title)),
