@@ -125,7 +125,7 @@ impl App {
     pub(super) fn run_search(&mut self, q: String) {
         let query = q.trim().to_string();
         if !query.is_empty()
-            && matches!(self.nav.screen, Screen::Runs | Screen::Found)
+            && self.nav.screen != Screen::Help
             && self.find_across_runs(query.clone())
         {
             return;
