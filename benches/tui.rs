@@ -62,7 +62,7 @@ fn main() {
 
     let (tx, rx) = mpsc::channel();
     tui::spawn_loader(&opts, tx);
-    for msg in rx {
+    for msg in rx.iter() {
         let done = matches!(msg, Msg::Load(LoadEvent::Done));
         app.update(msg);
         if done {
