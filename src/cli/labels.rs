@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use color_eyre::eyre::{bail, eyre};
 
 use super::print_errors;
-use crate::labels::agreement::{agreement, read_judged};
+use crate::labels::agreement::by_judge;
 use crate::labels::{Journal, LabelKey, LabelValue};
 use crate::verdict::Verdicts;
 
@@ -106,15 +106,12 @@ impl LabelsArgs {
                 }
             }
             LabelsCommand::Stats { verdicts, json } => {
-                let mut rows = Vec::new();
-                let mut bad = 0;
-                for p in &verdicts {
-                    let (r, errors) = read_judged(p)?;
-                    print_errors(&errors);
-                    bad += errors.len();
-                    rows.extend(r);
-                }
-                let table = agreement(&journal, &rows);
+                let (opinions, errors) = crate::verdict::Opinions::read(&verdicts)?;
+                print_errors(&errors);
+                let bad = errors.len();
+                let human = crate::labels::Effective::new(None, Some(&journal)).human_verdicts();
+                let mut table = by_judge(&opinions, &human);
+                table.sort_by(|a, b| a.judge.cmp(&b.judge));
                 let mut out = std::io::stdout().lock();
                 if json {
                     serde_json::to_writer_pretty(&mut out, &table)?;

@@ -49,7 +49,7 @@ impl QueueArgs {
         let j = self.sup.read(&self.runs)?;
         let labels = j.labels(self.sup.unjudged);
         let mined = crate::mine::mine_all(&loaded.runs, &labels, &self.sup.policy(&j));
-        let human = review::human_verdicts(&labels);
+        let human = labels.human_verdicts();
         let q = review::queue(&Inputs {
             runs: &loaded.runs,
             panel: &j.panel,

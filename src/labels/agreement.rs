@@ -1,43 +1,8 @@
 //! Judge-vs-human agreement on the browses both labelled: confusion matrix, accuracy, Cohen's κ.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use serde::Serialize;
 
-use serde::{Deserialize, Serialize};
-
-use super::journal::Journal;
-use super::record::{LabelKey, LabelValue};
-use crate::error::{Error, InputError};
-use crate::verdict::Verdict;
-
-/// One judged browse as a verdicts file gives it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct JudgedRow {
-    pub run_id: String,
-    pub step: usize,
-    pub verdict: Verdict,
-    #[serde(default)]
-    pub judge: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-}
-
-/// Reads a verdicts file with the judge of each line.
-pub fn read_judged(path: &Path) -> Result<(Vec<JudgedRow>, Vec<InputError>), Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str(line) {
-            Ok(r) => rows.push(r),
-            Err(e) => errors.push(InputError::from_json(path, i + 1, &e)),
-        }
-    }
-    Ok((rows, errors))
-}
+use crate::verdict::{Opinions, Verdict, Verdicts};
 
 /// Agreement of one judge with the human labels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,34 +48,46 @@ pub fn kappa(c: &[[usize; 2]; 2]) -> Option<f64> {
     Some((po - pe) / (1.0 - pe))
 }
 
-/// Agreement per judge named in `rows`.
-pub fn agreement(human: &Journal, rows: &[JudgedRow]) -> Vec<Agreement> {
-    let mut by: BTreeMap<String, [[usize; 2]; 2]> = BTreeMap::new();
-    for r in rows {
-        let key = LabelKey::Browse {
-            run_id: r.run_id.clone(),
-            step: r.step,
-        };
-        let name = format!(
-            "{} ({})",
-            r.judge.as_deref().unwrap_or("judge"),
-            r.model.as_deref().unwrap_or("-")
-        );
-        let m = by.entry(name).or_default();
-        if let Some(LabelValue::Verdict(h)) = human.get(&key) {
-            m[idx(*h)][idx(r.verdict)] += 1;
+impl Agreement {
+    /// Agreement from (human, judge) verdict pairs on the browses both labelled.
+    pub fn of(judge: String, pairs: impl IntoIterator<Item = (Verdict, Verdict)>) -> Agreement {
+        let mut c = [[0usize; 2]; 2];
+        for (h, j) in pairs {
+            c[idx(h)][idx(j)] += 1;
+        }
+        let n = c.iter().flatten().sum::<usize>();
+        Agreement {
+            judge,
+            n,
+            confusion: c,
+            accuracy: (n > 0).then(|| (c[0][0] + c[1][1]) as f64 / n as f64),
+            kappa: kappa(&c),
         }
     }
-    by.into_iter()
-        .map(|(judge, c)| {
-            let n = c.iter().flatten().sum::<usize>();
-            Agreement {
-                judge,
-                n,
-                confusion: c,
-                accuracy: (n > 0).then(|| (c[0][0] + c[1][1]) as f64 / n as f64),
-                kappa: kappa(&c),
+}
+
+/// Each judge's agreement with the human browse labels `human`, in the order the judges were
+/// read; a judge is named `judge (model)` (`-` for no model).
+pub fn by_judge(opinions: &Opinions, human: &Verdicts) -> Vec<Agreement> {
+    let mut pairs: Vec<Vec<(Verdict, Verdict)>> = vec![Vec::new(); opinions.judges.len()];
+    for (run, step, ops) in opinions.browses() {
+        if let Some(h) = human.get(run, step) {
+            for o in ops {
+                pairs[o.judge].push((h, o.verdict));
             }
+        }
+    }
+    opinions
+        .judges
+        .iter()
+        .zip(pairs)
+        .map(|(j, p)| {
+            let kind = match j.judge.name() {
+                "" => "judge",
+                k => k,
+            };
+            let model = if j.model.is_empty() { "-" } else { &j.model };
+            Agreement::of(format!("{kind} ({model})"), p)
         })
         .collect()
 }

@@ -98,6 +98,15 @@ impl<'a> Effective<'a> {
         self.human.and_then(|h| h.labelled_negatives(run_id))
     }
 
+    /// The human browse verdicts alone.
+    pub fn human_verdicts(&self) -> Verdicts {
+        Effective {
+            judge: Some(&Verdicts::default()),
+            ..*self
+        }
+        .merged_verdicts()
+    }
+
     /// The judge's verdicts with every human browse verdict laid over them.
     pub fn merged_verdicts(&self) -> Verdicts {
         let mut v = self.judge.cloned().unwrap_or_default();

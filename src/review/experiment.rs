@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::Inputs;
 use super::simulated_judge::{self, Answers, Errors, Probabilities, SimulatedJudge};
-use super::{Inputs, human_verdicts};
 use crate::error::{Error, Result};
 use crate::judge::{self, Outcome, heuristic, llm::LlmJudge};
 use crate::labels::Effective;
@@ -248,7 +248,7 @@ pub fn run(s: &Settings, progress: &mut dyn FnMut(&str)) -> Result<Report> {
             runs,
             panel: &panel,
             labels,
-            human: &human_verdicts(&labels),
+            human: &labels.human_verdicts(),
             mined: &mined,
         })
         .items

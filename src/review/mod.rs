@@ -45,20 +45,11 @@ pub struct Inputs<'a> {
     pub panel: &'a Panel,
     /// The verdicts in force (human ?? judge ?? default).
     pub labels: Effective<'a>,
-    /// The browses a person labelled, and how ([`human_verdicts`] of the labels).
+    /// The browses a person labelled, and how ([`Effective::human_verdicts`]).
     pub human: &'a Verdicts,
     /// What was mined with those labels, in the runs' order (for each pair's weight and
     /// negatives).
     pub mined: &'a Mined,
-}
-
-/// The human browse labels among `labels`.
-pub fn human_verdicts(labels: &Effective<'_>) -> Verdicts {
-    Effective {
-        judge: Some(&Verdicts::default()),
-        ..*labels
-    }
-    .merged_verdicts()
 }
 
 /// Every browse not yet labelled by a person, in file order, with its estimate.
@@ -118,29 +109,4 @@ pub fn queue(i: &Inputs<'_>) -> Queue {
     q.items
         .sort_by(|a, b| b.estimate.priority.total_cmp(&a.estimate.priority));
     q
-}
-
-/// Each judge's agreement with the person's labels: (judge, browses both labelled, Cohen's κ).
-pub fn agreement(
-    opinions: &crate::verdict::Opinions,
-    human: &Verdicts,
-) -> Vec<(String, usize, Option<f64>)> {
-    let idx = |v: Verdict| usize::from(v == Verdict::NotRelevant);
-    let mut c = vec![[[0usize; 2]; 2]; opinions.judges.len()];
-    for (run, step, ops) in opinions.browses() {
-        if let Some(h) = human.get(run, step) {
-            for o in ops {
-                c[o.judge][idx(h)][idx(o.verdict)] += 1;
-            }
-        }
-    }
-    opinions
-        .judges
-        .iter()
-        .zip(c)
-        .map(|(j, m)| {
-            let n = m.iter().flatten().sum();
-            (j.name(), n, crate::labels::agreement::kappa(&m))
-        })
-        .collect()
 }

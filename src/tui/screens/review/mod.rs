@@ -37,7 +37,7 @@ pub struct ReviewScreen {
 impl ReviewScreen {
     /// The queue and the agreement from the runs and labels in force.
     pub fn refresh(&mut self, cx: &Context) {
-        let human = review::human_verdicts(&cx.labels);
+        let human = cx.labels.human_verdicts();
         self.queue = review::queue(&Inputs {
             runs: cx.runs,
             panel: cx.panel,
@@ -45,9 +45,16 @@ impl ReviewScreen {
             human: &human,
             mined: &cx.derived.mined,
         });
-        self.agreement = review::agreement(&cx.panel.opinions, &human)
+        // κ per judge, named as the queue names them.
+        let names = cx.panel.opinions.judges.iter().map(|j| j.name());
+        self.agreement = crate::labels::agreement::by_judge(&cx.panel.opinions, &human)
             .into_iter()
-            .map(|(judge, n, kappa)| Agreement { judge, n, kappa })
+            .zip(names)
+            .map(|(a, judge)| Agreement {
+                judge,
+                n: a.n,
+                kappa: a.kappa,
+            })
             .collect();
         // Skipped browses wait at the end, in the order they were skipped.
         let skipped = &self.skipped;

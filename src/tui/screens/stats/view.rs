@@ -462,31 +462,23 @@ fn agreement_line(cx: &Context) -> String {
         return "no judge verdicts yet (J runs the heuristic judge, or open with --verdicts)"
             .into();
     };
-    let rows: Vec<crate::labels::agreement::JudgedRow> = judge
-        .0
-        .iter()
-        .flat_map(|(run, m)| {
-            m.iter()
-                .map(move |(step, v)| crate::labels::agreement::JudgedRow {
-                    run_id: run.clone(),
-                    step: *step,
-                    verdict: *v,
-                    judge: Some("judge".into()),
-                    model: None,
-                })
-        })
-        .collect();
-    match crate::labels::agreement::agreement(human, &rows).first() {
-        Some(a) if a.n > 0 => format!(
-            "n {}  accuracy {}  κ {}  (human/judge: rel/rel {}, rel/rej {}, rej/rel {}, rej/rej {})",
-            a.n,
-            f(a.accuracy, 3),
-            f(a.kappa, 3),
-            a.confusion[0][0],
-            a.confusion[0][1],
-            a.confusion[1][0],
-            a.confusion[1][1]
-        ),
-        _ => "no browse has both a judge verdict and a human one".into(),
+    let human = crate::labels::Effective::new(None, Some(human)).human_verdicts();
+    let pairs = judge.0.iter().flat_map(|(run, m)| {
+        m.iter()
+            .filter_map(|(step, v)| Some((human.get(run, *step)?, *v)))
+    });
+    let a = crate::labels::agreement::Agreement::of("judge".into(), pairs);
+    if a.n == 0 {
+        return "no browse has both a judge verdict and a human one".into();
     }
+    format!(
+        "n {}  accuracy {}  κ {}  (human/judge: rel/rel {}, rel/rej {}, rej/rel {}, rej/rej {})",
+        a.n,
+        f(a.accuracy, 3),
+        f(a.kappa, 3),
+        a.confusion[0][0],
+        a.confusion[0][1],
+        a.confusion[1][0],
+        a.confusion[1][1]
+    )
 }
