@@ -99,11 +99,7 @@ impl QueueArgs {
                 .voices
                 .iter()
                 .map(|v| {
-                    let est = if v.basis.starts_with("its own") {
-                        ""
-                    } else {
-                        " est."
-                    };
+                    let est = if v.own { "" } else { " est." };
                     format!(
                         "{}: {} ({:.2}{est})",
                         v.judge,

@@ -113,6 +113,9 @@ pub struct Voice {
     pub p_relevant: f64,
     /// Where that came from: `its own probability`, or `rule "…" agreed with 7 of 9 labels`.
     pub basis: String,
+    /// The judge gave the probability itself (else it is estimated from labels and a prior).
+    #[serde(skip)]
+    pub own: bool,
 }
 
 /// Why an item is where it is in the queue.
@@ -185,6 +188,7 @@ pub fn estimate(
                 verdict: o.verdict,
                 p_relevant: p,
                 basis,
+                own: o.p_relevant.is_some(),
             }
         })
         .collect();

@@ -395,6 +395,7 @@ impl RunIndex {
 
     fn add_run(&self, w: &mut IndexWriter, run: &Run, file: &str) -> Result<(), Error> {
         let f = self.f;
+        let outcome = crate::stats::outcome(run).0.name();
         let base = |kind: &str, step: usize| {
             let mut d = TantivyDocument::default();
             d.add_text(f.run, &run.id);
@@ -408,7 +409,7 @@ impl RunIndex {
             if let Some(r) = &run.meta.retriever {
                 d.add_text(f.retriever, r);
             }
-            d.add_text(f.outcome, crate::stats::outcome(run).0.name());
+            d.add_text(f.outcome, outcome);
             if let Some(s) = &run.status {
                 d.add_text(f.status, s);
             }

@@ -200,6 +200,22 @@ impl Confirm {
     }
 }
 
+/// Moves a list's selection for ↑ ↓ PgUp PgDn g G within `len` rows (`page` a page);
+/// `false` for any other action. Every list screen moves its selection through here.
+pub fn move_selection(a: Action, sel: &mut usize, len: usize, page: usize) -> bool {
+    let last = len.saturating_sub(1);
+    *sel = match a {
+        Action::Up => sel.saturating_sub(1),
+        Action::Down => (*sel + 1).min(last),
+        Action::PageUp => sel.saturating_sub(page),
+        Action::PageDown => (*sel + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return false,
+    };
+    true
+}
+
 /// A screen (or a dialog) of the app.
 pub trait Component {
     /// An action while this component has the keys; `None` when it is not this component's

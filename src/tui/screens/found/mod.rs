@@ -31,27 +31,21 @@ pub struct FoundScreen {
 
 impl Component for FoundScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
-        let last = self.hits.len().saturating_sub(1);
-        let sel = &mut self.selected;
+        if crate::tui::component::move_selection(a, &mut self.selected, self.hits.len(), cx.page) {
+            return Some(Effect::None);
+        }
         match a {
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::Down => *sel = (*sel + 1).min(last),
-            Action::PageUp => *sel = sel.saturating_sub(cx.page),
-            Action::PageDown => *sel = (*sel + cx.page).min(last),
-            Action::Top => *sel = 0,
-            Action::Bottom => *sel = last,
             Action::Enter => {
-                let h = self.hits.get(*sel)?;
-                return Some(Effect::OpenRun {
+                let h = self.hits.get(self.selected)?;
+                Some(Effect::OpenRun {
                     run: h.run,
                     step: h.pos,
                     back: Screen::Found,
-                });
+                })
             }
-            Action::Back => return Some(Effect::Show(Screen::Runs)),
-            _ => return None,
+            Action::Back => Some(Effect::Show(Screen::Runs)),
+            _ => None,
         }
-        Some(Effect::None)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Context) {

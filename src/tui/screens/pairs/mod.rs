@@ -129,15 +129,10 @@ impl PairsScreen {
 impl Component for PairsScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
         let c = &cx.derived.candidates;
-        let last = self.order.len().saturating_sub(1);
-        let sel = &mut self.selected;
+        if crate::tui::component::move_selection(a, &mut self.selected, self.order.len(), cx.page) {
+            return Some(Effect::None);
+        }
         match a {
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::Down => *sel = (*sel + 1).min(last),
-            Action::PageUp => *sel = sel.saturating_sub(cx.page),
-            Action::PageDown => *sel = (*sel + cx.page).min(last),
-            Action::Top => *sel = 0,
-            Action::Bottom => *sel = last,
             Action::Sort => {
                 self.sort = self.sort.next();
                 self.refresh(c);

@@ -72,7 +72,6 @@ impl ReviewScreen {
 
 impl Component for ReviewScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
-        let last = self.queue.items.len().saturating_sub(1);
         // The detail scrolls by page; every other move shows the next browse from its top.
         match a {
             Action::PageDown => {
@@ -89,12 +88,16 @@ impl Component for ReviewScreen {
             }
             _ => self.scroll = 0,
         }
+        if crate::tui::component::move_selection(
+            a,
+            &mut self.selected,
+            self.queue.items.len(),
+            cx.page,
+        ) {
+            return Some(Effect::None);
+        }
         let sel = &mut self.selected;
         match a {
-            Action::Up => *sel = sel.saturating_sub(1),
-            Action::Down => *sel = (*sel + 1).min(last),
-            Action::Top => *sel = 0,
-            Action::Bottom => *sel = last,
             Action::Skip => {
                 let Some(item) = self.queue.items.get(*sel) else {
                     return Some(Effect::Status("the queue is empty".into()));
@@ -109,12 +112,12 @@ impl Component for ReviewScreen {
                 self.queue.items.push(moved);
                 self.skipped.retain(|k| *k != key);
                 self.skipped.push(key);
-                return Some(Effect::Status(what));
+                Some(Effect::Status(what))
             }
             Action::Accept | Action::Reject => {
                 let item = self.queue.items.get(*sel)?;
                 // The labelled item leaves the queue; the next one takes its place.
-                return Some(Effect::LabelAt {
+                Some(Effect::LabelAt {
                     run_id: item.run_id.clone(),
                     step: item.step,
                     verdict: if a == Action::Accept {
@@ -122,7 +125,7 @@ impl Component for ReviewScreen {
                     } else {
                         Verdict::NotRelevant
                     },
-                });
+                })
             }
             Action::Enter => {
                 let item = self.queue.items.get(*sel)?;
@@ -131,15 +134,14 @@ impl Component for ReviewScreen {
                     .iter()
                     .position(|s| s.index == item.step)
                     .unwrap_or(0);
-                return Some(Effect::OpenRun {
+                Some(Effect::OpenRun {
                     run: item.run,
                     step,
                     back: super::Screen::Review,
-                });
+                })
             }
-            _ => return None,
+            _ => None,
         }
-        Some(Effect::None)
     }
 
     fn draw(&self, frame: &mut ratatui::Frame, area: ratatui::layout::Rect, cx: &Context) {

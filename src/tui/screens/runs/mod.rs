@@ -73,7 +73,6 @@ impl Component for RunsScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
         let rows = &cx.derived.rows;
         let page = cx.page;
-        let last = self.order.len().saturating_sub(1);
         match a {
             Action::Sort => {
                 self.sort = self.sort.next();
@@ -89,12 +88,12 @@ impl Component for RunsScreen {
                     self.filter.name()
                 )));
             }
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
+            _ if crate::tui::component::move_selection(
+                a,
+                &mut self.selected,
+                self.order.len(),
+                page,
+            ) => {}
             Action::Enter => {
                 return Some(match self.current() {
                     Some(run) => Effect::OpenRun {
