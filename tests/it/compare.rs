@@ -3,9 +3,8 @@
 
 use std::path::Path;
 
-use lrat::tui::app::{App, Msg};
-use lrat::tui::loader::LoadEvent;
-use lrat::tui::{self, OpenOptions};
+use lrat::tui::OpenOptions;
+use lrat::tui::app::App;
 
 use crate::lrat_env;
 use crate::tui::{keys, screen};
@@ -89,17 +88,7 @@ fn app_on(sets: &[&Path]) -> App {
         runs: sets.iter().map(|p| p.to_path_buf()).collect(),
         ..OpenOptions::default()
     };
-    let mut app = tui::prepare(&opts).unwrap();
-    let dirs: Vec<_> = sets.iter().map(|p| p.join("runs")).collect();
-    let loaded = lrat::run::load(&dirs, &Default::default()).unwrap();
-    app.update(Msg::Load(LoadEvent::Loaded {
-        runs: loaded.runs,
-        errors: loaded.errors,
-        files_done: 8,
-        files: 8,
-    }));
-    app.update(Msg::Load(LoadEvent::Done));
-    app
+    crate::tui::load_with(&opts)
 }
 
 #[test]

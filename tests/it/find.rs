@@ -57,7 +57,7 @@ fn a_phrase_finds_its_run_and_step_in_every_format() {
     crate::copy_dir(&crate::fixture("runs"), &runs.join("more"));
     let index = dir.path().join("ix");
     let mut checked = 0;
-    let mut files: Vec<_> = walk(&runs);
+    let mut files: Vec<_> = crate::walk(&runs);
     files.sort();
     for file in files {
         let load = lrat::run::load::load_file(&file, true, &Default::default());
@@ -130,19 +130,6 @@ fn a_phrase_finds_its_run_and_step_in_every_format() {
     ]);
     assert_ne!(rc, 0);
     assert!(err.contains("the query `nokind:x`"), "{err}");
-}
-
-fn walk(d: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(d).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn status(dir: &Path, index: &Path) -> String {

@@ -268,26 +268,13 @@ fn cli_judge_keeps_the_key_out_of_files_and_logs_and_pending_out_of_labels() {
         );
     }
     let mut everything = format!("{stderr}{}", String::from_utf8_lossy(&res.stdout));
-    for f in walk(dir.path()) {
+    for f in crate::walk(dir.path()) {
         everything.push_str(&String::from_utf8_lossy(&std::fs::read(f).unwrap()));
     }
     assert!(
         !everything.contains("SECRET"),
         "the key leaked: {everything}"
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -261,19 +261,7 @@ fn review_screen_labels_advances_skips_undoes_and_updates_kappa() {
         verdicts: vec![h, l],
         ..OpenOptions::default()
     };
-    let mut a = tui::prepare(&opts).unwrap();
-    let loaded = lrat::run::load(&[d.join("runs")], &Default::default()).unwrap();
-    a.update(lrat::tui::app::Msg::Load(
-        lrat::tui::loader::LoadEvent::Loaded {
-            runs: loaded.runs,
-            errors: loaded.errors,
-            files_done: 8,
-            files: 8,
-        },
-    ));
-    a.update(lrat::tui::app::Msg::Load(
-        lrat::tui::loader::LoadEvent::Done,
-    ));
+    let mut a = crate::tui::load_with(&opts);
     keys(&mut a, "5");
     let root = d.display().to_string();
     let shot = |a: &lrat::tui::app::App, w, h| screen(a, w, h).replace(&root, "<ws>");

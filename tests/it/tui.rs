@@ -1383,7 +1383,7 @@ fn training_with_no_pairs_says_so_and_writes_nothing() {
 }
 
 /// Feeds the loader's messages for `opts` into a prepared app, as the terminal loop does.
-fn load_with(opts: &OpenOptions) -> App {
+pub(crate) fn load_with(opts: &OpenOptions) -> App {
     let mut app = tui::prepare(opts).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     tui::spawn_loader(opts, tx);
