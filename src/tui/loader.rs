@@ -133,7 +133,9 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
                 Err(e) => LoadEvent::CorpusFailed(e),
             });
         }
-        // The run index, brought up to date (only new and changed files are read again).
+        // The run index, brought up to date (only new and changed files are read again). It
+        // parses those files a second time rather than holding the listing back while it
+        // indexes: parsing is a small part of indexing's cost.
         let indexed = crate::runindex::RunIndex::open(&index_dir)
             .and_then(|mut ix| ix.update(&files, &read, &mut |_, _| {}).map(|_| ix));
         r.send(match indexed {
