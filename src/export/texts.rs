@@ -173,7 +173,7 @@ impl Default for RunTexts {
 }
 
 impl RunTexts {
-    /// The best texts of runs that may be kept light ([`Run::lighten`]): each run is read back
+    /// The best texts of runs that may be shells ([`Run::shell`]): each run is read back
     /// whole by `whole` in turn and its texts collected into a temporary file, so only one run's
     /// texts are in memory at a time.
     pub fn from_light_runs(

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::labels::{Effective, Source};
-use crate::run::Run;
+use crate::run::{Run, Skeleton};
 use crate::verdict::Verdict;
 
 /// Which rules build the pairs.
@@ -167,7 +167,7 @@ impl Candidate {
     /// The candidate a browse makes: its pair (weight 1.0 until weighted) with the browse's
     /// verdict and fate.
     fn new(
-        run: &Run,
+        run_id: &str,
         b: &BrowseInfo,
         search_step: Option<usize>,
         query: String,
@@ -176,7 +176,7 @@ impl Candidate {
     ) -> Candidate {
         Candidate {
             pair: Pair {
-                run_id: run.id.clone(),
+                run_id: run_id.to_string(),
                 browse_step: b.step,
                 search_step,
                 query,
@@ -193,34 +193,28 @@ impl Candidate {
     }
 }
 
-/// The successful browses of a run with their effective verdicts and lengths.
+/// The successful browses of a run (its skeleton) with their effective verdicts and lengths.
 pub fn browse_infos(
-    run: &Run,
+    run_id: &str,
+    sk: &Skeleton,
     labels: &Effective<'_>,
     length: &Length,
     counts: &mut MineCounts,
 ) -> Vec<BrowseInfo> {
     let mut out = Vec::new();
-    for (step, b) in run.browses() {
-        let docid = match b.succeeded() {
-            Some(d) => d.to_string(),
-            None => {
-                counts.failed_browses += 1;
-                continue;
-            }
+    for b in sk.browses() {
+        let Some(docid) = b.succeeded() else {
+            counts.failed_browses += 1;
+            continue;
         };
         counts.browses += 1;
-        let (verdict, source) = labels.verdict(&run.id, step);
-        let reasoning_len = match run.step(step + 1).map(|s| &s.kind) {
-            Some(crate::run::StepKind::Reasoning { text }) => Some(length.of(text)),
-            _ => None,
-        };
+        let (verdict, source) = labels.verdict(run_id, b.step);
         out.push(BrowseInfo {
-            step,
-            docid,
+            step: b.step,
+            docid: docid.to_string(),
             verdict,
             source,
-            reasoning_len,
+            reasoning_len: b.reasoning.as_deref().map(|t| length.of(t)),
         });
     }
     out
@@ -234,10 +228,11 @@ pub fn mine_run(
     policy: &Policy<'_>,
     counts: &mut MineCounts,
 ) -> Vec<Candidate> {
-    let browses = browse_infos(run, labels, policy.length, counts);
+    let sk = run.skeleton();
+    let browses = browse_infos(&run.id, &sk, labels, policy.length, counts);
     let mut cands = match policy.mode {
-        Mode::Paper => paper::mine(run, &browses, counts),
-        Mode::Reference => reference::mine(run, &browses, counts),
+        Mode::Paper => paper::mine(&run.id, &sk, &browses, counts),
+        Mode::Reference => reference::mine(&run.id, &sk, &browses, counts),
     };
     drop_labelled_negatives(run, &mut cands, labels, counts);
     counts.runs += 1;

@@ -4,19 +4,21 @@
 use std::collections::HashSet;
 
 use super::{BrowseInfo, Candidate, MineCounts, Mode};
-use crate::run::{Run, StepKind};
+use crate::run::Skeleton;
 
-pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
+pub fn mine(
+    run_id: &str,
+    sk: &Skeleton,
+    browses: &[BrowseInfo],
+    counts: &mut MineCounts,
+) -> Vec<Candidate> {
     // Every document the run tried to open, even where the tool failed: the agent chose it, so
     // it is never an unbrowsed negative.
-    let browsed_anywhere: HashSet<&str> = run
-        .browses()
-        .filter_map(|(_, b)| b.docid.as_deref())
-        .collect();
+    let browsed_anywhere: HashSet<&str> = sk.browses().filter_map(|b| b.docid.as_deref()).collect();
     let mut seen: HashSet<(usize, &str)> = HashSet::new();
     let mut out = Vec::new();
     for b in browses {
-        let Some((s, _rank)) = run.source_search(b.step, &b.docid) else {
+        let Some((s, _rank)) = sk.browse(b.step).and_then(|x| x.source) else {
             counts.unattributed += 1;
             continue;
         };
@@ -24,18 +26,18 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<C
             counts.repeated += 1;
             continue;
         }
-        let Some(StepKind::Search(search)) = run.step(s).map(|x| &x.kind) else {
+        let Some(search) = sk.search(s) else {
             continue;
         };
         let status = super::fate(b.verdict, Mode::Paper, counts);
         let neg_id: Vec<String> = search
             .hits
             .iter()
-            .filter(|h| !browsed_anywhere.contains(h.docid.as_str()))
-            .map(|h| h.docid.clone())
+            .filter(|d| !browsed_anywhere.contains(d))
+            .map(str::to_string)
             .collect();
-        let query = search.query.clone().unwrap_or_default();
-        out.push(Candidate::new(run, b, Some(s), query, neg_id, status));
+        let query = search.query.as_deref().unwrap_or_default().to_string();
+        out.push(Candidate::new(run_id, b, Some(s), query, neg_id, status));
     }
     out
 }

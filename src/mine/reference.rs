@@ -7,7 +7,8 @@
 use std::collections::HashSet;
 
 use super::{BrowseInfo, Candidate, MineCounts, Mode, Status};
-use crate::run::{Run, StepKind};
+use crate::run::Skeleton;
+use crate::run::skeleton::Bone;
 use crate::verdict::Verdict;
 
 fn dedup(items: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -27,35 +28,41 @@ struct State {
     unjudged_before: HashSet<String>,
 }
 
-pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<Candidate> {
+pub fn mine(
+    run_id: &str,
+    sk: &Skeleton,
+    browses: &[BrowseInfo],
+    counts: &mut MineCounts,
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut st = State::default();
-    let steps = &run.steps;
+    let bones = &sk.bones;
     let mut i = 0;
-    while i < steps.len() {
-        match &steps[i].kind {
-            StepKind::Search(s) => {
-                if s.query.is_some() {
-                    st.query = s.query.clone();
+    while i < bones.len() {
+        match &bones[i] {
+            Bone::Search(s) => {
+                if let Some(q) = &s.query {
+                    st.query = Some(q.to_string());
                 }
-                st.history
-                    .push(s.hits.iter().map(|h| h.docid.clone()).collect());
+                st.history.push(s.hits.iter().map(str::to_string).collect());
                 i += 1;
             }
-            StepKind::Browse(_) => {
+            Bone::Browse(_) => {
                 // A group: browse, optionally its reasoning, then the next browse, and so on.
                 let mut group: Vec<&BrowseInfo> = Vec::new();
-                while i < steps.len() && matches!(steps[i].kind, StepKind::Browse(_)) {
-                    let idx = steps[i].index;
-                    if let Some(b) = browses.iter().find(|b| b.step == idx) {
+                while let Some(Bone::Browse(x)) = bones.get(i) {
+                    if let Some(b) = browses.iter().find(|b| b.step == x.step) {
                         group.push(b);
                     }
                     i += 1;
-                    if i < steps.len() && matches!(steps[i].kind, StepKind::Reasoning { .. }) {
+                    if let Some(Bone::Gap {
+                        lone_reasoning: true,
+                    }) = bones.get(i)
+                    {
                         i += 1;
                     }
                 }
-                emit_group(run, &group, &st, &mut out, counts);
+                emit_group(run_id, &group, &st, &mut out, counts);
                 let accepted_any = group.iter().any(|b| b.verdict == Some(Verdict::Relevant));
                 for b in &group {
                     match b.verdict {
@@ -70,14 +77,14 @@ pub fn mine(run: &Run, browses: &[BrowseInfo], counts: &mut MineCounts) -> Vec<C
                     st = State::default();
                 }
             }
-            _ => i += 1,
+            Bone::Gap { .. } => i += 1,
         }
     }
     out
 }
 
 fn emit_group(
-    run: &Run,
+    run_id: &str,
     group: &[&BrowseInfo],
     st: &State,
     out: &mut Vec<Candidate>,
@@ -130,6 +137,6 @@ fn emit_group(
         } else {
             base.iter().filter(|d| **d != b.docid).cloned().collect()
         };
-        out.push(Candidate::new(run, b, None, q.clone(), neg_id, status));
+        out.push(Candidate::new(run_id, b, None, q.clone(), neg_id, status));
     }
 }

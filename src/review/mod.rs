@@ -64,7 +64,7 @@ pub fn items(i: &Inputs<'_>) -> Queue {
     let mut q = Queue::default();
     for (ri, run) in i.runs.iter().enumerate() {
         let cands = i.mined.runs.get(ri).map(Vec::as_slice).unwrap_or_default();
-        for (step, docid, _) in crate::judge::judged_browses(run) {
+        for (step, docid) in run.skeleton().judged() {
             if human.get(&run.id, step).is_some() {
                 q.reviewed += 1;
                 continue;

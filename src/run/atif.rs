@@ -298,6 +298,7 @@ pub fn build(raw: AtifDoc, source: Source, fallback_id: String, names: &ToolName
             .map(lenient::docid_list),
         steps: b.steps,
         notes: b.notes.0,
+        skeleton: None,
     }
 }
 

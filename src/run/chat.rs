@@ -166,6 +166,7 @@ pub fn build(raw: ChatRun, source: Source, fallback_id: String, names: &ToolName
         retrieved_docids: None,
         steps,
         notes: Vec::new(),
+        skeleton: None,
     }
 }
 

@@ -170,6 +170,7 @@ mod tests {
             retrieved_docids: None,
             steps: Vec::new(),
             notes: Vec::new(),
+            skeleton: None,
         }
     }
 

@@ -258,7 +258,7 @@ pub fn load_summarised<T: Send>(
     Ok((loaded, summaries))
 }
 
-/// `run` whole again, its steps read back from its file (a run the app keeps [`Run::lighten`]ed):
+/// `run` whole again, its steps read back from its file (a run the app keeps as a [`Run::shell`]):
 /// its own fields (id, question, answers as the questions file set them) are kept. `None` when
 /// the file no longer holds it.
 pub fn with_texts(run: &Run, opts: &ReadOptions) -> Option<Run> {

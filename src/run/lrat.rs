@@ -238,6 +238,7 @@ pub fn build(
         retrieved_docids: raw.retrieved_docids,
         steps,
         notes: Vec::new(),
+        skeleton: None,
     }
 }
 

@@ -15,10 +15,12 @@ mod native;
 pub mod questions;
 mod responses;
 mod search_r1;
+pub mod skeleton;
 mod tagged;
 pub mod tools;
 
 pub use load::{Loaded, ReadOptions, load, load_file};
 pub use model::{Answer, Browse, Format, Hit, Meta, Other, Run, Search, Source, Step, StepKind};
 pub use questions::Questions;
+pub use skeleton::Skeleton;
 pub use tools::ToolNames;

@@ -91,6 +91,9 @@ pub struct Run {
     /// file by the loader).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What a shell keeps of its steps ([`Run::shell`]); `None` for a run read whole.
+    #[serde(skip)]
+    pub skeleton: Option<std::sync::Arc<super::skeleton::Skeleton>>,
 }
 
 /// A step with its 0-based index in the file's `result[]` (or `messages[]`): the stable key.
@@ -176,23 +179,29 @@ pub struct Other {
 }
 
 impl Run {
-    /// Drops what only a person reading the run needs — fetched documents, hit snippets, other
-    /// tools' outputs, answers' thinking — keeping what lists, mining and statistics read: every
-    /// step, reasoning (its length is the pair's `l`), queries, hit ids, titles and ranks,
-    /// browsed ids, answers. [`super::load::with_texts`] gives the run back whole.
-    pub fn lighten(&mut self) {
-        for s in &mut self.steps {
-            match &mut s.kind {
-                StepKind::Browse(b) => b.text = None,
-                StepKind::Search(x) => {
-                    for h in &mut x.hits {
-                        h.snippet = String::new();
-                    }
-                }
-                StepKind::Other(o) => o.output = String::new(),
-                StepKind::Answer(a) => a.thinking = None,
-                StepKind::Reasoning { .. } => {}
-            }
+    /// Keeps only what lists, mining, the review queue and statistics read — the run's own
+    /// fields and its [`Skeleton`](super::skeleton::Skeleton) — and drops its steps (read back
+    /// whole from the file with [`crate::run::load::with_texts`] when the run is shown): the app
+    /// keeps every run it does not show so, and its memory then follows the number of runs,
+    /// not their texts.
+    pub fn shell(&mut self) {
+        if self.skeleton.is_none() {
+            self.skeleton = Some(std::sync::Arc::new(super::skeleton::Skeleton::of(self)));
+        }
+        self.steps = Vec::new();
+    }
+
+    /// Whether the run is a shell (its steps dropped, its skeleton kept).
+    pub fn is_shell(&self) -> bool {
+        self.steps.is_empty() && self.skeleton.as_ref().is_some_and(|s| s.steps > 0)
+    }
+
+    /// The run's skeleton: the one kept by a shell, else made from the steps. Mining and run
+    /// statistics read runs through it.
+    pub fn skeleton(&self) -> std::borrow::Cow<'_, super::skeleton::Skeleton> {
+        match &self.skeleton {
+            Some(s) if self.steps.is_empty() => std::borrow::Cow::Borrowed(s),
+            _ => std::borrow::Cow::Owned(super::skeleton::Skeleton::of(self)),
         }
     }
 
@@ -252,6 +261,11 @@ impl Run {
 
     /// The title that search gave the document (see `source_search`).
     pub fn source_title(&self, browse_index: usize, docid: &str) -> Option<&str> {
+        if self.steps.is_empty() {
+            // A shell: its skeleton kept each browse's title.
+            let b = self.skeleton.as_ref()?.browse(browse_index)?;
+            return b.title.as_deref().filter(|_| b.succeeded() == Some(docid));
+        }
         self.source_hit(browse_index, docid)
             .and_then(|(_, h)| h.title.as_deref())
     }

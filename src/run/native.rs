@@ -122,6 +122,7 @@ pub fn build(raw: NativeRun, source: Source, fallback_id: String) -> Run {
         }),
         steps,
         notes: Vec::new(),
+        skeleton: None,
     }
 }
 

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use super::outcome::{Outcome, OutcomeOverrides, OutcomeSource};
 use crate::qrels::Qrels;
-use crate::run::{Run, StepKind};
+use crate::run::Run;
+use crate::run::skeleton::Bone;
 
 /// Whitespace-separated words: the `words` length of post-browse reasoning.
 pub fn words(text: &str) -> usize {
@@ -12,7 +13,7 @@ pub fn words(text: &str) -> usize {
 }
 
 /// What one run did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunStats {
     pub run_id: String,
     /// The question's id ([`Run::query_id`]): what run sets are paired by.
@@ -38,7 +39,7 @@ pub struct RunStats {
     pub hits_without_ids: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Transitions {
     pub search_search: u64,
     pub search_browse: u64,
@@ -86,12 +87,13 @@ pub fn run_stats(run: &Run, qrels: Option<&Qrels>) -> RunStats {
 /// [`run_stats`] with the outcome decided by human labels and an answer judge first.
 pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverrides) -> RunStats {
     let (outcome, outcome_source) = overrides.outcome(run);
+    let sk = run.skeleton();
     let mut s = RunStats {
         run_id: run.id.clone(),
         query_id: run.query_id.clone(),
         outcome,
         outcome_source,
-        steps: run.steps.len(),
+        steps: sk.steps,
         searches: 0,
         failed_searches: 0,
         browses: 0,
@@ -103,30 +105,27 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
         hits_without_ids: false,
     };
     let mut prev: Option<bool> = None; // Some(true) = last action was a search
-    for step in &run.steps {
-        let is_search = match &step.kind {
-            StepKind::Search(x) => {
+    for bone in &sk.bones {
+        let is_search = match bone {
+            Bone::Search(x) => {
                 s.searches += 1;
-                if x.error.is_some() {
-                    s.failed_searches += 1;
-                }
+                s.failed_searches += usize::from(x.failed);
                 true
             }
-            StepKind::Browse(b) => {
+            Bone::Browse(b) => {
                 s.browses += 1;
-                match b.succeeded() {
-                    Some(d) => {
-                        if let Some((_, rank)) = run.source_search(step.index, d) {
-                            s.browse_ranks.push(rank);
-                        }
-                        s.post_browse_words
-                            .push(words(run.reasoning_after(step.index)));
+                if b.ok {
+                    if let Some((_, rank)) = b.source {
+                        s.browse_ranks.push(rank);
                     }
-                    _ => s.failed_browses += 1,
+                    s.post_browse_words
+                        .push(words(b.reasoning.as_deref().unwrap_or_default()));
+                } else {
+                    s.failed_browses += 1;
                 }
                 false
             }
-            _ => continue,
+            Bone::Gap { .. } => continue,
         };
         match (prev, is_search) {
             (Some(true), true) => s.transitions.search_search += 1,
@@ -140,7 +139,10 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
     if let Some(ev) = qrels.and_then(|q| q.evidence(&run.query_id))
         && !ev.is_empty()
     {
-        let retrieved: std::collections::HashSet<&str> = run.retrieved().into_iter().collect();
+        let retrieved: std::collections::HashSet<&str> = match &run.retrieved_docids {
+            Some(ids) => ids.iter().map(String::as_str).collect(),
+            None => sk.retrieved().collect(),
+        };
         if !retrieved.is_empty()
             && retrieved
                 .iter()

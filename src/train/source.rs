@@ -22,7 +22,7 @@ pub fn from_runs(runs: &[Run], how: &FromRuns<'_>) -> (TrainSet, MineCounts) {
     from_runs_with(runs, how, &|runs| RunTexts::from_runs(runs))
 }
 
-/// [`from_runs`] for runs kept light ([`Run::lighten`], as the app keeps them): without a
+/// [`from_runs`] for runs kept as shells ([`Run::shell`], as the app keeps them): without a
 /// corpus the texts are read back from each run's file by `whole`, one run at a time.
 pub fn from_light_runs(
     runs: &[Run],

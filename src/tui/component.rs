@@ -109,10 +109,11 @@ pub enum Effect {
     Status(String),
     /// Show another screen.
     Show(Screen),
-    /// Open run `run` (an index into the runs) at step position `step`; Esc goes back to `back`.
+    /// Open run `run` (an index into the runs) at the step of file index `step` (its first
+    /// step when `None`); Esc goes back to `back`.
     OpenRun {
         run: usize,
-        step: usize,
+        step: Option<usize>,
         back: Screen,
     },
     /// Leave the Run screen for where it was opened from.

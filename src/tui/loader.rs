@@ -98,9 +98,9 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
             if let Some(q) = &q {
                 q.apply(&mut part.runs);
             }
-            // The app keeps runs light (their documents and snippets are read again when a run
+            // The app keeps runs as shells (their steps are read again when a run
             // is shown, judged or exported): memory follows the number of runs, not their texts.
-            part.runs.iter_mut().for_each(Run::lighten);
+            part.runs.iter_mut().for_each(Run::shell);
             match part.skipped {
                 Some(why) => skipped.push((path.clone(), why)),
                 None => found = true,

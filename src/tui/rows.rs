@@ -151,18 +151,18 @@ impl Human {
 fn run_row(r: &Run, labels: &Effective<'_>, human: &Human, pairs: usize) -> RunRow {
     let per_run = human.per_run.get(r.id.as_str()).copied().unwrap_or(0);
     let (outcome, source) = human.overrides.outcome(r);
+    let sk = r.skeleton();
     RunRow {
         id: r.id.clone(),
         file: file_label(&r.source),
         outcome,
         source,
-        searches: r.searches().count(),
-        browses: r.browses().count(),
+        searches: sk.searches().count(),
+        browses: sk.browses().count(),
         pairs,
         overrides: per_run,
-        unjudged: r
-            .browses()
-            .filter(|(_, b)| b.succeeded().is_some())
+        unjudged: sk
+            .judged()
             .filter(|(i, _)| labels.verdict(&r.id, *i).1 == Source::Unjudged)
             .count(),
         question: crate::text::one_line(r.question.as_deref().unwrap_or(""), 200),
@@ -354,15 +354,16 @@ pub fn visible(rows: &[RunRow], filter: Filter, sort: SortKey) -> Vec<usize> {
     v
 }
 
-/// Every (run, step position) whose text contains `query` (case-insensitive): the question (as
-/// the run's first step), reasoning, queries, hit titles and snippets, documents, answers.
-pub fn search(runs: &[Run], query: &str) -> Vec<(usize, usize)> {
+/// The steps (by file index) of a run read whole whose text contains `query`
+/// (case-insensitive): the question (as the run's first step), reasoning, queries, hit titles
+/// and snippets, documents, answers.
+pub fn search(r: &Run, query: &str) -> Vec<usize> {
     let q = query.to_lowercase();
     let has = |t: &str| t.to_lowercase().contains(&q);
     let mut out = Vec::new();
-    for (ri, r) in runs.iter().enumerate() {
+    {
         let mut question_hit = r.question.as_deref().is_some_and(has);
-        for (si, s) in r.steps.iter().enumerate() {
+        for s in &r.steps {
             let hit = match &s.kind {
                 StepKind::Reasoning { text } => has(text),
                 StepKind::Search(x) => {
@@ -378,7 +379,7 @@ pub fn search(runs: &[Run], query: &str) -> Vec<(usize, usize)> {
                 StepKind::Other(o) => has(&o.output),
             };
             if hit || std::mem::take(&mut question_hit) {
-                out.push((ri, si));
+                out.push(s.index);
             }
         }
     }

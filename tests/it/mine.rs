@@ -302,3 +302,72 @@ fn unjudged_browses_are_neither_positive_nor_negative() {
         assert_eq!(pairs.len(), 2, "{mode:?}");
     }
 }
+
+/// A run kept as a shell (steps dropped, skeleton kept: how the app keeps the runs it does not
+/// show) mines, counts and is summarised exactly as the run read whole, in both modes, with
+/// rejected and unjudged browses, on runs of every readable format.
+#[test]
+fn a_shell_mines_and_counts_as_the_whole_run() {
+    let mut paths = vec![
+        crate::fixture("runs"),
+        crate::fixture("formats"),
+        crate::fixture("workspace"),
+    ];
+    paths.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_trajectories"));
+    let loaded = lrat::run::load(&paths, &Default::default()).unwrap();
+    let runs = loaded.runs;
+    assert!(runs.len() >= 20, "{}", runs.len());
+    // Every third browse rejected, every third unjudged, the rest relevant.
+    let mut verdicts = Verdicts::default();
+    let mut n = 0;
+    for r in &runs {
+        for (step, _) in r.browses() {
+            n += 1;
+            match n % 3 {
+                0 => verdicts.insert(&r.id, step, Verdict::NotRelevant),
+                1 => verdicts.insert(&r.id, step, Verdict::Relevant),
+                _ => {}
+            }
+        }
+    }
+    let labels = Effective {
+        judge: Some(&verdicts),
+        human: None,
+        unjudged: Unjudged::Skip,
+    };
+    let shells: Vec<Run> = runs
+        .iter()
+        .map(|r| {
+            let mut s = r.clone();
+            s.shell();
+            s
+        })
+        .collect();
+    assert!(shells.iter().all(|s| s.steps.is_empty()));
+    let mut pairs = 0;
+    for mode in [Mode::Paper, Mode::Reference] {
+        let policy = Policy {
+            mode,
+            length: &Length::Words,
+        };
+        let whole = mine::mine_all(&runs, &labels, &policy);
+        let shelled = mine::mine_all(&shells, &labels, &policy);
+        assert_eq!(whole.runs, shelled.runs, "{mode:?}");
+        assert_eq!(whole.counts(), shelled.counts(), "{mode:?}");
+        pairs += whole.counts().pairs;
+    }
+    assert!(pairs > 20, "{pairs}");
+    for (w, s) in runs.iter().zip(&shells) {
+        assert_eq!(
+            lrat::stats::run_stats(w, None),
+            lrat::stats::run_stats(s, None),
+            "{}",
+            w.id
+        );
+        for (step, b) in w.browses() {
+            if let Some(d) = b.succeeded() {
+                assert_eq!(w.source_title(step, d), s.source_title(step, d));
+            }
+        }
+    }
+}

@@ -1764,11 +1764,11 @@ fn stats_at_80x24_keeps_table_1_and_every_box_plot() {
     assert!(s.contains("no failed calls"), "{s}");
 }
 
-/// The app keeps runs light (documents and snippets dropped once read) and reads a run back
-/// whole when it is shown, judged or exported: the run shown has its document, and the export
-/// from light runs is byte for byte what `lrat mine` writes from the files.
+/// The app keeps runs as shells (steps dropped once read, their skeleton kept) and reads a run
+/// back whole when it is shown, judged or exported: the run shown has its document, and the
+/// export from shells is byte for byte what `lrat mine` writes from the files.
 #[test]
-fn light_runs_are_read_back_for_the_run_shown_and_the_export() {
+fn shells_are_read_back_for_the_run_shown_and_the_export() {
     let ws = tempfile::tempdir().unwrap();
     // Runs without a corpus: document texts come from the runs themselves.
     crate::copy_dir(&crate::fixture("workspace/runs"), &ws.path().join("runs"));
@@ -1776,13 +1776,8 @@ fn light_runs_are_read_back_for_the_run_shown_and_the_export() {
         runs: vec![ws.path().to_path_buf()],
         ..OpenOptions::default()
     });
-    let light = |a: &App| {
-        a.runs().iter().all(|r| {
-            r.browses()
-                .all(|(_, b)| b.succeeded().is_none() || b.text.is_none())
-        })
-    };
-    assert!(light(&a), "the loader keeps runs light");
+    let light = |a: &App| a.runs().iter().all(run::Run::is_shell);
+    assert!(light(&a), "the loader keeps runs as shells");
     // Open s3 and go to its browse of 1002: its document is there.
     let s3 = a.runs().iter().position(|r| r.id == "s3").unwrap();
     keys(&mut a, &"j".repeat(s3));
@@ -1799,10 +1794,10 @@ fn light_runs_are_read_back_for_the_run_shown_and_the_export() {
         s.contains("archive of Quellin papers"),
         "the document, read back: {s}"
     );
-    // Leaving it makes it light again.
+    // Leaving it makes it a shell again.
     keys(&mut a, "\u{1b}");
     assert!(light(&a));
-    // The export from light runs equals lrat mine on the files.
+    // The export from shells equals lrat mine on the files.
     keys(&mut a, "e");
     let exported = std::fs::read(ws.path().join(".lrat/pairs.jsonl")).unwrap();
     let out = ws.path().join("mined.jsonl");

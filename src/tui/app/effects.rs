@@ -34,10 +34,16 @@ impl App {
 
     /// Opens run `run` (an index into the runs) at step position `step`, listing every run
     /// first when the filter hides it; Esc then goes to `back` (or where it went before).
-    pub(super) fn open_run(&mut self, run: usize, step: usize, back: Option<Screen>) {
+    /// Opens run `run` at the step of file index `step` (the first when `None`), read whole
+    /// from its file.
+    pub(super) fn open_run(&mut self, run: usize, step: Option<usize>, back: Option<Screen>) {
         if !self.screens.runs.select_run(run, &self.ws.derived.rows) {
             return;
         }
+        self.ws.keep_whole(&[run]);
+        let step = step
+            .and_then(|i| self.ws.runs[run].steps.iter().position(|s| s.index == i))
+            .unwrap_or(0);
         self.nav.screen = Screen::Run;
         if let Some(b) = back {
             self.nav.back_to = b;

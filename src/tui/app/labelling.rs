@@ -222,30 +222,32 @@ impl App {
     /// run, then in the following runs of the list.
     pub(super) fn next_unreviewed(&mut self) {
         let eff = self.ws.labels();
-        let from_step = if self.nav.screen == Screen::Run {
-            self.screens.run.step + 1
-        } else {
-            0
+        // After the step shown, by its index in the file.
+        let from_step = match (self.nav.screen, self.current_run()) {
+            (Screen::Run, Some(ri)) => self.ws.runs[ri]
+                .steps
+                .get(self.screens.run.step)
+                .map_or(0, |s| s.index + 1),
+            _ => 0,
         };
         let list = &self.screens.runs;
         let start = list.selected;
         let mut found = None;
-        'runs: for (n, &ri) in list.order.iter().enumerate().skip(start) {
+        for (n, &ri) in list.order.iter().enumerate().skip(start) {
             let run = &self.ws.runs[ri];
             let first = if n == start { from_step } else { 0 };
-            for (pos, s) in run.steps.iter().enumerate().skip(first) {
-                if let StepKind::Browse(b) = &s.kind
-                    && b.succeeded().is_some()
-                    && eff.verdict(&run.id, s.index).1 != crate::labels::Source::Human
-                {
-                    found = Some((ri, pos));
-                    break 'runs;
-                }
+            let next =
+                run.skeleton().judged().map(|(i, _)| i).find(|&i| {
+                    i >= first && eff.verdict(&run.id, i).1 != crate::labels::Source::Human
+                });
+            if let Some(i) = next {
+                found = Some((ri, i));
+                break;
             }
         }
         match found {
-            Some((ri, pos)) => {
-                self.open_run(ri, pos, None);
+            Some((ri, step)) => {
+                self.open_run(ri, Some(step), None);
                 self.status = "the next browse no human has reviewed (a/r to label it)".into();
             }
             None => self.status = "every browse from here on has a human verdict".into(),

@@ -401,12 +401,14 @@ impl App {
                 }
             }
         }
-        // The run shown is kept whole (read back from its file); the others light.
-        let shown = match self.nav.screen {
-            Screen::Run => self.current_run(),
-            _ => None,
+        // The runs shown are kept whole (read back from their files); the others shells.
+        let shown: Vec<usize> = match self.nav.screen {
+            Screen::Run => self.current_run().into_iter().collect(),
+            Screen::Compare => self.screens.compare.pair().into_iter().flatten().collect(),
+            Screen::Review => self.screens.review.selected_run().into_iter().collect(),
+            _ => Vec::new(),
         };
-        self.ws.keep_whole(shown);
+        self.ws.keep_whole(&shown);
     }
 }
 

@@ -10,7 +10,7 @@ use crate::tui::screens::Screen;
 #[derive(Debug, Clone, Default)]
 pub struct Matches {
     query: String,
-    /// (run index, step position) of every match.
+    /// (run index, step index in the run's file) of every match.
     found: Vec<(usize, usize)>,
     at: usize,
     /// From the run index (`/` on the Runs screen): `n`/`N` stay inside the open run.
@@ -49,7 +49,7 @@ impl Matches {
         &self.query
     }
 
-    /// Every match: (run index, step position).
+    /// Every match: (run index, step index in the run's file).
     pub fn found(&self) -> &[(usize, usize)] {
         &self.found
     }
@@ -87,21 +87,16 @@ impl App {
             .into_iter()
             .filter_map(|h| {
                 let run = *by_source.get(&(h.file.clone(), h.line.unwrap_or(0)))?;
-                let pos = self.ws.runs[run]
-                    .steps
-                    .iter()
-                    .position(|s| s.index as u64 == h.step)
-                    .unwrap_or(0);
                 Some(crate::tui::screens::found::Found {
                     run,
-                    pos,
+                    step: usize::try_from(h.step).unwrap_or(usize::MAX),
                     kind: h.kind,
                     excerpt: h.excerpt,
                     highlights: h.highlights,
                 })
             })
             .collect();
-        let mut steps: Vec<(usize, usize)> = found.iter().map(|f| (f.run, f.pos)).collect();
+        let mut steps: Vec<(usize, usize)> = found.iter().map(|f| (f.run, f.step)).collect();
         steps.sort_unstable();
         steps.dedup();
         self.status = match found.len() {
@@ -130,11 +125,18 @@ impl App {
         {
             return;
         }
-        let mut found = if query.is_empty() {
-            Vec::new()
-        } else {
-            rows::search(&self.ws.runs, &query)
-        };
+        // Without a run index each run is read whole from its file to be searched.
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        if !query.is_empty() {
+            for (ri, r) in self.ws.runs.iter().enumerate() {
+                let whole = r
+                    .is_shell()
+                    .then(|| crate::run::load::with_texts(r, &self.ws.read))
+                    .flatten();
+                let steps = rows::search(whole.as_ref().unwrap_or(r), &query);
+                found.extend(steps.into_iter().map(|s| (ri, s)));
+            }
+        }
         // In the order the Runs list shows its runs (sort and filter), then the runs it hides.
         let shown = &self.screens.runs.order;
         let place = |run: usize| shown.iter().position(|&r| r == run).unwrap_or(usize::MAX);
@@ -176,7 +178,11 @@ impl App {
                 self.status = "no hit in this run".into();
                 return;
             }
-            let pos = self.screens.run.step;
+            // The step shown, by its index in the file.
+            let pos = run
+                .and_then(|r| self.ws.runs.get(r))
+                .and_then(|r| r.steps.get(self.screens.run.step))
+                .map_or(0, |s| s.index);
             let step_of = |i: usize| self.search.found[i].1;
             // The next hit after the step shown (or the previous before it), round the run.
             let k = if d > 0 {
@@ -211,6 +217,6 @@ impl App {
 
     fn goto_match(&mut self) {
         let (run, step) = self.search.found[self.search.at];
-        self.open_run(run, step, None);
+        self.open_run(run, Some(step), None);
     }
 }

@@ -33,8 +33,8 @@ pub(super) struct Workspace {
     pub(super) run_index_problem: Option<String>,
     /// How the runs were read (to read a run again, whole).
     pub(super) read: crate::run::ReadOptions,
-    /// The run kept whole now (the one shown), the others kept light.
-    pub(super) whole: Option<usize>,
+    /// The runs kept whole now (those shown), the others shells ([`Run::shell`]).
+    pub(super) whole: Vec<usize>,
 }
 
 impl Workspace {
@@ -53,7 +53,7 @@ impl Workspace {
             run_index: None,
             run_index_problem: None,
             read: Default::default(),
-            whole: None,
+            whole: Vec::new(),
         }
     }
 
@@ -95,25 +95,35 @@ impl Workspace {
         self.derived = derived;
     }
 
-    /// Keeps run `want` whole (read back from its file) and the run kept whole before light
-    /// again; nothing to do when it is already so.
-    pub(super) fn keep_whole(&mut self, want: Option<usize>) {
-        if want == self.whole {
+    /// Keeps the runs `want` whole (shells read back from their files) and the runs read back
+    /// before as shells again. Runs handed over whole (not read from a file) stay as they are.
+    pub(super) fn keep_whole(&mut self, want: &[usize]) {
+        let leave = self.whole.iter().any(|o| !want.contains(o));
+        let read = want
+            .iter()
+            .any(|w| !self.whole.contains(w) && self.runs.get(*w).is_some_and(Run::is_shell));
+        if !leave && !read {
             return;
         }
         let runs = Arc::make_mut(&mut self.runs);
-        if let Some(old) = self.whole.take()
-            && let Some(r) = runs.get_mut(old)
-        {
-            r.lighten();
-        }
-        if let Some(w) = want
-            && let Some(r) = runs.get_mut(w)
-        {
-            if let Some(whole) = crate::run::load::with_texts(r, &self.read) {
-                *r = whole;
+        let before = std::mem::take(&mut self.whole);
+        for &old in &before {
+            if !want.contains(&old)
+                && let Some(r) = runs.get_mut(old)
+            {
+                r.shell();
             }
-            self.whole = Some(w);
+        }
+        for &w in want {
+            let Some(r) = runs.get_mut(w) else { continue };
+            if before.contains(&w) {
+                self.whole.push(w);
+            } else if r.is_shell()
+                && let Some(whole) = crate::run::load::with_texts(r, &self.read)
+            {
+                *r = whole;
+                self.whole.push(w);
+            }
         }
     }
 

@@ -61,6 +61,11 @@ impl CompareScreen {
     fn b(&self) -> Option<usize> {
         self.others.get(self.shown).copied()
     }
+
+    /// The two runs shown.
+    pub fn pair(&self) -> Option<[usize; 2]> {
+        Some([self.a, self.b()?])
+    }
 }
 
 impl Component for CompareScreen {

@@ -14,9 +14,9 @@ use crate::tui::keymap::Action;
 /// One step found, placed among the app's runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
-    /// Index of the run in the app's runs, and the step's position among its steps.
+    /// Index of the run in the app's runs, and the step's index in its file.
     pub run: usize,
-    pub pos: usize,
+    pub step: usize,
     pub kind: String,
     pub excerpt: String,
     pub highlights: Vec<(usize, usize)>,
@@ -39,7 +39,7 @@ impl Component for FoundScreen {
                 let h = self.hits.get(self.selected)?;
                 Some(Effect::OpenRun {
                     run: h.run,
-                    step: h.pos,
+                    step: Some(h.step),
                     back: Screen::Found,
                 })
             }
@@ -55,7 +55,6 @@ impl Component for FoundScreen {
             .iter()
             .map(|h| {
                 let run = cx.runs.get(h.run);
-                let step = run.and_then(|r| r.steps.get(h.pos)).map_or(0, |s| s.index);
                 let mut spans = Vec::new();
                 let mut at = 0;
                 let text = &h.excerpt;
@@ -84,7 +83,7 @@ impl Component for FoundScreen {
                         run.map(|r| crate::text::inert(&r.id).into_owned())
                             .unwrap_or_default(),
                     ),
-                    Cell::from(step.to_string()),
+                    Cell::from(h.step.to_string()),
                     Cell::from(h.kind.clone()),
                     Cell::from(Line::from(spans)),
                 ])

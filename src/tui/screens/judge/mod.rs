@@ -155,7 +155,7 @@ impl Judging {
             ));
         }
         let (runs, scope) = scope(cx.runs, open);
-        let browses: usize = runs.iter().map(|r| judge::judged_browses(r).count()).sum();
+        let browses: usize = runs.iter().map(|r| r.skeleton().judged().count()).sum();
         let llm = match self.llm_settings() {
             Ok(s) => format!(
                 "{} at {}",
@@ -204,7 +204,7 @@ impl Judging {
             None => scope(runs, only)
                 .0
                 .iter()
-                .map(|r| judge::judged_browses(r).count())
+                .map(|r| r.skeleton().judged().count())
                 .sum(),
         };
         if total == 0 {
@@ -217,7 +217,7 @@ impl Judging {
                 Some(i) => std::slice::from_ref(&runs[i]),
                 None => &runs,
             };
-            // The app keeps runs light: each is read back whole for the documents the judge
+            // The app keeps runs as shells: each is read back whole for the documents the judge
             // reads, one at a time.
             let mut inputs = Vec::new();
             for r in scope {
@@ -393,7 +393,7 @@ fn others(cx: &Context, r: usize) -> Others {
         all_browses: 0,
     };
     for (i, run) in cx.runs.iter().enumerate() {
-        for (b, ..) in judge::judged_browses(run) {
+        for (b, _) in run.skeleton().judged() {
             o.all_browses += 1;
             if i == r {
                 continue;

@@ -184,15 +184,9 @@ impl Component for PairsScreen {
             }
             Action::Enter => {
                 if let Some(p) = self.order.get(self.selected).and_then(|&i| c.get(i)) {
-                    // The browse's position among the run's steps.
-                    let step = cx.runs[p.run]
-                        .steps
-                        .iter()
-                        .position(|s| s.index == p.pair.browse_step)
-                        .unwrap_or(0);
                     return Some(Effect::OpenRun {
                         run: p.run,
-                        step,
+                        step: Some(p.pair.browse_step),
                         back: super::Screen::Pairs,
                     });
                 }

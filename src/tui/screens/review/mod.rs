@@ -70,6 +70,13 @@ impl ReviewScreen {
     }
 }
 
+impl ReviewScreen {
+    /// The run of the browse selected.
+    pub fn selected_run(&self) -> Option<usize> {
+        self.queue.items.get(self.selected).map(|i| i.run)
+    }
+}
+
 impl Component for ReviewScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
         // The detail scrolls by page; every other move shows the next browse from its top.
@@ -129,14 +136,9 @@ impl Component for ReviewScreen {
             }
             Action::Enter => {
                 let item = self.queue.items.get(*sel)?;
-                let step = cx.runs[item.run]
-                    .steps
-                    .iter()
-                    .position(|s| s.index == item.step)
-                    .unwrap_or(0);
                 Some(Effect::OpenRun {
                     run: item.run,
-                    step,
+                    step: Some(item.step),
                     back: super::Screen::Review,
                 })
             }

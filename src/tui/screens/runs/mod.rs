@@ -98,7 +98,7 @@ impl Component for RunsScreen {
                 return Some(match self.current() {
                     Some(run) => Effect::OpenRun {
                         run,
-                        step: 0,
+                        step: None,
                         back: crate::tui::screens::Screen::Runs,
                     },
                     None => Effect::None,
