@@ -100,7 +100,7 @@ fn main() {
     println!("{:<22}{:>10}{:>10}", "frame", "mean ms", "max ms");
     let (m, w) = draw_ms(&app, &mut term, &theme, 50);
     println!("{:<22}{m:>10.2}{w:>10.2}", "Runs");
-    // Opening a run reads it back whole from its file (the app keeps runs light).
+    // Opening a run reads it back whole from its file (the app keeps runs as shells).
     let t_open = Instant::now();
     key(&mut app, '\n');
     let open_ms = t_open.elapsed().as_secs_f64() * 1e3;

@@ -36,10 +36,10 @@ pub fn mine(
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut st = State::default();
-    let bones = &sk.bones;
+    let bones: Vec<Bone> = sk.bones().collect();
     let mut i = 0;
     while i < bones.len() {
-        match &bones[i] {
+        match bones[i] {
             Bone::Search(s) => {
                 if let Some(q) = &s.query {
                     st.query = Some(q.to_string());

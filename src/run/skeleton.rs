@@ -91,10 +91,10 @@ impl BrowseBones {
 }
 
 /// One element of the skeleton, in step order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Bone {
-    Search(SearchBones),
-    Browse(BrowseBones),
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bone<'a> {
+    Search(&'a SearchBones),
+    Browse(&'a BrowseBones),
     /// Consecutive steps that are neither searches nor browses; `lone_reasoning` when they are
     /// exactly one reasoning step (the one a group of browses may hold between two browses).
     Gap {
@@ -102,21 +102,34 @@ pub enum Bone {
     },
 }
 
+/// What comes next in step order (the searches and browses themselves are kept in order in
+/// their own lists: a byte a step here, not a bone's size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    Search,
+    Browse,
+    Gap { lone_reasoning: bool },
+}
+
 /// The skeleton of a run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Skeleton {
     /// Steps in the run.
     pub steps: usize,
-    pub bones: Vec<Bone>,
+    order: Box<[Mark]>,
+    searches: Box<[SearchBones]>,
+    browses: Box<[BrowseBones]>,
 }
 
 impl Skeleton {
     /// The skeleton of a run read whole.
     pub fn of(run: &Run) -> Skeleton {
-        let mut bones: Vec<Bone> = Vec::new();
+        let mut order: Vec<Mark> = Vec::new();
+        let mut searches = Vec::new();
+        let mut browses = Vec::new();
         for s in &run.steps {
-            let bone = match &s.kind {
-                StepKind::Search(x) => Bone::Search(SearchBones {
+            match &s.kind {
+                StepKind::Search(x) => searches.push(SearchBones {
                     step: s.index,
                     query: x.query.as_deref().map(Box::from),
                     failed: x.error.is_some(),
@@ -135,7 +148,7 @@ impl Skeleton {
                         Some(StepKind::Reasoning { text }) => Some(Box::from(text.as_str())),
                         _ => None,
                     };
-                    Bone::Browse(BrowseBones {
+                    browses.push(BrowseBones {
                         step: s.index,
                         docid: b.docid.as_deref().map(Box::from),
                         ok,
@@ -146,46 +159,57 @@ impl Skeleton {
                 }
                 kind => {
                     let reasoning = matches!(kind, StepKind::Reasoning { .. });
-                    match bones.last_mut() {
-                        Some(Bone::Gap { lone_reasoning }) => *lone_reasoning = false,
-                        _ => bones.push(Bone::Gap {
+                    match order.last_mut() {
+                        Some(Mark::Gap { lone_reasoning }) => *lone_reasoning = false,
+                        _ => order.push(Mark::Gap {
                             lone_reasoning: reasoning,
                         }),
                     }
                     continue;
                 }
-            };
-            bones.push(bone);
+            }
+            order.push(match s.kind {
+                StepKind::Search(_) => Mark::Search,
+                _ => Mark::Browse,
+            });
         }
-        bones.shrink_to_fit();
         Skeleton {
             steps: run.steps.len(),
-            bones,
+            order: order.into(),
+            searches: searches.into(),
+            browses: browses.into(),
         }
+    }
+
+    /// The searches, browses and gaps in step order.
+    pub fn bones(&self) -> impl Iterator<Item = Bone<'_>> + Clone {
+        let mut s = self.searches.iter();
+        let mut b = self.browses.iter();
+        self.order.iter().filter_map(move |m| match *m {
+            Mark::Search => s.next().map(Bone::Search),
+            Mark::Browse => b.next().map(Bone::Browse),
+            Mark::Gap { lone_reasoning } => Some(Bone::Gap { lone_reasoning }),
+        })
     }
 
     pub fn searches(&self) -> impl Iterator<Item = &SearchBones> {
-        self.bones.iter().filter_map(|b| match b {
-            Bone::Search(s) => Some(s),
-            _ => None,
-        })
+        self.searches.iter()
     }
 
     pub fn browses(&self) -> impl Iterator<Item = &BrowseBones> {
-        self.bones.iter().filter_map(|b| match b {
-            Bone::Browse(x) => Some(x),
-            _ => None,
-        })
+        self.browses.iter()
     }
 
     /// The search at file index `step`.
     pub fn search(&self, step: usize) -> Option<&SearchBones> {
-        self.searches().find(|s| s.step == step)
+        let i = self.searches.binary_search_by_key(&step, |s| s.step).ok()?;
+        self.searches.get(i)
     }
 
     /// The browse at file index `step`.
     pub fn browse(&self, step: usize) -> Option<&BrowseBones> {
-        self.browses().find(|b| b.step == step)
+        let i = self.browses.binary_search_by_key(&step, |b| b.step).ok()?;
+        self.browses.get(i)
     }
 
     /// The browses a judge looks at (those that opened a document): (step index, docid).

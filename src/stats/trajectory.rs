@@ -105,7 +105,7 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
         hits_without_ids: false,
     };
     let mut prev: Option<bool> = None; // Some(true) = last action was a search
-    for bone in &sk.bones {
+    for bone in sk.bones() {
         let is_search = match bone {
             Bone::Search(x) => {
                 s.searches += 1;

@@ -2,10 +2,9 @@
 //! with the effective verdicts, their weights, sorting and search.
 
 use crate::labels::{Effective, LabelKey, LabelValue, Source};
-use crate::mine::{self, Mined, Pair, Policy, Status};
+use crate::mine::{self, Candidate, Mined, Pair, Policy};
 use crate::run::{Run, StepKind};
 use crate::stats::{Outcome, OutcomeOverrides, OutcomeSource};
-use crate::verdict::Verdict;
 
 /// Which runs the list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,22 +65,35 @@ pub struct RunRow {
 }
 
 /// One candidate pair on the Pairs screen: emitted, dropped by its verdict, or unjudged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairRow {
+#[derive(Debug, Clone, Copy)]
+pub struct PairRow<'a> {
     /// Index of the run in the app's runs.
     pub run: usize,
-    pub pair: Pair,
-    /// `None` while unjudged.
-    pub verdict: Option<Verdict>,
-    pub source: Source,
-    pub status: Status,
-    pub title: String,
+    /// The positive's title as the search that returned it gave it.
+    pub title: &'a str,
+    /// The candidate as mined: its pair, verdict, the verdict's source and its fate.
+    pub candidate: &'a Candidate,
 }
 
-impl PairRow {
+impl std::ops::Deref for PairRow<'_> {
+    type Target = Candidate;
+    fn deref(&self) -> &Candidate {
+        self.candidate
+    }
+}
+
+impl PairRow<'_> {
     pub fn emitted(&self) -> bool {
         self.status.emitted()
     }
+}
+
+/// Where a candidate pair lives in [`Mined::runs`], and its positive's title.
+#[derive(Debug)]
+struct Slot {
+    run: u32,
+    at: u32,
+    title: Box<str>,
 }
 
 /// Everything derived at once.
@@ -90,8 +102,9 @@ pub struct Derived {
     pub rows: Vec<RunRow>,
     /// What the one derivation ([`mine::mine_all`]) gives for these runs and labels.
     pub mined: Mined,
-    /// Every candidate pair, for the Pairs screen.
-    pub candidates: Vec<PairRow>,
+    /// Every candidate pair, for the Pairs screen (read through [`Derived::candidate`]: the
+    /// pairs themselves are kept once, in `mined`).
+    slots: Vec<Slot>,
     /// Emitted pairs over every run (kept: the header shows it every frame).
     pub total_pairs: usize,
     /// Whether the run list shows each run's file: runs come from several files and some file
@@ -100,6 +113,27 @@ pub struct Derived {
 }
 
 impl Derived {
+    /// Candidate pair `i` of every run's, in run and step order.
+    pub fn candidate(&self, i: usize) -> Option<PairRow<'_>> {
+        let s = self.slots.get(i)?;
+        let candidate = self.mined.runs.get(s.run as usize)?.get(s.at as usize)?;
+        Some(PairRow {
+            run: s.run as usize,
+            title: &s.title,
+            candidate,
+        })
+    }
+
+    /// How many candidate pairs there are.
+    pub fn candidates_len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every candidate pair, in run and step order.
+    pub fn candidates(&self) -> impl Iterator<Item = PairRow<'_>> {
+        (0..self.slots.len()).filter_map(|i| self.candidate(i))
+    }
+
     /// The emitted pairs of run `ri`.
     pub fn run_pairs(&self, ri: usize) -> impl Iterator<Item = &Pair> {
         self.mined
@@ -229,19 +263,16 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
             }
         }
     }
-    d.candidates = d
+    d.slots = d
         .mined
         .runs
         .iter()
         .enumerate()
         .flat_map(|(ri, cs)| {
-            cs.iter().map(move |c| PairRow {
-                run: ri,
-                title: title(&runs[ri], &c.pair),
-                pair: c.pair.clone(),
-                verdict: c.verdict,
-                source: c.source,
-                status: c.status,
+            cs.iter().enumerate().map(move |(at, c)| Slot {
+                run: u32::try_from(ri).unwrap_or(u32::MAX),
+                at: u32::try_from(at).unwrap_or(u32::MAX),
+                title: title(&runs[ri], &c.pair).into(),
             })
         })
         .collect();

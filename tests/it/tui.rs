@@ -306,7 +306,7 @@ fn pairs_screen_bulk_labels_and_mode_switch() {
     keys(&mut a, "f");
     assert_eq!(
         a.screens().pairs.order.len(),
-        a.derived().candidates.len(),
+        a.derived().candidates_len(),
         "every pair is rejected now"
     );
     keys(&mut a, "g\n");
@@ -1690,7 +1690,15 @@ fn a_folder_opens_at_the_top_and_ids_sort_naturally() {
         .pairs
         .order
         .iter()
-        .map(|&i| a.derived().candidates[i].pair.run_id.as_str())
+        .map(|&i| {
+            a.derived()
+                .candidate(i)
+                .unwrap()
+                .candidate
+                .pair
+                .run_id
+                .as_str()
+        })
         .collect();
     assert_eq!(&ids[..4], ["r0", "r1", "r2", "r3"], "{ids:?}");
     assert_eq!(ids.last(), Some(&"r11"));

@@ -343,7 +343,7 @@ impl App {
 
     /// The visible runs and pairs, and the Stats report, after the derived data changed.
     fn relist(&mut self) {
-        self.screens.pairs.refresh(&self.ws.derived.candidates);
+        self.screens.pairs.refresh(&self.ws.derived);
         if self.nav.screen == Screen::Stats {
             let cx = context(&self.ws, &self.search, self.size, None, None, &PLAIN);
             self.screens.stats.refresh(&cx);

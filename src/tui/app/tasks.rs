@@ -142,7 +142,7 @@ impl App {
     pub(super) fn label_pairs(&mut self, idx: Vec<usize>, v: Verdict) {
         let changes: Vec<(LabelKey, Option<LabelValue>)> = idx
             .iter()
-            .filter_map(|&i| self.ws.derived.candidates.get(i))
+            .filter_map(|&i| self.ws.derived.candidate(i))
             .map(|c| {
                 (
                     LabelKey::Browse {

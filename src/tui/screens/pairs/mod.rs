@@ -6,7 +6,7 @@ mod view;
 use crate::labels::Source;
 use crate::tui::component::{Component, Confirm, Context, Effect};
 use crate::tui::keymap::Action;
-use crate::tui::rows::PairRow;
+use crate::tui::rows::{Derived, PairRow};
 use crate::verdict::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,8 @@ impl Default for PairsScreen {
 
 impl PairsScreen {
     /// The pairs shown, in order, after the candidates, filter or sort changed.
-    pub fn refresh(&mut self, c: &[PairRow]) {
+    pub fn refresh(&mut self, d: &Derived) {
+        let c: Vec<PairRow> = d.candidates().collect();
         let f = self.filter;
         let mut order: Vec<usize> = (0..c.len())
             .filter(|&i| match f {
@@ -128,14 +129,13 @@ impl PairsScreen {
 
 impl Component for PairsScreen {
     fn act(&mut self, a: Action, cx: &Context) -> Option<Effect> {
-        let c = &cx.derived.candidates;
         if crate::tui::component::move_selection(a, &mut self.selected, self.order.len(), cx.page) {
             return Some(Effect::None);
         }
         match a {
             Action::Sort => {
                 self.sort = self.sort.next();
-                self.refresh(c);
+                self.refresh(cx.derived);
                 return Some(Effect::Status(format!(
                     "pairs sorted by {}",
                     self.sort.name()
@@ -145,7 +145,7 @@ impl Component for PairsScreen {
                 // The selected pair stays selected when the new filter shows it.
                 let keep = self.order.get(self.selected).copied();
                 self.filter = self.filter.next();
-                self.refresh(c);
+                self.refresh(cx.derived);
                 self.selected = keep
                     .and_then(|k| self.order.iter().position(|&i| i == k))
                     .unwrap_or(0);
@@ -183,7 +183,11 @@ impl Component for PairsScreen {
                 }));
             }
             Action::Enter => {
-                if let Some(p) = self.order.get(self.selected).and_then(|&i| c.get(i)) {
+                if let Some(p) = self
+                    .order
+                    .get(self.selected)
+                    .and_then(|&i| cx.derived.candidate(i))
+                {
                     return Some(Effect::OpenRun {
                         run: p.run,
                         step: Some(p.pair.browse_step),

@@ -13,7 +13,7 @@ use crate::verdict::Verdict;
 
 pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
     let theme = cx.theme;
-    let c = &cx.derived.candidates;
+    let d = cx.derived;
     let header = Row::new([
         "run", "step", "query", "positive", "verdict", "l", "w", "negs",
     ])
@@ -23,14 +23,14 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
     let narrow = area.width < 100;
     let id_w = screen.order[start..end]
         .iter()
-        .filter_map(|&i| c.get(i))
+        .filter_map(|&i| d.candidate(i))
         .map(|p| p.pair.run_id.chars().count())
         .max()
         .unwrap_or(0)
         .clamp(3, usize::from(area.width / 5).max(8));
     let rows: Vec<Row> = screen.order[start..end]
         .iter()
-        .filter_map(|&i| c.get(i))
+        .filter_map(|&i| d.candidate(i))
         .map(|p| {
             let vstyle = match p.verdict {
                 Some(Verdict::Relevant) => theme.fg(Color::Green),
@@ -43,7 +43,7 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
                 Cell::from(p.pair.browse_step.to_string()),
                 Cell::from(inert(&one_line(&p.pair.query, 60)).into_owned()),
                 Cell::from(
-                    inert(&format!("{} {}", p.pair.pos_id, one_line(&p.title, 40))).into_owned(),
+                    inert(&format!("{} {}", p.pair.pos_id, one_line(p.title, 40))).into_owned(),
                 ),
                 Cell::from(match (p.verdict, narrow) {
                     (Some(v), true) => v.label().to_string(),
@@ -80,7 +80,7 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         format!(
             " pairs {} of {} · {} (m) · {} (w) · filter {} (f) · sort {} (s) ",
             screen.order.len(),
-            c.len(),
+            d.candidates_len(),
             cx.mode.name(),
             if cx.use_tokens { "tokens" } else { "words" },
             screen.filter.name(),
@@ -90,7 +90,7 @@ pub fn draw(screen: &PairsScreen, frame: &mut Frame, area: Rect, cx: &Context) {
         format!(
             " pairs {} shown of {} · {} mode (m) · l in {} (w) · β {} · μ_raw {} · filter {} (f) · sort {} (s) · A/D all shown ",
             screen.order.len(),
-            c.len(),
+            d.candidates_len(),
             cx.mode.name(),
             if cx.use_tokens { "tokens" } else { "words" },
             f(w.beta),

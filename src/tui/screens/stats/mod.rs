@@ -19,7 +19,10 @@ impl StatsScreen {
             human: cx.journal.map(|j| j.run_correctness()).unwrap_or_default(),
             ..OutcomeOverrides::default()
         };
-        self.report = Some(Report::with_outcomes(cx.runs, None, &o));
+        let mut report = Report::with_outcomes(cx.runs, None, &o);
+        // The screen shows the groups' figures; each run's are not kept.
+        report.runs = Vec::new();
+        self.report = Some(report);
     }
 
     /// Forgets the report (the labels changed while another screen was shown).

@@ -336,8 +336,7 @@ fn draw_box_plots(
     let of = |keep: &dyn Fn(&crate::tui::rows::PairRow) -> bool| -> Quantiles {
         let l: Vec<usize> = cx
             .derived
-            .candidates
-            .iter()
+            .candidates()
             .filter(|c| keep(c))
             .filter_map(|c| c.pair.reasoning_len)
             .collect();
