@@ -26,6 +26,10 @@ pub struct OpenArgs {
     /// TREC qrels: evidence documents are flagged (default: the workspace's `qrels.txt`).
     #[arg(long)]
     qrels: Option<PathBuf>,
+    /// The run index folder (default: `.lrat/index/` beside the runs): unchanged files' runs
+    /// are listed from it, and `/` searches it.
+    #[arg(long)]
+    index: Option<PathBuf>,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -39,6 +43,7 @@ impl OpenArgs {
             tokenizer: None,
             corpus: None,
             qrels: None,
+            index: None,
             read: ReadArgs::default(),
         }
     }
@@ -66,6 +71,7 @@ impl OpenArgs {
             tokenizer: self.tokenizer,
             corpus: self.corpus,
             qrels: self.qrels,
+            index: self.index,
         })?;
         // What was rejected, in full, now that the terminal is back; and the CLI's exit status.
         super::print_errors(&rejected);

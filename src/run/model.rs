@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a run came from: the file, and the 1-based line for one-run-a-line files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     pub path: PathBuf,
     pub line: Option<usize>,
@@ -22,7 +22,7 @@ impl std::fmt::Display for Source {
 }
 
 /// The on-disk format a run was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// LRAT / Tongyi / BrowseComp-Plus run JSON (one run a file, or one a line).
@@ -54,7 +54,7 @@ impl Format {
 }
 
 /// Agent and retriever metadata as the run recorded it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
     pub model: Option<String>,
     pub retriever: Option<String>,
@@ -65,7 +65,8 @@ pub struct Meta {
 }
 
 /// One agent run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Runs are read back (`Deserialize`) only as shells, from the run index's store of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// The run's identity in this workspace: labels, verdicts, pairs, exports and held-out
     /// splits are keyed by it. The id its file gave ([`Run::query_id`]) unless runs from
@@ -86,10 +87,11 @@ pub struct Run {
     pub tool_call_counts: BTreeMap<String, u64>,
     /// `retrieved_docids` as recorded (flattened); `None` when the file has none.
     pub retrieved_docids: Option<Vec<String>>,
+    #[serde(skip_deserializing)]
     pub steps: Vec<Step>,
     /// How the file departed from its format's spec while still being read (reported once a
     /// file by the loader).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// What a shell keeps of its steps ([`Run::shell`]); `None` for a run read whole.
     #[serde(skip)]

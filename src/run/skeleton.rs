@@ -8,10 +8,12 @@
 //! run read whole from its file and the same run kept as a shell ([`Run::shell`], as the app
 //! keeps the runs it does not show) mine and count alike.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Run, StepKind};
 
 /// The documents one search returned, in rank order, packed in one string.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ids {
     text: Box<str>,
     ends: Box<[u32]>,
@@ -55,7 +57,7 @@ impl Ids {
 }
 
 /// A search call's bones.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchBones {
     /// File index of the step.
     pub step: usize,
@@ -67,7 +69,7 @@ pub struct SearchBones {
 }
 
 /// A browse's bones.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BrowseBones {
     /// File index of the step.
     pub step: usize,
@@ -104,7 +106,7 @@ pub enum Bone<'a> {
 
 /// What comes next in step order (the searches and browses themselves are kept in order in
 /// their own lists: a byte a step here, not a bone's size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Mark {
     Search,
     Browse,
@@ -112,7 +114,7 @@ enum Mark {
 }
 
 /// The skeleton of a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Skeleton {
     /// Steps in the run.
     pub steps: usize,

@@ -12,8 +12,14 @@
 //! next open re-reads exactly the files not yet committed (deleting whatever of theirs an
 //! interrupted commit may have kept). Tantivy's own commit is atomic; an index whose manifest
 //! is missing, unreadable or of another version is rebuilt from nothing.
+//!
+//! **Shells.** Beside the text index, each file's runs are kept as shells (see [`shells`]): the
+//! app lists, mines and counts an unchanged file's runs from them ([`RunIndex::shells_of`])
+//! without reading the file again. Files read with other options (a forced format, other tool
+//! names) than the index was built with are all read again.
 
 mod search;
+pub mod shells;
 
 pub use search::{FindHit, Kind};
 
@@ -32,7 +38,7 @@ use crate::error::{Error, InputError};
 use crate::run::{ReadOptions, Run, StepKind};
 
 /// The manifest's version: another one means the index is rebuilt.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Files between commits (and manifest writes).
 pub const COMMIT_EVERY: usize = 64;
 /// Bytes of a file's head hashed to tell a changed file.
@@ -67,11 +73,23 @@ pub struct FileEntry {
     pub mtime_ns: u64,
     pub head: String,
     pub runs: Vec<RunRecord>,
+    /// Why a file found in a folder is not a run file (then it has no runs).
+    #[serde(default)]
+    pub skipped: Option<String>,
+    /// Where the file's shells lie in the store.
+    #[serde(default)]
+    pub shells: Option<shells::Span>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: u32,
+    /// The read options the files were read with ([`fingerprint`]).
+    #[serde(default)]
+    pub options: String,
+    /// The shells store's file name.
+    #[serde(default)]
+    pub store: String,
     /// By the file's path as the index was given it.
     pub files: BTreeMap<String, FileEntry>,
 }
@@ -148,7 +166,7 @@ fn ix(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
 }
 
 /// A file's size, modification time and head hash.
-fn stamp(path: &Path) -> std::io::Result<(u64, u64, String)> {
+fn stamp(path: &Path) -> std::io::Result<Stamp> {
     use sha2::Digest;
     let meta = std::fs::metadata(path)?;
     let mtime = meta
@@ -205,6 +223,19 @@ pub struct RunIndex {
     pub manifest: Manifest,
     /// The files the last update was given (searches keep to them).
     named: std::collections::HashSet<String>,
+    /// Files stamped already in this session (a file is stamped once, when the app lists its
+    /// shells, not again when the index is brought up to date).
+    stamps: std::collections::HashMap<String, Option<Stamp>>,
+    /// The shells store, open for reading.
+    store: Option<std::fs::File>,
+}
+
+/// A file's size, modification time and head hash.
+type Stamp = (u64, u64, String);
+
+/// The read options as the manifest records them: files read with other ones are read again.
+pub fn fingerprint(opts: &ReadOptions) -> String {
+    format!("{opts:?}")
 }
 
 impl RunIndex {
@@ -239,6 +270,8 @@ impl RunIndex {
                     i,
                     Manifest {
                         version: VERSION,
+                        options: String::new(),
+                        store: shells::name(0),
                         files: BTreeMap::new(),
                     },
                 )
@@ -253,6 +286,15 @@ impl RunIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(ix(dir))?;
+        // A store no manifest points at is what a rewrite left when it was interrupted.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if shells::generation(&name).is_some() && name != manifest.store {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         Ok(RunIndex {
             dir: dir.to_path_buf(),
             index,
@@ -260,7 +302,52 @@ impl RunIndex {
             f,
             manifest,
             named: Default::default(),
+            stamps: Default::default(),
+            store: None,
         })
+    }
+
+    /// Stamps these files (on every core), for `shells_of` and `update` to use.
+    pub fn stamp_all(&mut self, files: &[(PathBuf, bool)]) {
+        use rayon::prelude::*;
+        let stamped: Vec<(String, Option<Stamp>)> = files
+            .par_iter()
+            .map(|(p, _)| (key_of(p), stamp(p).ok()))
+            .collect();
+        self.stamps.extend(stamped);
+    }
+
+    fn stamp_of(&mut self, key: &str, path: &Path) -> Option<Stamp> {
+        self.stamps
+            .entry(key.to_string())
+            .or_insert_with(|| stamp(path).ok())
+            .clone()
+    }
+
+    /// The runs of `path` as shells, with why the file is not a run file when it is not, when
+    /// the index holds the file as it is now, read with these options (`None`: read the file).
+    pub fn shells_of(
+        &mut self,
+        path: &Path,
+        opts: &ReadOptions,
+    ) -> Option<(Vec<Run>, Option<String>)> {
+        if self.manifest.options != fingerprint(opts) {
+            return None;
+        }
+        let key = key_of(path);
+        let (size, mtime, head) = self.stamp_of(&key, path)?;
+        let e = self.manifest.files.get(&key)?;
+        if (e.size, e.mtime_ns, &e.head) != (size, mtime, &head) {
+            return None;
+        }
+        let span = e.shells?;
+        let skipped = e.skipped.clone();
+        if self.store.is_none() {
+            self.store = std::fs::File::open(self.dir.join(&self.manifest.store)).ok();
+        }
+        let bytes = shells::read(self.store.as_mut()?, span).ok()?;
+        let runs = shells::decode(&bytes, path).ok()?;
+        Some((runs, skipped))
     }
 
     pub fn dir(&self) -> &Path {
@@ -299,9 +386,40 @@ impl RunIndex {
         std::fs::rename(&tmp, &to).map_err(|e| Error::io(&to, e))
     }
 
-    fn commit(&mut self, w: &mut IndexWriter) -> Result<(), Error> {
+    fn commit(&mut self, w: &mut IndexWriter, store: &shells::Writer) -> Result<(), Error> {
+        store.sync()?;
         w.commit().map_err(ix(&self.dir))?;
         self.write_manifest()
+    }
+
+    /// Writes the shells store afresh when more than half of it is lines no file points at
+    /// (files changed or removed since they were written).
+    fn compact(&mut self, store_len: u64) -> Result<(), Error> {
+        let live: u64 = self
+            .manifest
+            .files
+            .values()
+            .filter_map(|e| e.shells.map(|s| s.len))
+            .sum();
+        if store_len <= live.saturating_mul(2) + (1 << 20) {
+            return Ok(());
+        }
+        let old = self.dir.join(&self.manifest.store);
+        let next = shells::name(shells::generation(&self.manifest.store).map_or(0, |g| g + 1));
+        let to = self.dir.join(&next);
+        let mut from = std::fs::File::open(&old).map_err(|e| Error::io(&old, e))?;
+        let mut w = shells::Writer::open(&to)?;
+        for e in self.manifest.files.values_mut() {
+            if let Some(span) = e.shells {
+                let bytes = shells::read(&mut from, span).map_err(|err| Error::io(&old, err))?;
+                e.shells = Some(w.append(&bytes)?);
+            }
+        }
+        w.sync()?;
+        self.manifest.store = next;
+        self.write_manifest()?;
+        self.store = None;
+        std::fs::remove_file(&old).map_err(|e| Error::io(&old, e))
     }
 
     /// Brings the index up to date with `files` (as `run::load::collect_files` gives them):
@@ -332,9 +450,16 @@ impl RunIndex {
             .filter(|k| !self.named.contains(k.as_str()) && !Path::new(k.as_str()).exists())
             .cloned()
             .collect();
+        // Files read with other options are all read again.
+        let options = fingerprint(opts);
+        let reread = self.manifest.options != options;
+        if reread {
+            self.manifest.files.clear();
+            self.manifest.options = options;
+        }
         let mut todo = Vec::new();
         for (key, path, explicit) in &keys {
-            let s = stamp(path).ok();
+            let s = self.stamp_of(key, path);
             let same = match (&s, self.manifest.files.get(key)) {
                 (Some((size, mtime, head)), Some(e)) => {
                     e.size == *size && e.mtime_ns == *mtime && e.head == *head
@@ -347,10 +472,16 @@ impl RunIndex {
                 todo.push((key.clone(), (*path).clone(), *explicit, s));
             }
         }
-        if gone.is_empty() && todo.is_empty() {
+        if gone.is_empty() && todo.is_empty() && !reread {
             return Ok(up);
         }
         let mut w: IndexWriter = self.index.writer(WRITER_HEAP).map_err(ix(&self.dir))?;
+        if reread {
+            w.delete_all_documents().map_err(ix(&self.dir))?;
+        }
+        let mut store = shells::Writer::open(&self.dir.join(&self.manifest.store))?;
+        // Stamps are taken once: a file changed after this update read it is read again next time.
+        self.stamps.clear();
         for key in gone {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);
@@ -360,7 +491,7 @@ impl RunIndex {
         for (n, (key, path, explicit, s)) in todo.into_iter().enumerate() {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);
-            let load = crate::run::load::load_file(&path, explicit, opts);
+            let mut load = crate::run::load::load_file(&path, explicit, opts);
             // A file with problems is not recorded as read: the next open reads it (and says
             // what is wrong with it) again.
             let clean = load.errors.is_empty();
@@ -371,6 +502,7 @@ impl RunIndex {
                 runs.push(record(run, &key));
             }
             if let Some((size, mtime_ns, head)) = s.filter(|_| clean) {
+                let span = store.append(&shells::encode(&mut load.runs)?)?;
                 self.manifest.files.insert(
                     key,
                     FileEntry {
@@ -378,16 +510,20 @@ impl RunIndex {
                         mtime_ns,
                         head,
                         runs,
+                        skipped: load.skipped,
+                        shells: Some(span),
                     },
                 );
             }
             up.read += 1;
             progress(n + 1, total);
             if (n + 1) % COMMIT_EVERY == 0 {
-                self.commit(&mut w)?;
+                self.commit(&mut w, &store)?;
             }
         }
-        self.commit(&mut w)?;
+        self.commit(&mut w, &store)?;
+        self.store = None;
+        self.compact(store.bytes())?;
         w.wait_merging_threads().map_err(ix(&self.dir))?;
         self.reader.reload().map_err(ix(&self.dir))?;
         Ok(up)

@@ -1,6 +1,7 @@
-//! The loader, a job like the others: reads every run file in turn (each file's runs sent as
-//! it is read, with the problems met), says which files were not runs, then opens the corpus
-//! for document texts.
+//! The loader, a job like the others: takes every run file in turn (each file's runs sent as
+//! it is taken, with the problems met), says which files were not runs, then opens the corpus
+//! for document texts and brings the run index up to date. A file the run index holds as it
+//! is now is taken from the index's shells, not read again.
 
 use std::path::PathBuf;
 
@@ -22,6 +23,12 @@ pub enum LoadEvent {
     },
     /// Files found under a folder that were not run files, with why (sent before `Done`).
     Skipped(Vec<(PathBuf, String)>),
+    /// How many files were read and how many taken from the run index unchanged (sent before
+    /// `Done`).
+    Sources {
+        read: usize,
+        from_index: usize,
+    },
     /// Every file read.
     Done,
     /// The corpus index, once open (document texts come from it).
@@ -56,7 +63,7 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         .or(inputs.index.clone())
         .or(inputs.corpus.clone());
     let read = opts.read.clone();
-    let index_dir = crate::runindex::RunIndex::location(&opts.runs, None);
+    let index_dir = crate::runindex::RunIndex::location(&opts.runs, opts.index.as_deref());
     let work = move |r: &Reporter<LoadEvent>| {
         // A questions file that cannot be read, or has bad entries, is shown like a bad run file.
         let (q, q_errors) = match questions {
@@ -90,11 +97,31 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         let total = files.len();
         let mut skipped = Vec::new();
         let mut found = false;
+        // The run index: unchanged files' runs come from its shells.
+        let mut index = crate::runindex::RunIndex::open(&index_dir);
+        if let Ok(ix) = index.as_mut() {
+            ix.stamp_all(&files);
+        }
+        let (mut read_n, mut from_index) = (0, 0);
         for (n, (path, explicit)) in files.iter().enumerate() {
             if r.cancelled() {
                 return;
             }
-            let mut part = run::load_file(path, *explicit, &read);
+            let cached = index.as_mut().ok().and_then(|ix| ix.shells_of(path, &read));
+            let mut part = match cached {
+                Some((runs, skipped)) => {
+                    from_index += 1;
+                    run::load::FileLoad {
+                        runs,
+                        skipped,
+                        ..Default::default()
+                    }
+                }
+                None => {
+                    read_n += 1;
+                    run::load_file(path, *explicit, &read)
+                }
+            };
             if let Some(q) = &q {
                 q.apply(&mut part.runs);
             }
@@ -125,6 +152,10 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
             });
         }
         r.send(LoadEvent::Skipped(skipped));
+        r.send(LoadEvent::Sources {
+            read: read_n,
+            from_index,
+        });
         r.send(LoadEvent::Done);
         // Documents: an existing index opens at once; a corpus file is indexed beside it first.
         if let Some(c) = corpus {
@@ -136,8 +167,7 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         // The run index, brought up to date (only new and changed files are read again). It
         // parses those files a second time rather than holding the listing back while it
         // indexes: parsing is a small part of indexing's cost.
-        let indexed = crate::runindex::RunIndex::open(&index_dir)
-            .and_then(|mut ix| ix.update(&files, &read, &mut |_, _| {}).map(|_| ix));
+        let indexed = index.and_then(|mut ix| ix.update(&files, &read, &mut |_, _| {}).map(|_| ix));
         r.send(match indexed {
             Ok(ix) => LoadEvent::RunIndex(Box::new(ix)),
             Err(e) => LoadEvent::RunIndexFailed(format!("{e}")),

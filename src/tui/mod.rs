@@ -48,6 +48,8 @@ pub struct OpenOptions {
     pub corpus: Option<PathBuf>,
     /// TREC qrels: evidence documents are flagged (default: the workspace's `qrels.txt`).
     pub qrels: Option<PathBuf>,
+    /// The run index folder (default: `.lrat/index/` beside the runs).
+    pub index: Option<PathBuf>,
 }
 
 /// The app before any run has loaded: labels opened, judge verdicts read.

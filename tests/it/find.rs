@@ -297,3 +297,83 @@ fn the_apps_search_lists_steps_and_opens_the_run_at_one() {
     crate::tui::keys(&mut a, "\u{1b}");
     assert!(crate::tui::screen(&a, 120, 40).contains("for \"blue lacquer\""));
 }
+
+/// The loader's events: the runs it sent and how many files it read and took from the index.
+fn open_once(opts: &lrat::tui::OpenOptions) -> (Vec<lrat::run::Run>, (usize, usize)) {
+    use lrat::tui::loader::{self, LoadEvent};
+    let mut runs = Vec::new();
+    let mut sources = None;
+    for e in loader::start(opts, None) {
+        match e {
+            LoadEvent::Loaded {
+                runs: r, errors, ..
+            } => {
+                assert!(errors.is_empty(), "{errors:?}");
+                runs.extend(r);
+            }
+            LoadEvent::Sources { read, from_index } => sources = Some((read, from_index)),
+            LoadEvent::RunIndexFailed(why) => panic!("{why}"),
+            _ => {}
+        }
+    }
+    (
+        runs,
+        sources.expect("the loader says where the runs came from"),
+    )
+}
+
+/// A re-open takes every unchanged file's runs from the run index (the shells it kept, equal
+/// to the ones reading the files gives) and reads only the file that changed; the app says so.
+#[test]
+fn the_app_reopens_from_the_index_reading_only_the_file_changed() {
+    let ws = tempfile::tempdir().unwrap();
+    crate::copy_dir(&crate::fixture("formats"), &ws.path().join("formats"));
+    crate::copy_dir(&crate::fixture("runs"), &ws.path().join("more"));
+    let files = crate::walk(ws.path()).len();
+    let opts = lrat::tui::OpenOptions {
+        runs: vec![ws.path().to_path_buf()],
+        ..Default::default()
+    };
+    let (first, (read, from_index)) = open_once(&opts);
+    assert_eq!(
+        (read, from_index),
+        (files, 0),
+        "the first open reads every file"
+    );
+    assert!(first.iter().all(lrat::run::Run::is_shell));
+    let (again, (read, from_index)) = open_once(&opts);
+    assert_eq!(read, 0, "nothing changed, nothing read");
+    assert!(from_index > 0 && from_index <= files);
+    assert_eq!(
+        again, first,
+        "the index's shells are the runs the files give"
+    );
+
+    // One file changed: only it is read; its runs are the new ones.
+    let touched = crate::walk(&ws.path().join("more"))[0].clone();
+    let text = std::fs::read_to_string(&touched).unwrap();
+    std::fs::write(&touched, text.replacen("a", "A", 1) + "\n").unwrap();
+    let (third, (read, _)) = open_once(&opts);
+    assert_eq!(read, 1, "only the file changed is read");
+    let (fresh, _) = {
+        let other = tempfile::tempdir().unwrap();
+        let o = lrat::tui::OpenOptions {
+            runs: vec![ws.path().to_path_buf()],
+            index: Some(other.path().join("index")),
+            ..Default::default()
+        };
+        open_once(&o)
+    };
+    assert_eq!(
+        third, fresh,
+        "a re-open after a change gives what reading every file does"
+    );
+
+    // The app says where the runs came from.
+    let mut a = lrat::tui::prepare(&opts).unwrap();
+    for e in lrat::tui::loader::start(&opts, None) {
+        a.update(lrat::tui::app::Msg::Load(e));
+    }
+    let s = crate::tui::screen(&a, 120, 40);
+    assert!(s.contains("from the run index; 0 read"), "{s}");
+}

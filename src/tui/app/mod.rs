@@ -75,6 +75,8 @@ struct Intake {
     skipped: Vec<(PathBuf, String)>,
     /// (files read, files) while loading.
     loading: Option<(usize, usize)>,
+    /// (files read, files taken from the run index unchanged), once every file is.
+    sources: (usize, usize),
     /// Runs arrived since the last recomputation.
     dirty: bool,
 }

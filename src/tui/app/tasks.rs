@@ -70,6 +70,7 @@ impl App {
                 self.intake.dirty = true;
             }
             LoadEvent::Skipped(s) => self.intake.skipped = s,
+            LoadEvent::Sources { read, from_index } => self.intake.sources = (read, from_index),
             LoadEvent::Done => self.loaded(),
             LoadEvent::Corpus(ix) => {
                 self.status = format!(
@@ -127,8 +128,16 @@ impl App {
             .map(|n| format!("; {n}"))
             .unwrap_or_default();
         let errors = &self.intake.errors;
+        let from_index = match self.intake.sources {
+            (_, 0) => String::new(),
+            (read, unchanged) => format!(
+                " ({} unchanged, from the run index; {} read)",
+                crate::text::count(unchanged, "file"),
+                read
+            ),
+        };
         self.status = format!(
-            "{} loaded, {} rejected{}{skipped}{hint}{elsewhere}{read_only}",
+            "{} loaded{from_index}, {} rejected{}{skipped}{hint}{elsewhere}{read_only}",
             crate::text::count(runs.len(), "run"),
             errors.len(),
             errors
