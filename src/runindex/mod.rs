@@ -4,10 +4,12 @@
 //! retriever, outcome and status, and a manifest of the files it holds with a compact record of
 //! each run (id, file and line, question, outcome, counts).
 //!
-//! **Incremental.** A file whose size, modification time and first 64 KiB are as the manifest
+//! **Incremental.** A file whose size, modification time and first 4 KiB are as the manifest
 //! says is not read again; a changed file's steps are deleted and written again; a removed
-//! file's are deleted. **Interrupt-safe.** Work is committed every [`COMMIT_EVERY`] files (and
-//! at the end), and the manifest is replaced (written beside, then renamed) only after a commit:
+//! file's are deleted. **Interrupt-safe.** Work is committed every [`COMMIT_EVERY`] files (every
+//! eighth of the files read so far once that is more, so that writing the manifest stays a small
+//! part of building a large index) and at the end, and the manifest is replaced (written beside,
+//! then renamed) only after a commit:
 //! a build killed at any point leaves the last commit and a manifest no newer than it, so the
 //! next open re-reads exactly the files not yet committed (deleting whatever of theirs an
 //! interrupted commit may have kept). Tantivy's own commit is atomic; an index whose manifest
@@ -38,11 +40,11 @@ use crate::error::{Error, InputError};
 use crate::run::{ReadOptions, Run, StepKind};
 
 /// The manifest's version: another one means the index is rebuilt.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// Files between commits (and manifest writes).
 pub const COMMIT_EVERY: usize = 64;
 /// Bytes of a file's head hashed to tell a changed file.
-const HEAD: u64 = 64 * 1024;
+const HEAD: u64 = 4 * 1024;
 const MANIFEST: &str = "manifest.json";
 /// The writer's memory budget (split between its threads): what building holds at most before
 /// it writes a segment.
@@ -488,6 +490,7 @@ impl RunIndex {
             up.removed += 1;
         }
         let total = todo.len();
+        let mut since = 0usize;
         for (n, (key, path, explicit, s)) in todo.into_iter().enumerate() {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);
@@ -517,7 +520,9 @@ impl RunIndex {
             }
             up.read += 1;
             progress(n + 1, total);
-            if (n + 1) % COMMIT_EVERY == 0 {
+            since += 1;
+            if since >= COMMIT_EVERY.max((n + 1) / 8) {
+                since = 0;
                 self.commit(&mut w, &store)?;
             }
         }
