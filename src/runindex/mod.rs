@@ -228,6 +228,8 @@ pub struct RunIndex {
     /// Files stamped already in this session (a file is stamped once, when the app lists its
     /// shells, not again when the index is brought up to date).
     stamps: std::collections::HashMap<String, Option<Stamp>>,
+    /// Files' keys ([`key_of`]) as they were stamped, by the path given.
+    keys: std::collections::HashMap<PathBuf, String>,
     /// The shells store, open for reading.
     store: Option<std::fs::File>,
 }
@@ -305,6 +307,7 @@ impl RunIndex {
             manifest,
             named: Default::default(),
             stamps: Default::default(),
+            keys: Default::default(),
             store: None,
         })
     }
@@ -312,11 +315,14 @@ impl RunIndex {
     /// Stamps these files (on every core), for `shells_of` and `update` to use.
     pub fn stamp_all(&mut self, files: &[(PathBuf, bool)]) {
         use rayon::prelude::*;
-        let stamped: Vec<(String, Option<Stamp>)> = files
+        let stamped: Vec<(&PathBuf, String, Option<Stamp>)> = files
             .par_iter()
-            .map(|(p, _)| (key_of(p), stamp(p).ok()))
+            .map(|(p, _)| (p, key_of(p), stamp(p).ok()))
             .collect();
-        self.stamps.extend(stamped);
+        for (p, key, s) in stamped {
+            self.keys.insert(p.clone(), key.clone());
+            self.stamps.insert(key, s);
+        }
     }
 
     fn stamp_of(&mut self, key: &str, path: &Path) -> Option<Stamp> {
@@ -336,7 +342,10 @@ impl RunIndex {
         if self.manifest.options != fingerprint(opts) {
             return None;
         }
-        let key = key_of(path);
+        let key = match self.keys.get(path) {
+            Some(k) => k.clone(),
+            None => key_of(path),
+        };
         let (size, mtime, head) = self.stamp_of(&key, path)?;
         let e = self.manifest.files.get(&key)?;
         if (e.size, e.mtime_ns, &e.head) != (size, mtime, &head) {
@@ -437,7 +446,7 @@ impl RunIndex {
         let mut keys: Vec<(String, &PathBuf, bool)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (p, explicit) in files {
-            let key = key_of(p);
+            let key = self.keys.get(p).cloned().unwrap_or_else(|| key_of(p));
             if seen.insert(key.clone()) {
                 keys.push((key, p, *explicit));
             }
@@ -474,6 +483,10 @@ impl RunIndex {
                 todo.push((key.clone(), (*path).clone(), *explicit, s));
             }
         }
+        // Stamps are taken once a session: a file changed after this update read it is read
+        // again next time.
+        self.stamps.clear();
+        self.keys.clear();
         if gone.is_empty() && todo.is_empty() && !reread {
             return Ok(up);
         }
@@ -482,8 +495,7 @@ impl RunIndex {
             w.delete_all_documents().map_err(ix(&self.dir))?;
         }
         let mut store = shells::Writer::open(&self.dir.join(&self.manifest.store))?;
-        // Stamps are taken once: a file changed after this update read it is read again next time.
-        self.stamps.clear();
+
         for key in gone {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);

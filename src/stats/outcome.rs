@@ -54,16 +54,45 @@ impl OutcomeSource {
 
 /// Lowercase, punctuation to spaces, drop articles, collapse whitespace.
 pub fn normalize(s: &str) -> String {
-    let lowered: String = s
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    lowered
-        .split_whitespace()
-        .filter(|w| !matches!(*w, "a" | "an" | "the"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    /// The text so far and where the word being written starts (at its separating space).
+    struct Out {
+        text: String,
+        word: Option<usize>,
+    }
+    impl Out {
+        fn end_word(&mut self) {
+            if let Some(start) = self.word.take()
+                && matches!(self.text[start..].trim_start(), "a" | "an" | "the")
+            {
+                self.text.truncate(start);
+            }
+        }
+        fn step(&mut self, c: char) {
+            if !c.is_alphanumeric() {
+                return self.end_word();
+            }
+            if self.word.is_none() {
+                self.word = Some(self.text.len());
+                if !self.text.is_empty() {
+                    self.text.push(' ');
+                }
+            }
+            self.text.push(c);
+        }
+    }
+    let mut out = Out {
+        text: String::with_capacity(s.len()),
+        word: None,
+    };
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.step(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(|l| out.step(l));
+        }
+    }
+    out.end_word();
+    out.text
 }
 
 /// True when some gold answer, normalised, occurs in the normalised final answer on word bounds.
@@ -142,5 +171,27 @@ mod tests {
         ));
         assert!(!answer_matches("Emilio Rabasaa", &["Emilio Rabasa".into()]));
         assert!(!answer_matches("anything", &["".into()]));
+    }
+
+    /// The normalisation as its rule reads: lowercase, punctuation to spaces, articles dropped,
+    /// whitespace collapsed.
+    fn by_the_rule(s: &str) -> String {
+        let lowered: String = s
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        lowered
+            .split_whitespace()
+            .filter(|w| !matches!(*w, "a" | "an" | "the"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_follows_the_rule(s in "(?s)(the|a|an|The|AN|İ|ß|Émile|x|[ .,!\\-]|\\PC){0,40}") {
+            proptest::prop_assert_eq!(normalize(&s), by_the_rule(&s));
+        }
     }
 }

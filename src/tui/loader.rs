@@ -103,11 +103,17 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
             ix.stamp_all(&files);
         }
         let (mut read_n, mut from_index) = (0, 0);
+        // Runs are sent in batches (every file read, or every 50 ms of files taken from the
+        // index), so that thousands of small files do not cost a message each.
+        let mut batch: Vec<Run> = Vec::new();
+        let mut batch_errors = Vec::new();
+        let mut sent = std::time::Instant::now();
         for (n, (path, explicit)) in files.iter().enumerate() {
             if r.cancelled() {
                 return;
             }
             let cached = index.as_mut().ok().and_then(|ix| ix.shells_of(path, &read));
+            let was_read = cached.is_none();
             let mut part = match cached {
                 Some((runs, skipped)) => {
                     from_index += 1;
@@ -132,14 +138,20 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
                 Some(why) => skipped.push((path.clone(), why)),
                 None => found = true,
             }
-            let event = LoadEvent::Loaded {
-                runs: part.runs,
-                errors: part.errors,
-                files_done: n + 1,
-                files: total,
-            };
-            if !r.send(event) {
-                return;
+            batch.append(&mut part.runs);
+            batch_errors.append(&mut part.errors);
+            let last = n + 1 == total;
+            if was_read || last || sent.elapsed() >= std::time::Duration::from_millis(50) {
+                let event = LoadEvent::Loaded {
+                    runs: std::mem::take(&mut batch),
+                    errors: std::mem::take(&mut batch_errors),
+                    files_done: n + 1,
+                    files: total,
+                };
+                if !r.send(event) {
+                    return;
+                }
+                sent = std::time::Instant::now();
             }
         }
         // Nothing to open is said plainly, as the commands say it.
