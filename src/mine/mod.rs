@@ -330,14 +330,21 @@ impl Mined {
     }
 }
 
-/// Mines every run and weights the pairs: the one derivation.
+/// Mines every run (on every core, in order) and weights the pairs: the one derivation.
 pub fn mine_all(runs: &[Run], labels: &Effective<'_>, policy: &Policy<'_>) -> Mined {
-    let mut m = Mined::default();
-    for r in runs {
-        let mut counts = MineCounts::default();
-        m.runs.push(mine_run(r, labels, policy, &mut counts));
-        m.run_counts.push(counts);
-    }
+    use rayon::prelude::*;
+    let (runs, run_counts): (Vec<_>, Vec<_>) = runs
+        .par_iter()
+        .map(|r| {
+            let mut counts = MineCounts::default();
+            (mine_run(r, labels, policy, &mut counts), counts)
+        })
+        .unzip();
+    let mut m = Mined {
+        runs,
+        run_counts,
+        ..Mined::default()
+    };
     m.reweight();
     m
 }

@@ -230,8 +230,6 @@ pub struct RunIndex {
     stamps: std::collections::HashMap<String, Option<Stamp>>,
     /// Files' keys ([`key_of`]) as they were stamped, by the path given.
     keys: std::collections::HashMap<PathBuf, String>,
-    /// The shells store, open for reading.
-    store: Option<std::fs::File>,
 }
 
 /// A file's size, modification time and head hash.
@@ -308,7 +306,6 @@ impl RunIndex {
             named: Default::default(),
             stamps: Default::default(),
             keys: Default::default(),
-            store: None,
         })
     }
 
@@ -332,13 +329,9 @@ impl RunIndex {
             .clone()
     }
 
-    /// The runs of `path` as shells, with why the file is not a run file when it is not, when
-    /// the index holds the file as it is now, read with these options (`None`: read the file).
-    pub fn shells_of(
-        &mut self,
-        path: &Path,
-        opts: &ReadOptions,
-    ) -> Option<(Vec<Run>, Option<String>)> {
+    /// Where the shells of `path` lie, when the index holds the file as it is now, read with
+    /// these options (`None`: read the file). [`shells::Cached::read`] reads them.
+    pub fn cached(&mut self, path: &Path, opts: &ReadOptions) -> Option<shells::Cached> {
         if self.manifest.options != fingerprint(opts) {
             return None;
         }
@@ -351,14 +344,15 @@ impl RunIndex {
         if (e.size, e.mtime_ns, &e.head) != (size, mtime, &head) {
             return None;
         }
-        let span = e.shells?;
-        let skipped = e.skipped.clone();
-        if self.store.is_none() {
-            self.store = std::fs::File::open(self.dir.join(&self.manifest.store)).ok();
-        }
-        let bytes = shells::read(self.store.as_mut()?, span).ok()?;
-        let runs = shells::decode(&bytes, path).ok()?;
-        Some((runs, skipped))
+        Some(shells::Cached {
+            span: e.shells?,
+            skipped: e.skipped.clone(),
+        })
+    }
+
+    /// The shells store (open it once a thread to read what [`RunIndex::cached`] finds).
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.join(&self.manifest.store)
     }
 
     pub fn dir(&self) -> &Path {
@@ -429,7 +423,6 @@ impl RunIndex {
         w.sync()?;
         self.manifest.store = next;
         self.write_manifest()?;
-        self.store = None;
         std::fs::remove_file(&old).map_err(|e| Error::io(&old, e))
     }
 
@@ -539,7 +532,6 @@ impl RunIndex {
             }
         }
         self.commit(&mut w, &store)?;
-        self.store = None;
         self.compact(store.bytes())?;
         w.wait_merging_threads().map_err(ix(&self.dir))?;
         self.reader.reload().map_err(ix(&self.dir))?;

@@ -25,6 +25,23 @@ pub struct Span {
     pub len: u64,
 }
 
+/// A file the index holds as it is now: where its shells lie, and why it is not a run file
+/// when it is not (then it has none).
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub span: Span,
+    pub skipped: Option<String>,
+}
+
+impl Cached {
+    /// The file's runs, from the store (`store`, opened on [`super::RunIndex::store_path`]),
+    /// their source set to `path`; `None` when the store cannot give them (then read the file).
+    pub fn read(&self, store: &mut File, path: &Path) -> Option<Vec<Run>> {
+        let bytes = read(store, self.span).ok()?;
+        decode(&bytes, path).ok()
+    }
+}
+
 /// The store's file name for generation `n`.
 pub fn name(n: u64) -> String {
     format!("shells-{n}.jsonl")

@@ -11,6 +11,9 @@ use crate::error::InputError;
 use crate::run::{self, Questions, Run};
 use crate::workspace;
 
+/// Files taken at once (on every core) before their runs are sent in order.
+const CHUNK: usize = 64;
+
 /// What the loader reports.
 #[derive(Debug)]
 pub enum LoadEvent {
@@ -108,50 +111,78 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         let mut batch: Vec<Run> = Vec::new();
         let mut batch_errors = Vec::new();
         let mut sent = std::time::Instant::now();
-        for (n, (path, explicit)) in files.iter().enumerate() {
+        let store = index.as_ref().ok().map(|ix| ix.store_path());
+        // Files are taken a chunk at a time, the chunk's files on every core, in order.
+        for (c, chunk) in files.chunks(CHUNK).enumerate() {
             if r.cancelled() {
                 return;
             }
-            let cached = index.as_mut().ok().and_then(|ix| ix.shells_of(path, &read));
-            let was_read = cached.is_none();
-            let mut part = match cached {
-                Some((runs, skipped)) => {
-                    from_index += 1;
-                    run::load::FileLoad {
-                        runs,
-                        skipped,
-                        ..Default::default()
-                    }
-                }
-                None => {
-                    read_n += 1;
-                    run::load_file(path, *explicit, &read)
-                }
+            let plan: Vec<Option<crate::runindex::shells::Cached>> = chunk
+                .iter()
+                .map(|(path, _)| index.as_mut().ok().and_then(|ix| ix.cached(path, &read)))
+                .collect();
+            let parts: Vec<(run::load::FileLoad, bool)> = {
+                use rayon::prelude::*;
+                chunk
+                    .par_iter()
+                    .zip(plan)
+                    .map_init(
+                        || store.as_ref().and_then(|s| std::fs::File::open(s).ok()),
+                        |store, ((path, explicit), cached)| {
+                            let runs = cached.as_ref().and_then(|c| {
+                                let runs = c.read(store.as_mut()?, path)?;
+                                Some(run::load::FileLoad {
+                                    runs,
+                                    skipped: c.skipped.clone(),
+                                    ..Default::default()
+                                })
+                            });
+                            match runs {
+                                Some(part) => (part, false),
+                                None => {
+                                    let mut part = run::load_file(path, *explicit, &read);
+                                    // Kept as shells from here (see below), as they arrive.
+                                    part.runs.iter_mut().for_each(Run::shell);
+                                    (part, true)
+                                }
+                            }
+                        },
+                    )
+                    .collect()
             };
-            if let Some(q) = &q {
-                q.apply(&mut part.runs);
-            }
-            // The app keeps runs as shells (their steps are read again when a run
-            // is shown, judged or exported): memory follows the number of runs, not their texts.
-            part.runs.iter_mut().for_each(Run::shell);
-            match part.skipped {
-                Some(why) => skipped.push((path.clone(), why)),
-                None => found = true,
-            }
-            batch.append(&mut part.runs);
-            batch_errors.append(&mut part.errors);
-            let last = n + 1 == total;
-            if was_read || last || sent.elapsed() >= std::time::Duration::from_millis(50) {
-                let event = LoadEvent::Loaded {
-                    runs: std::mem::take(&mut batch),
-                    errors: std::mem::take(&mut batch_errors),
-                    files_done: n + 1,
-                    files: total,
-                };
-                if !r.send(event) {
-                    return;
+            for (i, ((path, _), (mut part, was_read))) in chunk.iter().zip(parts).enumerate() {
+                let n = c * CHUNK + i;
+                if was_read {
+                    read_n += 1;
+                } else {
+                    from_index += 1;
                 }
-                sent = std::time::Instant::now();
+                if let Some(q) = &q {
+                    q.apply(&mut part.runs);
+                }
+                // The app keeps runs as shells (their steps are read again when a run
+                // is shown, judged or exported): memory follows the number of runs, not their
+                // texts.
+                part.runs.iter_mut().for_each(Run::shell);
+                match part.skipped {
+                    Some(why) => skipped.push((path.clone(), why)),
+                    None => found = true,
+                }
+                batch.append(&mut part.runs);
+                batch_errors.append(&mut part.errors);
+                let last = n + 1 == total;
+                if was_read || last || sent.elapsed() >= std::time::Duration::from_millis(50) {
+                    let event = LoadEvent::Loaded {
+                        runs: std::mem::take(&mut batch),
+                        errors: std::mem::take(&mut batch_errors),
+                        files_done: n + 1,
+                        files: total,
+                    };
+                    if !r.send(event) {
+                        return;
+                    }
+                    sent = std::time::Instant::now();
+                }
             }
         }
         // Nothing to open is said plainly, as the commands say it.

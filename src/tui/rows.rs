@@ -245,8 +245,9 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
             d.rows[ri].sets = sets;
         }
         None => {
+            use rayon::prelude::*;
             d.rows = runs
-                .iter()
+                .par_iter()
                 .enumerate()
                 .map(|(ri, r)| run_row(r, labels, &human, per_run(ri)))
                 .collect();
