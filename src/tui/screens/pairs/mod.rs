@@ -103,10 +103,21 @@ impl PairsScreen {
             .collect();
         match self.sort {
             // Runs in the Runs list's order (q2 before q10), each run's pairs in step order.
-            PairSort::Run => order.sort_by(|&a, &b| {
-                crate::text::natural_cmp(&c[a].pair.run_id, &c[b].pair.run_id)
-                    .then(c[a].pair.browse_step.cmp(&c[b].pair.browse_step))
-            }),
+            PairSort::Run => {
+                // Each run's place in id order, found once a run rather than once a comparison.
+                let mut by_id: Vec<usize> = (0..d.rows.len()).collect();
+                by_id.sort_by(|&a, &b| crate::text::natural_cmp(&d.rows[a].id, &d.rows[b].id));
+                let mut place = vec![0; by_id.len()];
+                for (p, &ri) in by_id.iter().enumerate() {
+                    place[ri] = p;
+                }
+                order.sort_by_key(|&i| {
+                    (
+                        place.get(c[i].run).copied().unwrap_or(usize::MAX),
+                        c[i].pair.browse_step,
+                    )
+                })
+            }
             PairSort::Length => {
                 order.sort_by_key(|&i| std::cmp::Reverse(c[i].pair.reasoning_len.unwrap_or(0)))
             }
