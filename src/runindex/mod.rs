@@ -6,10 +6,10 @@
 //!
 //! **Incremental.** A file whose size, modification time and first 4 KiB are as the manifest
 //! says is not read again; a changed file's steps are deleted and written again; a removed
-//! file's are deleted. **Interrupt-safe.** Work is committed every [`COMMIT_EVERY`] files (every
-//! eighth of the files read so far once that is more, so that writing the manifest stays a small
-//! part of building a large index) and at the end, and the manifest is replaced (written beside,
-//! then renamed) only after a commit:
+//! file's are deleted. **Interrupt-safe.** Work is committed every [`COMMIT_EVERY`] files and at
+//! the end, and the manifest is replaced (written beside, then renamed) only after a commit (after
+//! every eighth of the files read so far once that is more than 64 files, so that writing it
+//! stays a small part of building a large index):
 //! a build killed at any point leaves the last commit and a manifest no newer than it, so the
 //! next open re-reads exactly the files not yet committed (deleting whatever of theirs an
 //! interrupted commit may have kept). Tantivy's own commit is atomic; an index whose manifest
@@ -391,10 +391,20 @@ impl RunIndex {
         std::fs::rename(&tmp, &to).map_err(|e| Error::io(&to, e))
     }
 
-    fn commit(&mut self, w: &mut IndexWriter, store: &shells::Writer) -> Result<(), Error> {
+    /// Commits the index, and when `manifest`, writes the manifest after it (a manifest older
+    /// than the last commit only makes the next open read again the files committed since).
+    fn commit(
+        &mut self,
+        w: &mut IndexWriter,
+        store: &shells::Writer,
+        manifest: bool,
+    ) -> Result<(), Error> {
         store.sync()?;
         w.commit().map_err(ix(&self.dir))?;
-        self.write_manifest()
+        if manifest {
+            self.write_manifest()?;
+        }
+        Ok(())
     }
 
     /// Writes the shells store afresh when more than half of it is lines no file points at
@@ -495,7 +505,7 @@ impl RunIndex {
             up.removed += 1;
         }
         let total = todo.len();
-        let mut since = 0usize;
+        let (mut since, mut since_manifest) = (0usize, 0usize);
         for (n, (key, path, explicit, s)) in todo.into_iter().enumerate() {
             w.delete_term(Term::from_field_text(self.f.file, &key));
             self.manifest.files.remove(&key);
@@ -526,12 +536,19 @@ impl RunIndex {
             up.read += 1;
             progress(n + 1, total);
             since += 1;
-            if since >= COMMIT_EVERY.max((n + 1) / 8) {
+            since_manifest += 1;
+            if since >= COMMIT_EVERY {
                 since = 0;
-                self.commit(&mut w, &store)?;
+                // The manifest is written every eighth of the files read so far once that is
+                // more than the commits' 64: writing it stays a small part of a large build.
+                let manifest = since_manifest >= COMMIT_EVERY.max((n + 1) / 8);
+                if manifest {
+                    since_manifest = 0;
+                }
+                self.commit(&mut w, &store, manifest)?;
             }
         }
-        self.commit(&mut w, &store)?;
+        self.commit(&mut w, &store, true)?;
         self.compact(store.bytes())?;
         w.wait_merging_threads().map_err(ix(&self.dir))?;
         self.reader.reload().map_err(ix(&self.dir))?;
