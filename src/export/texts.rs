@@ -176,7 +176,7 @@ impl RunTexts {
     /// The best texts of runs that may be shells ([`Run::shell`]): each run is read back
     /// whole by `whole` in turn and its texts collected into a temporary file, so only one run's
     /// texts are in memory at a time.
-    pub fn from_light_runs(
+    pub fn from_shells(
         runs: &[Run],
         whole: &dyn Fn(&Run) -> Option<Run>,
     ) -> Result<RunTexts, Error> {

@@ -24,13 +24,13 @@ pub fn from_runs(runs: &[Run], how: &FromRuns<'_>) -> (TrainSet, MineCounts) {
 
 /// [`from_runs`] for runs kept as shells ([`Run::shell`], as the app keeps them): without a
 /// corpus the texts are read back from each run's file by `whole`, one run at a time.
-pub fn from_light_runs(
+pub fn from_shells(
     runs: &[Run],
     how: &FromRuns<'_>,
     whole: &dyn Fn(&Run) -> Option<Run>,
 ) -> (TrainSet, MineCounts) {
     from_runs_with(runs, how, &|runs| {
-        RunTexts::from_light_runs(runs, whole).unwrap_or_else(|_| RunTexts::from_runs(runs))
+        RunTexts::from_shells(runs, whole).unwrap_or_else(|_| RunTexts::from_runs(runs))
     })
 }
 

@@ -31,7 +31,7 @@ pub struct Context<'a> {
     pub reasons: &'a Reasons,
     /// Every judge's verdicts, kept apart, and how they combine.
     pub panel: &'a crate::verdict::Panel,
-    /// How the runs were read (a light run is read back whole with it).
+    /// How the runs were read (a shell is read back whole with it).
     pub read: &'a crate::run::ReadOptions,
     pub qrels: Option<&'a crate::qrels::Qrels>,
     pub corpus: Option<&'a crate::corpus::DocIndex>,
@@ -81,7 +81,7 @@ impl Context<'_> {
 
     /// The document browse `step` of `run` opened: the corpus's text when it is open
     /// (`true`), else what the run showed the agent (read back from the run's file when the
-    /// app keeps the run light).
+    /// app keeps the run as a shell).
     pub fn doc_text(&self, run: &Run, step: usize, docid: &str) -> (String, bool) {
         if let Some(d) = self.corpus.and_then(|ix| ix.get(docid).ok().flatten()) {
             return (d.text, true);

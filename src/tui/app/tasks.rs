@@ -29,7 +29,7 @@ impl App {
             Some(ix) => TextSource::Index(ix),
             None => {
                 let read = &self.ws.read;
-                run_texts = match RunTexts::from_light_runs(&self.ws.runs, &|r| {
+                run_texts = match RunTexts::from_shells(&self.ws.runs, &|r| {
                     crate::run::load::with_texts(r, read)
                 }) {
                     Ok(t) => t,

@@ -152,7 +152,7 @@ impl Workspace {
                 mode,
                 length: &length,
             };
-            crate::train::source::from_light_runs(
+            crate::train::source::from_shells(
                 &runs,
                 &FromRuns {
                     labels,
