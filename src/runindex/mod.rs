@@ -231,6 +231,8 @@ pub struct RunIndex {
     /// Files stamped already in this session (a file is stamped once, when the app lists its
     /// shells, not again when the index is brought up to date).
     stamps: std::collections::HashMap<String, Option<Stamp>>,
+    /// Set by [`RunIndex::for_search`]: whether the index holds files beyond those named.
+    others: Option<bool>,
     /// Files' keys ([`key_of`]) as they were stamped, by the path given.
     keys: std::collections::HashMap<PathBuf, String>,
 }
@@ -309,6 +311,7 @@ impl RunIndex {
             named: Default::default(),
             stamps: Default::default(),
             keys: Default::default(),
+            others: None,
         })
     }
 
@@ -371,8 +374,18 @@ impl RunIndex {
             .flat_map(|(_, e)| e.runs.iter())
     }
 
+    /// Keeps only what searching needs (the app's index once it is up to date): the manifest's
+    /// files and run records are let go, and [`RunIndex::update`] then refuses.
+    pub fn for_search(&mut self) {
+        self.others = Some(self.holds_others());
+        self.manifest.files = BTreeMap::new();
+    }
+
     /// Whether the index holds files beyond those named (searches then filter by file).
     fn holds_others(&self) -> bool {
+        if let Some(others) = self.others {
+            return others;
+        }
         !self.named.is_empty()
             && self
                 .manifest
@@ -447,6 +460,12 @@ impl RunIndex {
         opts: &ReadOptions,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Update, Error> {
+        if self.others.is_some() {
+            return Err(Error::Index {
+                path: self.dir.clone(),
+                message: "this run index was opened for searching only".into(),
+            });
+        }
         let mut up = Update::default();
         // Files are known by their canonical path, so `.` and an absolute path are one file.
         let mut keys: Vec<(String, &PathBuf, bool)> = Vec::new();

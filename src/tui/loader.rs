@@ -212,7 +212,11 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         // indexes: parsing is a small part of indexing's cost.
         let indexed = index.and_then(|mut ix| ix.update(&files, &read, &mut |_, _| {}).map(|_| ix));
         r.send(match indexed {
-            Ok(ix) => LoadEvent::RunIndex(Box::new(ix)),
+            Ok(mut ix) => {
+                // The app searches it; the runs it lists came through the loader.
+                ix.for_search();
+                LoadEvent::RunIndex(Box::new(ix))
+            }
             Err(e) => LoadEvent::RunIndexFailed(format!("{e}")),
         });
     };
