@@ -62,14 +62,20 @@ fn main() {
 
     let (tx, rx) = mpsc::channel();
     tui::spawn_loader(&opts, tx);
-    for msg in rx.iter() {
-        let done = matches!(msg, Msg::Load(LoadEvent::Done));
+    // As the app's loop does: take a message and every one queued behind it, then recompute
+    // (the list shows the runs in as they arrive).
+    'load: for msg in rx.iter() {
+        let mut done = matches!(msg, Msg::Load(LoadEvent::Done));
         app.update(msg);
+        while !done && let Ok(m) = rx.try_recv() {
+            done = matches!(m, Msg::Load(LoadEvent::Done));
+            app.update(m);
+        }
+        app.settle();
         if done {
-            break;
+            break 'load;
         }
     }
-    app.settle();
     let loaded = t.elapsed().as_secs_f64();
     // The run index is brought up to date after the runs are read (the first open builds it,
     // a re-open reads only what changed); the frames below are timed once it is.

@@ -77,6 +77,10 @@ struct Intake {
     loading: Option<(usize, usize)>,
     /// (files read, files taken from the run index unchanged), once every file is.
     sources: (usize, usize),
+    /// When the first runs arrived.
+    started: Option<std::time::Instant>,
+    /// When the last recomputation while loading ended, and how long it took.
+    last_settle: Option<(std::time::Instant, std::time::Duration)>,
     /// Runs arrived since the last recomputation.
     dirty: bool,
 }
@@ -320,14 +324,33 @@ impl App {
         }
     }
 
-    /// Recomputes if runs arrived since the last time: call after draining the queue.
+    /// Recomputes if runs arrived since the last time: call after draining the queue. While
+    /// files are still loading it first waits two seconds from the first runs (a workspace
+    /// taken from its run index is in by then, and is computed once), then a second, or twice
+    /// as long as the last recomputation took when that is more (recomputing then takes at
+    /// most a third of the loading time; each holds the old results beside the new). Once
+    /// every file is in ([`LoadEvent::Done`]) it recomputes.
     pub fn settle(&mut self) {
+        use std::time::Duration;
+        let wait = match (self.intake.last_settle, self.intake.started) {
+            (Some((at, took)), _) => Some((at, (took * 2).max(Duration::from_secs(1)))),
+            (None, Some(start)) => Some((start, Duration::from_secs(2))),
+            (None, None) => None,
+        };
+        if self.intake.loading.is_some()
+            && let Some((since, gap)) = wait
+            && since.elapsed() < gap
+        {
+            return;
+        }
         if self.intake.dirty {
+            let t = std::time::Instant::now();
             self.intake.dirty = false;
             // Runs from different files that share an id are told apart by their file: once
             // for all that arrived, not once a file.
             crate::run::identity::assign(Arc::make_mut(&mut self.ws.runs).as_mut_slice());
             self.refresh();
+            self.intake.last_settle = Some((std::time::Instant::now(), t.elapsed()));
         }
     }
 

@@ -63,6 +63,9 @@ impl App {
                 files_done,
                 files,
             } => {
+                self.intake
+                    .started
+                    .get_or_insert_with(std::time::Instant::now);
                 std::sync::Arc::make_mut(&mut self.ws.runs).extend(runs);
                 self.intake.errors.extend(errors);
                 self.intake.loading = Some((files_done, files));
@@ -92,8 +95,8 @@ impl App {
     /// Every file is read: what loaded, what was rejected or skipped, what to do about runs
     /// without questions and labels written with other files open.
     fn loaded(&mut self) {
-        self.settle();
         self.intake.loading = None;
+        self.settle();
         let runs = &self.ws.runs;
         let unasked = runs
             .iter()
