@@ -188,6 +188,38 @@ fn stamp(path: &Path) -> std::io::Result<Stamp> {
     Ok((meta.len(), mtime, hex))
 }
 
+/// Empties `dir` for a new index: only when it is a run index (a manifest, or tantivy's own
+/// files, and no folders) are its files removed; a folder holding anything else is refused,
+/// never emptied (it may be the runs themselves, given to `--index` by mistake).
+fn clear_for_index(dir: &Path) -> Result<(), Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let named = |n: &str| entries.iter().any(|e| e.file_name() == n);
+    let an_index = named(MANIFEST) || named("meta.json") || named(".managed.json");
+    let folders = entries
+        .iter()
+        .any(|e| e.file_type().is_ok_and(|t| t.is_dir()));
+    if !an_index || folders {
+        return Err(Error::Index {
+            path: dir.to_path_buf(),
+            message: "this folder holds other things than a run index; give --index a new or \
+                      empty folder (nothing in it was changed)"
+                .into(),
+        });
+    }
+    for e in entries {
+        std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
+    }
+    Ok(())
+}
+
 /// How the index knows a file: its canonical path (as given when that fails).
 pub fn key_of(p: &Path) -> String {
     std::fs::canonicalize(p)
@@ -268,9 +300,7 @@ impl RunIndex {
         let (index, manifest) = match (existing, manifest) {
             (Some(i), Some(m)) => (i, m),
             _ => {
-                if dir.exists() {
-                    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                }
+                clear_for_index(dir)?;
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
                 let i = Index::create_in_dir(dir, schema()).map_err(ix(dir))?;
                 (

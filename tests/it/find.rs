@@ -377,3 +377,38 @@ fn the_app_reopens_from_the_index_reading_only_the_file_changed() {
     let s = crate::tui::screen(&a, 120, 40);
     assert!(s.contains("from the run index; 0 read"), "{s}");
 }
+
+/// `--index` given a folder that holds other things (the runs themselves, by mistake) is
+/// refused with a plain error and nothing in it changes; an old index there is rebuilt.
+#[test]
+fn an_index_folder_holding_other_things_is_refused_untouched() {
+    let ws = crate::sample_copy();
+    let before = crate::walk(ws.path());
+    let (rc, _, err) = lrat(&[
+        "find",
+        ws.path().to_str().unwrap(),
+        "physician",
+        "--index",
+        ws.path().to_str().unwrap(),
+    ]);
+    assert_ne!(rc, 0);
+    assert!(err.contains("holds other things than a run index"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(crate::walk(ws.path()), before, "nothing was removed");
+    // An index of another version (a manifest and tantivy's files) is rebuilt in place.
+    let ix = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ix.path().join("manifest.json"),
+        r#"{"version":1,"files":{}}"#,
+    )
+    .unwrap();
+    std::fs::write(ix.path().join("meta.json"), "{}").unwrap();
+    let (rc, _, err) = lrat(&[
+        "find",
+        ws.path().to_str().unwrap(),
+        "physician",
+        "--index",
+        ix.path().to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0, "{err}");
+}
