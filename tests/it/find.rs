@@ -412,3 +412,29 @@ fn an_index_folder_holding_other_things_is_refused_untouched() {
     ]);
     assert_eq!(rc, 0, "{err}");
 }
+
+/// With a corpus in the workspace, the status line still says what loaded (and, on a re-open,
+/// that the runs came from the run index) before it says where documents come from.
+#[test]
+fn the_status_line_keeps_what_loaded_when_the_corpus_opens() {
+    let ws = crate::sample_copy();
+    assert!(ws.path().join("corpus.jsonl").is_file());
+    let opts = lrat::tui::OpenOptions {
+        runs: vec![ws.path().to_path_buf()],
+        ..Default::default()
+    };
+    for round in 0..2 {
+        let mut a = lrat::tui::prepare(&opts).unwrap();
+        for e in lrat::tui::loader::start(&opts, None) {
+            a.update(lrat::tui::app::Msg::Load(e));
+        }
+        let s = crate::tui::screen(&a, 200, 40);
+        assert!(
+            s.contains("runs loaded") && s.contains("documents from"),
+            "{s}"
+        );
+        if round == 1 {
+            assert!(s.contains("from the run index; 0 read"), "{s}");
+        }
+    }
+}

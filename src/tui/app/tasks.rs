@@ -75,21 +75,31 @@ impl App {
             LoadEvent::Skipped(s) => self.intake.skipped = s,
             LoadEvent::Sources { read, from_index } => self.intake.sources = (read, from_index),
             LoadEvent::Done => self.loaded(),
+            // Said after what loaded (and what was rejected), not over it.
             LoadEvent::Corpus(ix) => {
-                self.status = format!(
+                self.add_status(&format!(
                     "documents from {} ({} in the index)",
                     ix.path().display(),
                     ix.num_docs()
-                );
+                ));
                 self.ws.corpus = Some(ix);
             }
-            LoadEvent::CorpusFailed(e) => {
-                self.status = format!("corpus not available, showing what the runs showed: {e}")
-            }
+            LoadEvent::CorpusFailed(e) => self.add_status(&format!(
+                "corpus not available, showing what the runs showed: {e}"
+            )),
             LoadEvent::RunIndex(ix) => self.ws.run_index = Some(ix),
             // Said when `/` is used, not over what the status line says now.
             LoadEvent::RunIndexFailed(why) => self.ws.run_index_problem = Some(why),
         }
+    }
+
+    /// Adds to the status line (after what it says now, when it says something).
+    fn add_status(&mut self, more: &str) {
+        self.status = if self.status.is_empty() {
+            more.to_string()
+        } else {
+            format!("{}; {more}", self.status)
+        };
     }
 
     /// Every file is read: what loaded, what was rejected or skipped, what to do about runs
