@@ -12,6 +12,9 @@ fn main() -> ExitCode {
     }
     match lrat::cli::run(lrat::cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if lrat::terminal::is_broken_pipe(&e) => {
+            ExitCode::from(lrat::terminal::BROKEN_PIPE as u8)
+        }
         Err(e) => {
             lrat::terminal::restore();
             eprintln!("lrat: {}", lrat::terminal::plain_error(&e));

@@ -56,6 +56,17 @@ pub fn plain_error(e: &color_eyre::Report) -> String {
 
 /// Installs color-eyre with a panic hook that restores the terminal before reporting (in
 /// colour only where stderr shows it).
+/// The exit status of a writer whose reader stopped reading (128 + SIGPIPE, as the shell says).
+pub const BROKEN_PIPE: i32 = 141;
+
+/// Whether an error is output's reader having stopped reading.
+pub fn is_broken_pipe(e: &color_eyre::Report) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 pub fn install_hooks() -> color_eyre::Result<()> {
     let mut builder = color_eyre::config::HookBuilder::default();
     if !colour_on_stderr() {
@@ -65,6 +76,17 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     eyre_hook.install()?;
     std::panic::set_hook(Box::new(move |info| {
         restore();
+        // Output piped into a reader that stopped (`lrat find … | head`) ends quietly, as
+        // a pipe's writer does: not a crash.
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE);
+        }
         eprintln!("{}", panic_hook.panic_report(info));
     }));
     Ok(())

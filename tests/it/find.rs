@@ -438,3 +438,34 @@ fn the_status_line_keeps_what_loaded_when_the_corpus_opens() {
         }
     }
 }
+
+/// Output piped into a reader that stops (`lrat find … | head -1`) ends quietly with the
+/// status a pipe's writer gets, not a crash report.
+#[test]
+fn a_reader_that_stops_reading_ends_find_quietly() {
+    use std::io::BufRead;
+    let ws = crate::sample_copy();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
+        .args([
+            "find",
+            ws.path().to_str().unwrap(),
+            "the",
+            "--top",
+            "100000",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("step"), "{first}");
+    // The reader is dropped here: the rest of the output has nowhere to go.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}
