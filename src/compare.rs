@@ -128,9 +128,9 @@ pub struct Comparison {
     pub b: Side,
     /// Documents both browsed.
     pub both_browsed: Vec<String>,
-    /// The first turn (0-based: a search with the browses after it) where the runs did
-    /// something different.
-    pub diverged_at: Option<usize>,
+    /// Where the runs first did something different: the turn (0-based: a search with the
+    /// browses after it) and the action within it.
+    pub diverged_at: Option<(usize, usize)>,
 }
 
 /// A run's set, as the Runs list and the Compare screen name it: the folder of a one-run file,
@@ -161,6 +161,22 @@ pub fn turns(actions: &[Action]) -> Vec<&[Action]> {
         out.push(&actions[start..]);
     }
     out
+}
+
+/// The first (turn, action in it) where two runs' turns differ.
+fn diverged(ta: &[&[Action]], tb: &[&[Action]]) -> Option<(usize, usize)> {
+    (0..ta.len().max(tb.len())).find_map(|i| {
+        let (x, y) = (
+            ta.get(i).copied().unwrap_or(&[]),
+            tb.get(i).copied().unwrap_or(&[]),
+        );
+        (0..x.len().max(y.len()))
+            .find(|&k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => !p.same(q),
+                _ => true,
+            })
+            .map(|k| (i, k))
+    })
 }
 
 /// A run set's short name: the folder (or file) name, the workspace's for a `runs/` folder.
@@ -238,10 +254,7 @@ impl Comparison {
     pub fn of(a: &Run, b: &Run, qrels: Option<&Qrels>) -> Comparison {
         let (sa, sb) = (side(a, b, qrels), side(b, a, qrels));
         let (ta, tb) = (turns(&sa.actions), turns(&sb.actions));
-        let diverged_at = (0..ta.len().max(tb.len())).find(|&i| match (ta.get(i), tb.get(i)) {
-            (Some(x), Some(y)) => x.len() != y.len() || x.iter().zip(*y).any(|(p, q)| !p.same(q)),
-            _ => true,
-        });
+        let diverged_at = diverged(&ta, &tb);
         let a_browsed: BTreeSet<&str> = a.browsed_docids().collect();
         let both_browsed = b
             .browsed_docids()
@@ -317,19 +330,19 @@ impl Comparison {
         let _ = writeln!(o, "{}┼{}", "─".repeat(col + 1), "─".repeat(col + 1));
         let (ta, tb) = (turns(&self.a.actions), turns(&self.b.actions));
         for i in 0..ta.len().max(tb.len()) {
-            if Some(i) == self.diverged_at {
-                let _ = writeln!(
-                    o,
-                    "── the runs diverge here {}",
-                    "─".repeat(width.saturating_sub(25).min(2 * col))
-                );
-            }
             let side = |t: Option<&&[Action]>| {
                 t.map(|t| t.iter().map(Action::line).collect::<Vec<_>>())
                     .unwrap_or_default()
             };
             let (l, r) = (side(ta.get(i)), side(tb.get(i)));
             for k in 0..l.len().max(r.len()) {
+                if Some((i, k)) == self.diverged_at {
+                    let _ = writeln!(
+                        o,
+                        "── the runs diverge here {}",
+                        "─".repeat(width.saturating_sub(25).min(2 * col))
+                    );
+                }
                 pair(
                     &mut o,
                     l.get(k).map(String::as_str).unwrap_or(""),
@@ -366,6 +379,28 @@ mod tests {
             evidence: false,
             failed: false,
         }
+    }
+
+    /// The same search then different browses diverge at the browse, not at the search.
+    #[test]
+    fn runs_diverge_at_the_first_action_that_differs() {
+        let a = [
+            search(1, "x"),
+            browse(2, "d1"),
+            search(3, "y"),
+            browse(4, "d2"),
+        ];
+        let b = [
+            search(1, "x"),
+            browse(2, "d1"),
+            search(3, "y"),
+            browse(4, "d9"),
+        ];
+        assert_eq!(diverged(&turns(&a), &turns(&b)), Some((1, 1)));
+        assert_eq!(diverged(&turns(&a), &turns(&a)), None);
+        // One run went on: it diverges where the other stopped.
+        assert_eq!(diverged(&turns(&a), &turns(&a[..3])), Some((1, 1)));
+        assert_eq!(diverged(&turns(&a[..2]), &turns(&a)), Some((1, 0)));
     }
 
     #[test]
