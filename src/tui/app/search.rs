@@ -154,13 +154,20 @@ impl App {
             } else {
                 format!("no match for \"{}\"", s.query)
             };
-            return;
+        } else {
+            let n = s.found.len();
+            self.status = format!(
+                "{n} match{} for \"{}\" (n / N)",
+                if n == 1 { "" } else { "es" },
+                s.query
+            );
         }
-        self.status = format!("{} matches for \"{}\" (n / N)", s.found.len(), s.query);
         if let Some(why) = &self.ws.run_index_problem {
-            self.status = format!("{}; words only: no run index ({why})", self.status);
+            self.status = format!("{}; the text as typed: no run index ({why})", self.status);
         }
-        self.goto_match();
+        if !self.search.found.is_empty() {
+            self.goto_match();
+        }
     }
 
     pub(super) fn jump(&mut self, d: i64) {

@@ -89,7 +89,13 @@ impl App {
             )),
             LoadEvent::RunIndex(ix) => self.ws.run_index = Some(ix),
             // Said when `/` is used, not over what the status line says now.
-            LoadEvent::RunIndexFailed(why) => self.ws.run_index_problem = Some(why),
+            // Said once on the status line, and with every search while there is none.
+            LoadEvent::RunIndexFailed(why) => {
+                self.add_status(&format!(
+                    "no run index ({why}): / finds the text as typed, in memory"
+                ));
+                self.ws.run_index_problem = Some(why);
+            }
         }
     }
 
