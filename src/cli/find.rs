@@ -80,6 +80,7 @@ impl FindArgs {
                 "{e} (the run index goes beside the runs; --index DIR puts it elsewhere)"
             )
         })?;
+        ix.check_query(&query)?;
         let bar = indicatif::ProgressBar::hidden();
         if std::io::stderr().is_terminal() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());

@@ -86,16 +86,32 @@ fn checked(query: &str) -> Result<String, Error> {
 }
 
 impl RunIndex {
+    /// The query as the index reads it, or why it cannot (said before any work is done).
+    fn parse(&self, query: &str) -> Result<Box<dyn Query>, Error> {
+        if query.trim().is_empty() {
+            return Err(Error::Usage(
+                "the query is empty: give words, \"a phrase\" or field:value".into(),
+            ));
+        }
+        let mut parser = QueryParser::for_index(&self.index, vec![self.f.text]);
+        parser.set_conjunction_by_default();
+        let query = &checked(query)?;
+        parser.parse_query(query).map_err(|e| Error::Usage(format!(
+            "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
+        )))
+    }
+
+    /// Checks a query before the index is brought up to date: a query that cannot be read
+    /// fails at once, not after every new file is indexed.
+    pub fn check_query(&self, query: &str) -> Result<(), Error> {
+        self.parse(query).map(|_| ())
+    }
+
     /// The `top` best steps for `query` (tantivy's syntax, every word required by default),
     /// only of `kind` when given. A query tantivy cannot read is an error that says why.
     pub fn find(&self, query: &str, kind: Option<Kind>, top: usize) -> Result<Vec<FindHit>, Error> {
         let f = self.f;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
-        parser.set_conjunction_by_default();
-        let query = &checked(query)?;
-        let parsed = parser.parse_query(query).map_err(|e| Error::Usage(format!(
-            "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
-        )))?;
+        let parsed = self.parse(query)?;
         let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, parsed.box_clone())];
         if let Some(k) = kind {
             must.push((

@@ -444,7 +444,11 @@ fn the_status_line_keeps_what_loaded_when_the_corpus_opens() {
 #[test]
 fn a_reader_that_stops_reading_ends_find_quietly() {
     use std::io::BufRead;
-    let ws = crate::sample_copy();
+    // Runs enough that the output (about 280 KB) is far more than a pipe holds.
+    let ws = tempfile::tempdir().unwrap();
+    let runs = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_trajectories/runs");
+    crate::copy_dir(&runs, &ws.path().join("a"));
+    crate::copy_dir(&runs, &ws.path().join("b"));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lrat"))
         .args([
             "find",
@@ -468,4 +472,23 @@ fn a_reader_that_stops_reading_ends_find_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(141), "{err}");
+}
+
+/// A query that cannot be read (or none) fails at once, before any file is indexed.
+#[test]
+fn a_bad_query_fails_before_the_index_is_built() {
+    let ws = crate::sample_copy();
+    let ix = tempfile::tempdir().unwrap();
+    for q in ["kind:nothing", "  ", "\"unclosed"] {
+        let (rc, _, err) = lrat(&[
+            "find",
+            ws.path().to_str().unwrap(),
+            q,
+            "--index",
+            ix.path().join("ix").to_str().unwrap(),
+        ]);
+        assert_ne!(rc, 0, "{q}");
+        assert!(!err.contains("files read"), "{q}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{q}: {err}");
+    }
 }
