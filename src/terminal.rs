@@ -84,7 +84,7 @@ pub fn install_hooks() -> color_eyre::Result<()> {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.contains("Broken pipe") {
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
             std::process::exit(BROKEN_PIPE);
         }
         eprintln!("{}", panic_hook.panic_report(info));

@@ -141,7 +141,10 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
                                 Some(part) => (part, false),
                                 None => {
                                     let mut part = run::load_file(path, *explicit, &read);
-                                    // Kept as shells from here (see below), as they arrive.
+                                    // The app keeps runs as shells (their steps are read
+                                    // again when a run is shown, judged or exported): memory
+                                    // follows the number of runs, not their texts. The index's
+                                    // runs are shells already.
                                     part.runs.iter_mut().for_each(Run::shell);
                                     (part, true)
                                 }
@@ -160,10 +163,6 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
                 if let Some(q) = &q {
                     q.apply(&mut part.runs);
                 }
-                // The app keeps runs as shells (their steps are read again when a run
-                // is shown, judged or exported): memory follows the number of runs, not their
-                // texts.
-                part.runs.iter_mut().for_each(Run::shell);
                 match part.skipped {
                     Some(why) => skipped.push((path.clone(), why)),
                     None => found = true,
