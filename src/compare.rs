@@ -136,13 +136,15 @@ pub struct Comparison {
 /// A run's set, as the Runs list and the Compare screen name it: the folder of a one-run file,
 /// the file of a JSON-lines one.
 pub fn run_set(run: &Run) -> String {
+    run_set_path(run).display().to_string()
+}
+
+/// [`run_set`], as a path.
+pub fn run_set_path(run: &Run) -> &std::path::Path {
     let p = &run.source.path;
     match run.source.line {
-        Some(_) => p.display().to_string(),
-        None => p
-            .parent()
-            .map(|d| d.display().to_string())
-            .unwrap_or_else(|| p.display().to_string()),
+        Some(_) => p,
+        None => p.parent().unwrap_or(p),
     }
 }
 

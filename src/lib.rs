@@ -74,6 +74,12 @@
 //!   events come back in order.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+/// mimalloc: the app and the commands allocate millions of small strings (runs' shells, pairs);
+/// it makes re-opening a large workspace about a third faster than the system allocator, and
+/// holds less memory doing it (README, Benchmarks).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod cli;
 pub mod closed_loop;
 pub mod compare;

@@ -225,11 +225,18 @@ impl InspectArgs {
         let find = |runs: &[crate::run::Run], id: &str| {
             runs.iter()
                 .find(|r| r.id == id)
-                .or_else(|| runs.iter().find(|r| r.query_id == id))
+                .or_else(|| runs.iter().find(|r| crate::run::identity::names(r, id)))
                 .cloned()
         };
         let pairs: Vec<(crate::run::Run, crate::run::Run)> = match &self.run {
-            Some(id) => match (find(&a.runs, id), find(&b.runs, id)) {
+            // An id names the question: the other set's run of it is found by the id its
+            // file gave, when the id named (a workspace's `set/q0/q0`) is this set's alone.
+            Some(id) => match {
+                let (x, y) = (find(&a.runs, id), find(&b.runs, id));
+                let x = x.or_else(|| find(&a.runs, &y.as_ref()?.query_id));
+                let y = y.or_else(|| find(&b.runs, &x.as_ref()?.query_id));
+                (x, y)
+            } {
                 (Some(x), Some(y)) => vec![(x, y)],
                 (x, _) => bail!(
                     "no run `{id}` in {}",
@@ -276,7 +283,20 @@ impl InspectArgs {
             .map(|p| read_qrels(&p))
             .transpose()?;
         let runs: Vec<_> = match &self.run {
-            Some(id) => loaded.runs.iter().filter(|r| &r.id == id).collect(),
+            Some(id) => {
+                let exact: Vec<_> = loaded.runs.iter().filter(|r| &r.id == id).collect();
+                // An id qualified by its file's path, as a workspace of several run sets
+                // shows it (`bm25/runs/q0/q0`), names the run when its file is read alone.
+                if exact.is_empty() && id.contains('/') {
+                    loaded
+                        .runs
+                        .iter()
+                        .filter(|r| crate::run::identity::names(r, id))
+                        .collect()
+                } else {
+                    exact
+                }
+            }
             None => loaded.runs.iter().collect(),
         };
         if runs.is_empty() {

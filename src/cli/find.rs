@@ -14,8 +14,9 @@ use crate::runindex::{Kind, RunIndex};
 pub struct FindArgs {
     /// Run files or folders, then the query (tantivy's syntax: every word must occur unless
     /// OR says otherwise; "a phrase"; -word; kind:, docid:, run:, model:, retriever:, outcome:,
-    /// status: filters).
-    #[arg(required = true, num_args = 2.., value_name = "RUNS_THEN_QUERY")]
+    /// status: filters). A query that begins with `-` goes after `--`:
+    /// `lrat find runs/ -- '-bm25 ranking'`.
+    #[arg(required = true, num_args = 1.., value_name = "RUNS_THEN_QUERY")]
     args: Vec<String>,
     /// Only steps of this kind.
     #[arg(long, value_enum)]

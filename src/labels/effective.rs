@@ -60,7 +60,8 @@ impl<'a> Effective<'a> {
 
     /// A browse's verdict and where it came from; `None` only for [`Source::Unjudged`].
     pub fn verdict(&self, run_id: &str, step: usize) -> (Option<Verdict>, Source) {
-        if let Some(h) = self.human {
+        // (Asked once a browse over every run: no key is built while there are no labels.)
+        if let Some(h) = self.human.filter(|h| !h.is_empty()) {
             let key = LabelKey::Browse {
                 run_id: run_id.to_string(),
                 step,
@@ -86,7 +87,11 @@ impl<'a> Effective<'a> {
             search_step,
             docid: docid.to_string(),
         };
-        match self.human.and_then(|h| h.get(&key)) {
+        match self
+            .human
+            .filter(|h| !h.is_empty())
+            .and_then(|h| h.get(&key))
+        {
             Some(LabelValue::Negative(n)) => Some(*n),
             _ => None,
         }

@@ -44,10 +44,19 @@ impl Length {
 
     pub fn of(&self, text: &str) -> usize {
         match self {
-            Length::Words => text.split_whitespace().count(),
+            Length::Words => crate::run::skeleton::words(text),
             Length::Tokens(tk) => tk
                 .count(text)
-                .unwrap_or_else(|| text.split_whitespace().count()),
+                .unwrap_or_else(|| crate::run::skeleton::words(text)),
+        }
+    }
+
+    /// The length of the reasoning after a browse (`None` when none follows it): in words, as
+    /// the skeleton counted them; in tokens, counted now.
+    pub fn of_browse(&self, b: &crate::run::skeleton::BrowseBones) -> Option<usize> {
+        match self {
+            Length::Words => b.reasoning_words.map(|w| w as usize),
+            Length::Tokens(_) => b.reasoning.as_deref().map(|t| self.of(t)),
         }
     }
 }

@@ -214,7 +214,7 @@ pub fn browse_infos(
             docid: docid.to_string(),
             verdict,
             source,
-            reasoning_len: b.reasoning.as_deref().map(|t| length.of(t)),
+            reasoning_len: length.of_browse(b),
         });
     }
     out

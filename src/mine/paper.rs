@@ -1,7 +1,7 @@
 //! Paper mode (§5.1): one pair per (source search, browsed document); negatives are the
 //! search's other hits that the run never browsed.
 
-use std::collections::HashSet;
+use ahash::AHashSet as HashSet;
 
 use super::{BrowseInfo, Candidate, MineCounts, Mode};
 use crate::run::Skeleton;

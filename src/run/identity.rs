@@ -77,6 +77,46 @@ pub fn ids(keys: &[Key<'_>]) -> Vec<String> {
     out
 }
 
+/// Whether `id` names `run`: its id, the id its file gave, or that id qualified by a tail of its
+/// file's path as [`ids`] qualifies it when other files share the id (`bm25/runs/q0/q0`, with
+/// `@line` when its file holds it more than once) — so an id copied from a workspace where
+/// several run sets are open still names the run when its set is opened alone.
+pub fn names(run: &Run, id: &str) -> bool {
+    if run.id == id || run.query_id == id {
+        return true;
+    }
+    let (id, line) = match id.rsplit_once('@') {
+        Some((head, l)) if l.parse::<usize>().is_ok() => (head, Some(l)),
+        _ => (id, None),
+    };
+    let Some(qualifier) = id
+        .strip_suffix(run.query_id.as_str())
+        .and_then(|q| q.strip_suffix('/'))
+        .filter(|q| !q.is_empty())
+    else {
+        return false;
+    };
+    if let Some(l) = line
+        && run.source.line.map(|x| x.to_string()).as_deref() != Some(l)
+    {
+        return false;
+    }
+    let p = run.source.path.with_extension("");
+    let tail: Vec<String> = p
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<&str> = qualifier.split('/').collect();
+    tail.len() >= want.len()
+        && tail[tail.len() - want.len()..]
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a == b)
+}
+
 /// For each file, the shortest tail of its path (extension dropped) that no other file shares.
 fn qualifiers<'a>(files: &HashSet<&'a Path>) -> BTreeMap<&'a Path, String> {
     let parts = |p: &Path| -> Vec<String> {

@@ -83,6 +83,14 @@ pub struct BrowseBones {
     pub title: Option<Box<str>>,
     /// The reasoning step right after the browse ([`Run::reasoning_after`]), when there is one.
     pub reasoning: Option<Box<str>>,
+    /// The words of that reasoning (whitespace-separated), counted once: mining weighs every
+    /// browse by it on each recompute.
+    pub reasoning_words: Option<u32>,
+}
+
+/// Words in `text`: its whitespace-separated pieces (the paper's reasoning length in words).
+pub fn words(text: &str) -> usize {
+    text.split_whitespace().count()
 }
 
 impl BrowseBones {
@@ -156,6 +164,9 @@ impl Skeleton {
                         ok,
                         source,
                         title,
+                        reasoning_words: reasoning
+                            .as_deref()
+                            .map(|t| u32::try_from(words(t)).unwrap_or(u32::MAX)),
                         reasoning,
                     })
                 }

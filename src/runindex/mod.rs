@@ -40,12 +40,13 @@ use crate::error::{Error, InputError};
 use crate::run::{ReadOptions, Run, StepKind};
 
 /// The manifest's version: another one means the index is rebuilt.
-const VERSION: u32 = 3;
+const VERSION: u32 = 5;
 /// Files between commits (and manifest writes).
 pub const COMMIT_EVERY: usize = 64;
 /// Bytes of a file's head hashed to tell a changed file.
 const HEAD: u64 = 4 * 1024;
-const MANIFEST: &str = "manifest.json";
+/// The manifest, in postcard's binary encoding (a re-open of a large workspace reads it first).
+const MANIFEST: &str = "manifest.bin";
 /// Segments of more steps than this are not merged further, so merged segments hold at most
 /// about eight times as many (6 GB of runs, 2.4 million steps, make about ten segments).
 const MERGE_UP_TO: usize = 40_000;
@@ -170,27 +171,41 @@ fn ix(path: &Path) -> impl Fn(tantivy::TantivyError) -> Error + '_ {
     }
 }
 
-/// A file's size, modification time and head hash.
+/// A file's size, modification time and head hash (the file opened once: its metadata is the
+/// open file's).
 fn stamp(path: &Path) -> std::io::Result<Stamp> {
     use sha2::Digest;
-    let meta = std::fs::metadata(path)?;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
     let mtime = meta
         .modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    let mut head = Vec::new();
-    std::fs::File::open(path)?
-        .take(HEAD)
-        .read_to_end(&mut head)?;
+    let mut head = Vec::with_capacity(HEAD as usize);
+    file.take(HEAD).read_to_end(&mut head)?;
     let hash = sha2::Sha256::digest(&head);
     let hex: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
     Ok((meta.len(), mtime, hex))
 }
 
-/// Empties `dir` for a new index: only when it is a run index (a manifest, or tantivy's own
-/// files, and no folders) are its files removed; a folder holding anything else is refused,
-/// never emptied (it may be the runs themselves, given to `--index` by mistake).
+/// Whether a file's name is one a run index writes: its manifest (of any version, or being
+/// written), its shells store, tantivy's meta, lock and segment files (`<32 hex>.<ext>`).
+fn index_file(name: &str) -> bool {
+    let segment = name
+        .split_once('.')
+        .is_some_and(|(id, _)| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    segment
+        || name.starts_with("manifest.")
+        || name.starts_with("shells-")
+        || name.starts_with(".tantivy-")
+        || matches!(name, "meta.json" | ".managed.json")
+}
+
+/// Empties `dir` for a new index: only when it is a run index (nothing but files a run index
+/// writes: a build killed while it was being emptied leaves some of them) are its files removed;
+/// a folder holding anything else is refused, never emptied (it may be the runs themselves,
+/// given to `--index` by mistake).
 fn clear_for_index(dir: &Path) -> Result<(), Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -201,12 +216,10 @@ fn clear_for_index(dir: &Path) -> Result<(), Error> {
     if entries.is_empty() {
         return Ok(());
     }
-    let named = |n: &str| entries.iter().any(|e| e.file_name() == n);
-    let an_index = named(MANIFEST) || named("meta.json") || named(".managed.json");
-    let folders = entries
-        .iter()
-        .any(|e| e.file_type().is_ok_and(|t| t.is_dir()));
-    if !an_index || folders {
+    let an_index = entries.iter().all(|e| {
+        e.file_type().is_ok_and(|t| t.is_file()) && index_file(&e.file_name().to_string_lossy())
+    });
+    if !an_index {
         return Err(Error::Index {
             path: dir.to_path_buf(),
             message: "this folder holds other things than a run index; give --index a new or \
@@ -220,12 +233,30 @@ fn clear_for_index(dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// How the index knows a file: its canonical path (as given when that fails).
+/// How the index knows a file: its folder's canonical path joined with its name (as given when
+/// the folder cannot be resolved), so that `.` and an absolute path name one file.
 pub fn key_of(p: &Path) -> String {
-    std::fs::canonicalize(p)
-        .unwrap_or_else(|_| p.to_path_buf())
-        .display()
-        .to_string()
+    key_in(p, &mut std::collections::HashMap::new())
+}
+
+/// [`key_of`], each folder resolved once (`folders` keeps them: a workspace's thousands of
+/// files share a few folders).
+fn key_in<'p>(p: &'p Path, folders: &mut std::collections::HashMap<&'p Path, PathBuf>) -> String {
+    let (Some(dir), Some(name)) = (p.parent(), p.file_name()) else {
+        return std::fs::canonicalize(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string();
+    };
+    let folder = folders.entry(dir).or_insert_with(|| {
+        let d = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::canonicalize(d).unwrap_or_else(|_| dir.to_path_buf())
+    });
+    folder.join(name).display().to_string()
 }
 
 /// The run's record.
@@ -291,7 +322,7 @@ impl RunIndex {
     pub fn open(dir: &Path) -> Result<RunIndex, Error> {
         let manifest: Option<Manifest> = std::fs::read(dir.join(MANIFEST))
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+            .and_then(|b| postcard::from_bytes(&b).ok())
             .filter(|m: &Manifest| m.version == VERSION);
         let existing = manifest
             .as_ref()
@@ -345,12 +376,15 @@ impl RunIndex {
         })
     }
 
-    /// Stamps these files (on every core), for `shells_of` and `update` to use.
+    /// Stamps these files (on every core), for `cached` and `update` to use.
     pub fn stamp_all(&mut self, files: &[(PathBuf, bool)]) {
         use rayon::prelude::*;
+        let mut folders = std::collections::HashMap::new();
+        let keys: Vec<String> = files.iter().map(|(p, _)| key_in(p, &mut folders)).collect();
         let stamped: Vec<(&PathBuf, String, Option<Stamp>)> = files
             .par_iter()
-            .map(|(p, _)| (p, key_of(p), stamp(p).ok()))
+            .zip(keys)
+            .map(|((p, _), key)| (p, key, stamp(p).ok()))
             .collect();
         for (p, key, s) in stamped {
             self.keys.insert(p.clone(), key.clone());
@@ -366,18 +400,21 @@ impl RunIndex {
     }
 
     /// Where the shells of `path` lie, when the index holds the file as it is now, read with
-    /// these options (`None`: read the file). [`shells::Cached::read`] reads them.
-    pub fn cached(&mut self, path: &Path, opts: &ReadOptions) -> Option<shells::Cached> {
-        if self.manifest.options != fingerprint(opts) {
+    /// the options whose [`fingerprint`] is `options` (`None`: read the file).
+    /// [`shells::Cached::read`] reads them.
+    pub fn cached(&mut self, path: &Path, options: &str) -> Option<shells::Cached> {
+        if self.manifest.options != options {
             return None;
         }
-        let key = match self.keys.get(path) {
-            Some(k) => k.clone(),
-            None => key_of(path),
-        };
-        let (size, mtime, head) = self.stamp_of(&key, path)?;
-        let e = self.manifest.files.get(&key)?;
-        if (e.size, e.mtime_ns, &e.head) != (size, mtime, &head) {
+        if !self.keys.contains_key(path) {
+            let key = key_of(path);
+            self.stamp_of(&key, path);
+            self.keys.insert(path.to_path_buf(), key);
+        }
+        let key = self.keys.get(path)?;
+        let (size, mtime, head) = self.stamps.get(key)?.as_ref()?;
+        let e = self.manifest.files.get(key)?;
+        if (e.size, e.mtime_ns, &e.head) != (*size, *mtime, head) {
             return None;
         }
         Some(shells::Cached {
@@ -404,6 +441,27 @@ impl RunIndex {
             .flat_map(|(_, e)| e.runs.iter())
     }
 
+    /// The ids of the runs of the files named to the last update as a workspace of them knows
+    /// them ([`crate::run::identity::ids`]), by (file, the id the index holds); empty once the
+    /// index is [`RunIndex::for_search`] (the app names runs itself).
+    pub fn workspace_ids(&self) -> std::collections::HashMap<(&str, &str), String> {
+        let records: Vec<&RunRecord> = self.records().collect();
+        let keys: Vec<crate::run::identity::Key<'_>> = records
+            .iter()
+            .map(|r| crate::run::identity::Key {
+                query_id: &r.query_id,
+                path: Path::new(&r.file),
+                line: r.line,
+            })
+            .collect();
+        let ids = crate::run::identity::ids(&keys);
+        records
+            .iter()
+            .zip(ids)
+            .map(|(r, id)| ((r.file.as_str(), r.id.as_str()), id))
+            .collect()
+    }
+
     /// Keeps only what searching needs (the app's index once it is up to date): the manifest's
     /// files and run records are let go, and [`RunIndex::update`] then refuses.
     pub fn for_search(&mut self) {
@@ -426,7 +484,10 @@ impl RunIndex {
 
     fn write_manifest(&self) -> Result<(), Error> {
         let tmp = self.dir.join(format!("{MANIFEST}.tmp"));
-        let bytes = serde_json::to_vec(&self.manifest)?;
+        let bytes = postcard::to_stdvec(&self.manifest).map_err(|e| Error::Index {
+            path: self.dir.clone(),
+            message: format!("the manifest could not be written: {e}"),
+        })?;
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -500,8 +561,12 @@ impl RunIndex {
         // Files are known by their canonical path, so `.` and an absolute path are one file.
         let mut keys: Vec<(String, &PathBuf, bool)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut folders = std::collections::HashMap::new();
         for (p, explicit) in files {
-            let key = self.keys.get(p).cloned().unwrap_or_else(|| key_of(p));
+            let key = match self.keys.get(p) {
+                Some(k) => k.clone(),
+                None => key_in(p, &mut folders),
+            };
             if seen.insert(key.clone()) {
                 keys.push((key, p, *explicit));
             }
@@ -584,7 +649,11 @@ impl RunIndex {
                 runs.push(record(run, &key));
             }
             if let Some((size, mtime_ns, head)) = s.filter(|_| clean) {
-                let span = store.append(&shells::encode(&mut load.runs)?)?;
+                let record = shells::encode(&mut load.runs).map_err(|e| Error::Index {
+                    path: self.dir.clone(),
+                    message: format!("{key}: its runs could not be stored: {e}"),
+                })?;
+                let span = store.append(&record)?;
                 self.manifest.files.insert(
                     key,
                     FileEntry {
@@ -687,5 +756,38 @@ impl RunIndex {
             add(w, d)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build killed while it emptied its folder leaves some of an index's files and none of
+    /// the ones that first said "index" (the manifest, tantivy's meta): still cleared, never
+    /// refused; a folder holding one file of something else is refused and left whole.
+    #[test]
+    fn a_half_emptied_index_is_cleared_and_other_folders_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for name in [
+            ".tantivy-writer.lock",
+            "shells-3.bin",
+            "0123456789abcdef0123456789abcdef.idx",
+            "manifest.bin.tmp",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap_or_else(|e| panic!("{e}"));
+        }
+        clear_for_index(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(Iterator::count).ok(),
+            Some(0)
+        );
+        std::fs::write(dir.path().join("meta.json"), b"{}").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("run.json"), b"{}").unwrap_or_else(|e| panic!("{e}"));
+        assert!(clear_for_index(dir.path()).is_err());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).map(Iterator::count).ok(),
+            Some(2)
+        );
     }
 }

@@ -95,10 +95,45 @@ impl RunIndex {
         }
         let mut parser = QueryParser::for_index(&self.index, vec![self.f.text]);
         parser.set_conjunction_by_default();
-        let query = &checked(query)?;
+        let query = &self.qualified_runs(&checked(query)?);
         parser.parse_query(query).map_err(|e| Error::Usage(format!(
             "the query `{query}`: {e} (words, \"a phrase\", AND/OR, -word, field:value with kind, docid, run, model, retriever, outcome, status)"
         )))
+    }
+
+    /// `run:ID` filters naming a run by its id in this workspace where that differs from the
+    /// id its file gave (`run:bm25/q0`, runs of several files sharing `q0`): made `run:` that
+    /// id and `file:` its file.
+    fn qualified_runs(&self, query: &str) -> String {
+        if !query.contains("run:") {
+            return query.to_string();
+        }
+        let ids = self.workspace_ids();
+        let mut by_id: std::collections::HashMap<&str, (&str, &str)> =
+            std::collections::HashMap::new();
+        for ((file, id), ws) in &ids {
+            if ws != id {
+                by_id.insert(ws.as_str(), (file, id));
+            }
+        }
+        query
+            .split(' ')
+            .map(|w| {
+                let (neg, body) = match w.strip_prefix('-') {
+                    Some(b) => ("-", b),
+                    None => ("", w),
+                };
+                let named = body
+                    .strip_prefix("run:")
+                    .map(|v| v.trim_matches('"'))
+                    .and_then(|v| by_id.get(v));
+                match named {
+                    Some((file, id)) => format!("{neg}(run:\"{id}\" AND file:\"{file}\")"),
+                    None => w.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Checks a query before the index is brought up to date: a query that cannot be read
@@ -135,6 +170,7 @@ impl RunIndex {
         let mut snippets =
             SnippetGenerator::create(&searcher, &*parsed, f.text).map_err(super::ix(&self.dir))?;
         snippets.set_max_num_chars(200);
+        let ids = self.workspace_ids();
         let mut out = Vec::new();
         for (score, addr) in top_docs {
             let doc: TantivyDocument = searcher.doc(addr).map_err(super::ix(&self.dir))?;
@@ -158,9 +194,15 @@ impl RunIndex {
                 highlights.clear();
             }
             let line = num(f.line);
+            let (file, run) = (text(f.file), text(f.run));
+            // The run as the workspace knows it (qualified when files share its id).
+            let run = ids
+                .get(&(file.as_str(), run.as_str()))
+                .cloned()
+                .unwrap_or(run);
             out.push(FindHit {
-                run: text(f.run),
-                file: text(f.file),
+                run,
+                file,
                 line: (line > 0).then_some(line),
                 step: num(f.step),
                 kind: text(f.kind),

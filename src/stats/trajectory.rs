@@ -8,9 +8,7 @@ use crate::run::Run;
 use crate::run::skeleton::Bone;
 
 /// Whitespace-separated words: the `words` length of post-browse reasoning.
-pub fn words(text: &str) -> usize {
-    text.split_whitespace().count()
-}
+pub use crate::run::skeleton::words;
 
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,7 +117,7 @@ pub fn run_stats_with(run: &Run, qrels: Option<&Qrels>, overrides: &OutcomeOverr
                         s.browse_ranks.push(rank);
                     }
                     s.post_browse_words
-                        .push(words(b.reasoning.as_deref().unwrap_or_default()));
+                        .push(b.reasoning_words.map_or(0, |w| w as usize));
                 } else {
                     s.failed_browses += 1;
                 }

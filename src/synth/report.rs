@@ -110,7 +110,7 @@ pub fn report(dir: &Path) -> Result<TruthReport, Error> {
             rejected_useless += usize::from(!useful);
         }
         verdicts.insert(&b.run_id, b.step, j.verdict);
-        lens.push(b.reasoning.split_whitespace().count() as f64);
+        lens.push(crate::run::skeleton::words(&b.reasoning) as f64);
         useful_flags.push(useful);
     }
     let count = |mode: Mode| {

@@ -112,6 +112,7 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
         let mut batch_errors = Vec::new();
         let mut sent = std::time::Instant::now();
         let store = index.as_ref().ok().map(|ix| ix.store_path());
+        let options = crate::runindex::fingerprint(&read);
         // Files are taken a chunk at a time, the chunk's files on every core, in order.
         for (c, chunk) in files.chunks(CHUNK).enumerate() {
             if r.cancelled() {
@@ -119,7 +120,7 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
             }
             let plan: Vec<Option<crate::runindex::shells::Cached>> = chunk
                 .iter()
-                .map(|(path, _)| index.as_mut().ok().and_then(|ix| ix.cached(path, &read)))
+                .map(|(path, _)| index.as_mut().ok().and_then(|ix| ix.cached(path, &options)))
                 .collect();
             let parts: Vec<(run::load::FileLoad, bool)> = {
                 use rayon::prelude::*;

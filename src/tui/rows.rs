@@ -252,24 +252,25 @@ fn relist(d: &mut Derived, runs: &[Run], labels: &Effective<'_>, only: Option<us
                 .map(|(ri, r)| run_row(r, labels, &human, per_run(ri)))
                 .collect();
             // How many run sets hold each question.
-            let mut sets: std::collections::HashMap<&str, std::collections::HashSet<String>> =
-                std::collections::HashMap::new();
+            let mut sets: ahash::AHashMap<&str, ahash::AHashSet<&std::path::Path>> =
+                ahash::AHashMap::new();
             for r in runs {
                 sets.entry(r.query_id.as_str())
                     .or_default()
-                    .insert(crate::compare::run_set(r));
+                    .insert(crate::compare::run_set_path(r));
             }
             for (row, r) in d.rows.iter_mut().zip(runs) {
                 row.sets = sets.get(r.query_id.as_str()).map_or(1, |s| s.len());
             }
         }
     }
+    use rayon::prelude::*;
     d.slots = d
         .mined
         .runs
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(ri, cs)| {
+        .flat_map_iter(|(ri, cs)| {
             cs.iter().enumerate().map(move |(at, c)| Slot {
                 run: u32::try_from(ri).unwrap_or(u32::MAX),
                 at: u32::try_from(at).unwrap_or(u32::MAX),

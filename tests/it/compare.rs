@@ -119,3 +119,68 @@ fn compare_screen_shows_two_runs_of_one_question() {
     keys(&mut one, "C");
     assert!(shot(&one, 120, 40).contains("no other run set has question"));
 }
+
+/// A run as a workspace of both sets names it (`bm25-k5/runs/q100/q100`: both sets hold `q100`)
+/// names it to `inspect` with its set alone and to `lrat find`, whose hits carry those names.
+#[test]
+fn a_workspace_id_names_its_run_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_sets(dir.path());
+    let app = app_on(&[&a, &b]);
+    let id = app
+        .runs()
+        .iter()
+        .map(|r| r.id.clone())
+        .find(|id| id.starts_with("bm25-k3/") && id.ends_with("/q100"))
+        .unwrap_or_else(|| panic!("{:?}", app.runs().iter().map(|r| &r.id).collect::<Vec<_>>()));
+    let (rc, out, err) = lrat_env(&["inspect", b.to_str().unwrap(), "--run", &id], &[]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.contains("q100"), "{out}");
+    let (rc, out, err) = lrat_env(
+        &[
+            "inspect",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--run",
+            &id,
+        ],
+        &[],
+    );
+    assert_eq!(rc, 0, "{err}");
+    assert!(
+        out.contains("A: bm25-k5 · q100") && out.contains("B: bm25-k3 · q100"),
+        "{out}"
+    );
+    let index = dir.path().join("ix");
+    let find = |query: &str| {
+        let (rc, out, err) = lrat_env(
+            &[
+                "find",
+                a.to_str().unwrap(),
+                b.to_str().unwrap(),
+                "--index",
+                index.to_str().unwrap(),
+                "--json",
+                "--top",
+                "1000",
+                "--",
+                query,
+            ],
+            &[],
+        );
+        assert_eq!(rc, 0, "{query}: {err}");
+        out.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["run"].to_string())
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    let all = find("kind:question");
+    assert!(all.contains(&format!("\"{id}\"")), "{all:?}");
+    assert_eq!(all.len(), 8, "{all:?}");
+    assert_eq!(
+        find(&format!("run:{id}")),
+        [format!("\"{id}\"")].into(),
+        "one run"
+    );
+    // A query that begins with `-` goes after `--`.
+    assert_eq!(find("-kind:question kind:question").len(), 0);
+}

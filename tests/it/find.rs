@@ -272,7 +272,7 @@ fn the_apps_search_lists_steps_and_opens_the_run_at_one() {
     for e in events {
         a.update(Msg::Load(e));
     }
-    assert!(ws.path().join(".lrat/index/manifest.json").is_file());
+    assert!(ws.path().join(".lrat/index/manifest.bin").is_file());
     crate::tui::keys(&mut a, "/\"blue lacquer\"\n");
     let found = crate::tui::screen(&a, 120, 40);
     assert!(

@@ -342,7 +342,7 @@ fn detail(
     match &step.kind {
         StepKind::Reasoning { text } => {
             out.push(Line::styled(
-                format!("{} words", text.split_whitespace().count()),
+                format!("{} words", crate::run::skeleton::words(text)),
                 theme.dim(),
             ));
             out.extend(text_lines(text, cx, theme));
