@@ -228,15 +228,16 @@ impl InspectArgs {
                 .or_else(|| runs.iter().find(|r| crate::run::identity::names(r, id)))
                 .cloned()
         };
+        // An id names the question: the other set's run of it is found by the id its file
+        // gave, when the id named (a workspace's `set/q0/q0`) is this set's alone.
+        let named = |id: &str| {
+            let (x, y) = (find(&a.runs, id), find(&b.runs, id));
+            let x = x.or_else(|| find(&a.runs, &y.as_ref()?.query_id));
+            let y = y.or_else(|| find(&b.runs, &x.as_ref()?.query_id));
+            (x, y)
+        };
         let pairs: Vec<(crate::run::Run, crate::run::Run)> = match &self.run {
-            // An id names the question: the other set's run of it is found by the id its
-            // file gave, when the id named (a workspace's `set/q0/q0`) is this set's alone.
-            Some(id) => match {
-                let (x, y) = (find(&a.runs, id), find(&b.runs, id));
-                let x = x.or_else(|| find(&a.runs, &y.as_ref()?.query_id));
-                let y = y.or_else(|| find(&b.runs, &x.as_ref()?.query_id));
-                (x, y)
-            } {
+            Some(id) => match named(id) {
                 (Some(x), Some(y)) => vec![(x, y)],
                 (x, _) => bail!(
                     "no run `{id}` in {}",
