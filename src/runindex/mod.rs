@@ -400,16 +400,12 @@ impl RunIndex {
     }
 
     /// Where the shells of `path` lie, when the index holds the file as it is now, read with
-    /// the options whose [`fingerprint`] is `options` (`None`: read the file).
+    /// the options whose [`fingerprint`] is `options` (`None`: read the file). The file must
+    /// have been stamped ([`RunIndex::stamp_all`]); one that was not is read.
     /// [`shells::Cached::read`] reads them.
-    pub fn cached(&mut self, path: &Path, options: &str) -> Option<shells::Cached> {
+    pub fn cached(&self, path: &Path, options: &str) -> Option<shells::Cached> {
         if self.manifest.options != options {
             return None;
-        }
-        if !self.keys.contains_key(path) {
-            let key = key_of(path);
-            self.stamp_of(&key, path);
-            self.keys.insert(path.to_path_buf(), key);
         }
         let key = self.keys.get(path)?;
         let (size, mtime, head) = self.stamps.get(key)?.as_ref()?;

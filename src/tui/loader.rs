@@ -118,18 +118,15 @@ pub fn start(opts: &OpenOptions, sink: Option<Sink<LoadEvent>>) -> Vec<LoadEvent
             if r.cancelled() {
                 return;
             }
-            let plan: Vec<Option<crate::runindex::shells::Cached>> = chunk
-                .iter()
-                .map(|(path, _)| index.as_mut().ok().and_then(|ix| ix.cached(path, &options)))
-                .collect();
+            let ix = index.as_ref().ok();
             let parts: Vec<(run::load::FileLoad, bool)> = {
                 use rayon::prelude::*;
                 chunk
                     .par_iter()
-                    .zip(plan)
                     .map_init(
                         || store.as_ref().and_then(|s| std::fs::File::open(s).ok()),
-                        |store, ((path, explicit), cached)| {
+                        |store, (path, explicit)| {
+                            let cached = ix.and_then(|ix| ix.cached(path, &options));
                             let runs = cached.as_ref().and_then(|c| {
                                 let runs = c.read(store.as_mut()?, path)?;
                                 Some(run::load::FileLoad {
